@@ -1,0 +1,305 @@
+//! Validated path parameters (project and task ids) and their encoding.
+//!
+//! A path parameter is rejected when it
+//!
+//! * is empty;
+//! * is longer than [`PATH_PARAM_MAX_CHARS`] characters;
+//! * is exactly `.` or `..` (it would change the meaning of the path);
+//! * contains any of [`FORBIDDEN_PATH_CHARS`] (`/ \ ? # %`), any whitespace
+//!   character, or any control character.
+//!
+//! The checks run in that order and the first failure is reported.
+//! Everything else, including non-ASCII text, is accepted and
+//! percent-encoded by [`encode_path_segment`] when the path is built.
+
+use std::fmt;
+use std::str::FromStr;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::limits::PATH_PARAM_MAX_CHARS;
+
+/// Characters that are never allowed in a path parameter, in addition to
+/// whitespace and control characters.
+pub const FORBIDDEN_PATH_CHARS: [char; 5] = ['/', '\\', '?', '#', '%'];
+
+/// Bytes left as they are in a path segment: everything except the RFC 3986
+/// unreserved set (`A-Z a-z 0-9 - _ . ~`) gets percent-encoded.
+const SEGMENT_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A value supplied by the caller broke one of the rules for its field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {rule}")]
+pub struct ValidationError {
+    field: &'static str,
+    rule: Rule,
+}
+
+impl ValidationError {
+    /// Builds an error for `field` breaking `rule`.
+    pub fn new(field: &'static str, rule: Rule) -> Self {
+        Self { field, rule }
+    }
+
+    /// The name of the offending field, e.g. `"task_id"` or `"project_id"`.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The rule that was broken.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
+}
+
+/// The rule a rejected value broke.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// The value was empty.
+    Empty,
+    /// The value was exactly `.` or `..`.
+    DotSegment,
+    /// The value contained a character that is not allowed.
+    ForbiddenChar {
+        /// The offending character.
+        ch: char,
+        /// Zero-based index, in characters (not bytes), of its first
+        /// occurrence.
+        at: usize,
+    },
+    /// A path parameter was longer than allowed.
+    TooLong {
+        /// The maximum number of characters.
+        max: usize,
+        /// The number of characters received.
+        actual: usize,
+    },
+    /// A body field was longer than its documented limit.
+    FieldTooLong {
+        /// The maximum number of characters.
+        max: usize,
+        /// The number of characters received.
+        actual: usize,
+    },
+}
+
+/// Writes a character so that it is readable in a message: invisible
+/// characters (controls and whitespace other than a plain space) are shown
+/// as `\u{..}` escapes.
+fn write_char_visibly(f: &mut fmt::Formatter<'_>, ch: char) -> fmt::Result {
+    if ch != ' ' && (ch.is_control() || ch.is_whitespace()) {
+        write!(f, "\\u{{{:x}}}", u32::from(ch))
+    } else {
+        write!(f, "{}", ch.escape_debug())
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::Empty => f.write_str("must not be empty"),
+            Rule::DotSegment => f.write_str("must not be '.' or '..'"),
+            Rule::ForbiddenChar { ch, at } => {
+                f.write_str("must not contain '")?;
+                write_char_visibly(f, *ch)?;
+                write!(f, "' (character {at})")
+            }
+            Rule::TooLong { max, actual } | Rule::FieldTooLong { max, actual } => {
+                write!(f, "must be at most {max} characters, got {actual}")
+            }
+        }
+    }
+}
+
+/// Returns `true` when `ch` may not appear in a path parameter.
+pub fn is_forbidden_path_char(ch: char) -> bool {
+    FORBIDDEN_PATH_CHARS.contains(&ch) || ch.is_whitespace() || ch.is_control()
+}
+
+/// Checks `value` against the path-parameter rules described in the
+/// [module documentation](self). `field` names the parameter in the error.
+pub fn validate_path_param(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    let fail = |rule| Err(ValidationError::new(field, rule));
+    if value.is_empty() {
+        return fail(Rule::Empty);
+    }
+    let actual = value.chars().count();
+    if actual > PATH_PARAM_MAX_CHARS {
+        return fail(Rule::TooLong {
+            max: PATH_PARAM_MAX_CHARS,
+            actual,
+        });
+    }
+    if value == "." || value == ".." {
+        return fail(Rule::DotSegment);
+    }
+    if let Some((at, ch)) = value
+        .chars()
+        .enumerate()
+        .find(|&(_, ch)| is_forbidden_path_char(ch))
+    {
+        return fail(Rule::ForbiddenChar { ch, at });
+    }
+    Ok(())
+}
+
+/// Percent-encodes one path segment.
+///
+/// `A-Z a-z 0-9 - _ . ~` are kept; every other character is written as
+/// `%XX` (upper-case hex) for each byte of its UTF-8 encoding.
+/// For example `"tâche"` becomes `"t%C3%A2che"`.
+pub fn encode_path_segment(value: &str) -> String {
+    utf8_percent_encode(value, SEGMENT_ENCODE_SET).to_string()
+}
+
+macro_rules! path_id {
+    ($(#[$meta:meta])* $name:ident, $field:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            #[doc = concat!("The field name used in validation errors: `\"", $field, "\"`.")]
+            pub const FIELD: &'static str = $field;
+
+            #[doc = concat!(
+                "Validates `value` as a path parameter; errors name the field `\"",
+                $field,
+                "\"`."
+            )]
+            pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+                let value = value.into();
+                validate_path_param($field, &value)?;
+                Ok(Self(value))
+            }
+
+            /// The id as given (not encoded).
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The id percent-encoded for use as a path segment.
+            pub fn encoded(&self) -> String {
+                encode_path_segment(&self.0)
+            }
+
+            /// Gives back the owned id string.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValidationError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ValidationError;
+
+            fn try_from(value: &str) -> Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+    };
+}
+
+path_id!(
+    /// A validated project id (the `{project_id}` path parameter).
+    ProjectId,
+    "project_id"
+);
+
+path_id!(
+    /// A validated task id (the `{task_id}` path parameter).
+    TaskId,
+    "task_id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_of_rules() {
+        assert_eq!(Rule::Empty.to_string(), "must not be empty");
+        assert_eq!(Rule::DotSegment.to_string(), "must not be '.' or '..'");
+        assert_eq!(
+            Rule::ForbiddenChar { ch: '/', at: 3 }.to_string(),
+            "must not contain '/' (character 3)"
+        );
+        assert_eq!(
+            Rule::ForbiddenChar { ch: '\u{7}', at: 0 }.to_string(),
+            "must not contain '\\u{7}' (character 0)"
+        );
+        assert_eq!(
+            Rule::ForbiddenChar { ch: '\n', at: 1 }.to_string(),
+            "must not contain '\\u{a}' (character 1)"
+        );
+        assert_eq!(
+            Rule::ForbiddenChar {
+                ch: '\u{a0}',
+                at: 1
+            }
+            .to_string(),
+            "must not contain '\\u{a0}' (character 1)"
+        );
+        assert_eq!(
+            Rule::ForbiddenChar { ch: ' ', at: 2 }.to_string(),
+            "must not contain ' ' (character 2)"
+        );
+        assert_eq!(
+            Rule::ForbiddenChar { ch: '\\', at: 2 }.to_string(),
+            "must not contain '\\\\' (character 2)"
+        );
+        assert_eq!(
+            Rule::TooLong {
+                max: 256,
+                actual: 300
+            }
+            .to_string(),
+            "must be at most 256 characters, got 300"
+        );
+        assert_eq!(
+            Rule::FieldTooLong { max: 9, actual: 10 }.to_string(),
+            "must be at most 9 characters, got 10"
+        );
+    }
+
+    #[test]
+    fn error_display_names_field_and_rule() {
+        let err = validate_path_param("task_id", "a/b").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid task_id: must not contain '/' (character 1)"
+        );
+    }
+}
