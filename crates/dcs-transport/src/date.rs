@@ -73,7 +73,12 @@ impl SdkDate {
         let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (y, mo, d, h, mi, s) else {
             return Err(err());
         };
-        if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59
+        if !(1..=12).contains(&mo)
+            || d < 1
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || s > 59
         {
             return Err(err());
         }
@@ -164,7 +169,10 @@ mod tests {
 
     #[test]
     fn known_timestamps() {
-        assert_eq!(SdkDate::from_unix_seconds(0).to_string(), "19700101T000000Z");
+        assert_eq!(
+            SdkDate::from_unix_seconds(0).to_string(),
+            "19700101T000000Z"
+        );
         // 2024-03-15T08:09:10Z
         assert_eq!(
             SdkDate::from_unix_seconds(1_710_490_150).to_string(),

@@ -2,13 +2,26 @@
 //! timeouts, retries and bounded response bodies.
 //!
 //! This crate knows nothing about DCS tasks or any service schema, so any Huawei Cloud service
-//! can use it. The signer ([`signer`]) is a pure function with the time passed in, usable
-//! without hyper. The client ([`client`]) is hyper-util's pooled client over rustls (ring).
+//! can use it; it must not depend on the model crates. The signer ([`signer`]) is a pure
+//! function with the time passed in, usable without hyper. The client ([`client`]) is
+//! hyper-util's pooled HTTP/1.1 client over rustls (ring), and no hyper type appears in its
+//! public API.
 #![deny(missing_docs)]
 
+pub mod client;
+pub mod config;
 pub mod credentials;
 pub mod date;
+pub mod error;
+pub mod retry;
 pub mod signer;
+pub mod time;
 
+pub use client::{BodyState, HttpClient, HttpClientBuilder, Request, Response};
+pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
 pub use credentials::{Credentials, CredentialsError, SecretString};
 pub use date::SdkDate;
+pub use error::{TimeoutKind, TransportError, TransportErrorKind};
+pub use http::Method;
+pub use retry::RetryPolicy;
+pub use time::{Clock, ManualTime, Sleeper, SystemClock, TokioSleeper};

@@ -112,6 +112,14 @@ pub fn trim_header_value(v: &str) -> &str {
     v.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
+/// The canonical query string of `query`: pairs sorted by raw key then value, each part
+/// percent-encoded, joined with `&`. The client sends exactly this on the wire.
+pub fn canonical_query_string(query: &[(&str, &str)]) -> String {
+    let mut buf = Vec::new();
+    write_canonical_query(&mut buf, query);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 /// Percent-encodes one path segment or query component the way the signer does.
 pub fn encode_component(s: &str) -> percent_encoding::PercentEncode<'_> {
     utf8_percent_encode(s, ENCODE_SET)
@@ -274,7 +282,9 @@ fn prepare<'a>(
         .windows(2)
         .find(|w| w[0].name.eq_ignore_ascii_case(w[1].name))
     {
-        return Err(SigningError::DuplicateHeader(w[1].name.to_ascii_lowercase()));
+        return Err(SigningError::DuplicateHeader(
+            w[1].name.to_ascii_lowercase(),
+        ));
     }
     let payload_hash = if req.body.is_empty() {
         PayloadHash::Given(EMPTY_PAYLOAD_SHA256)
@@ -728,7 +738,8 @@ mod tests {
         SecretString::new("ExampleSK0dcs0signing0vectors0fixed0000001")
     }
 
-    const PATH: &str = "/v2/0a1b2c3d4e5f40718293a4b5c6d7e8f9/tasks/ff8080818e1c6f1b018e2b7d5a3c0042";
+    const PATH: &str =
+        "/v2/0a1b2c3d4e5f40718293a4b5c6d7e8f9/tasks/ff8080818e1c6f1b018e2b7d5a3c0042";
 
     fn seed_headers() -> Vec<(&'static str, &'static str)> {
         vec![
@@ -753,7 +764,13 @@ mod tests {
             headers: &headers,
             body: br#"{"message": "delete finished task"}"#,
         };
-        let out = sign(&req, "HWEXAMPLEAK0DCS0001Q", &sk(), SdkDate::from_unix_seconds(0)).unwrap();
+        let out = sign(
+            &req,
+            "HWEXAMPLEAK0DCS0001Q",
+            &sk(),
+            SdkDate::from_unix_seconds(0),
+        )
+        .unwrap();
         assert_eq!(
             out.signature,
             "f75b0b21a8e007f4c895a244e736ee104832d13a9c58aacbb260e863d45764fd"
@@ -893,7 +910,8 @@ mod tests {
             Err(VerifyError::MalformedAuthorization)
         );
         let sig = "a".repeat(64);
-        let v = format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={sig}");
+        let v =
+            format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={sig}");
         let p = parse_authorization(&v).unwrap();
         assert_eq!(p.access_key_id, "AK");
         assert_eq!(p.signed_headers, vec!["host", "x-sdk-date"]);

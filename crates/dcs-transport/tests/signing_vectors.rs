@@ -33,14 +33,20 @@ fn body_of(v: &Value) -> Vec<u8> {
     if let Some(b64) = v["body_base64"].as_str() {
         return decode_base64(b64);
     }
-    v["body"].as_str().map(|b| b.as_bytes().to_vec()).unwrap_or_default()
+    v["body"]
+        .as_str()
+        .map(|b| b.as_bytes().to_vec())
+        .unwrap_or_default()
 }
 
 fn decode_base64(text: &str) -> Vec<u8> {
     const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = Vec::new();
     let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()) {
+    for c in text
+        .bytes()
+        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
+    {
         let v = ALPHA.iter().position(|a| *a == c).expect("base64 digit") as u32;
         acc = (acc << 6) | v;
         bits += 6;
@@ -112,7 +118,9 @@ fn signing_vectors() {
         let mut check = |field: &str, got: &str| {
             let want = exp[field].as_str().unwrap_or_default();
             if got != want {
-                failures.push(format!("{name}: {field}\n  got:  {got:?}\n  want: {want:?}"));
+                failures.push(format!(
+                    "{name}: {field}\n  got:  {got:?}\n  want: {want:?}"
+                ));
             }
         };
         check("canonical_request", &form.canonical_request);
@@ -122,15 +130,28 @@ fn signing_vectors() {
         check("signed_headers", &out.signed_headers);
         check("signature", &out.signature);
         check("authorization", out.authorization());
-        let uri = form.canonical_request.split('\n').nth(1).unwrap_or_default();
+        let uri = form
+            .canonical_request
+            .split('\n')
+            .nth(1)
+            .unwrap_or_default();
         check("canonical_uri", uri);
-        let q = form.canonical_request.split('\n').nth(2).unwrap_or_default();
+        let q = form
+            .canonical_request
+            .split('\n')
+            .nth(2)
+            .unwrap_or_default();
         check("canonical_query_string", q);
 
         // Headers after signing: the caller's (trimmed) plus what the signer added.
         let mut after: BTreeMap<String, String> = headers
             .iter()
-            .map(|(k, v)| (k.to_string(), dcs_transport::signer::trim_header_value(v).to_string()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    dcs_transport::signer::trim_header_value(v).to_string(),
+                )
+            })
             .collect();
         for (k, v) in &out.added_headers {
             after.insert(k.to_string(), v.clone());
@@ -142,7 +163,9 @@ fn signing_vectors() {
             .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
             .collect();
         if after != want {
-            failures.push(format!("{name}: headers\n  got:  {after:?}\n  want: {want:?}"));
+            failures.push(format!(
+                "{name}: headers\n  got:  {after:?}\n  want: {want:?}"
+            ));
         }
         checked += 1;
     }

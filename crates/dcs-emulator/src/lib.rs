@@ -1,0 +1,711 @@
+//! A faithful local DCS Task Center over real HTTP, for tests and examples.
+//!
+//! It binds a loopback port in-process (or serves on a given port from the `dcs-emulator`
+//! binary), keeps tasks per project in memory, verifies SDK-HMAC-SHA256 signatures with the
+//! same verifier users get from `dcs-transport`, answers with the documented status codes and
+//! error bodies, records every request it receives, and can misbehave on cue
+//! ([`Fault`]) so that clients are tested on their bad days too.
+//!
+//! It depends on `dcs-model` for the contract and on `dcs-transport` only for the verifier; it
+//! must not depend on any client crate.
+#![deny(missing_docs)]
+
+mod body;
+mod fault;
+mod io;
+
+pub use fault::{Fault, ScriptedFault};
+
+use body::{BodyAborted, EmuBody};
+use bytes::Bytes;
+use dcs_model::{
+    ids::validate_path_param, DcsErrorBody, DeleteCenterTaskRequestBody, GatewayErrorBody,
+};
+use dcs_transport::signer::{verify, ReceivedRequest, VerifyError};
+use dcs_transport::{Clock, SdkDate, SecretString, SystemClock};
+use http_body_util::BodyExt;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use io::{AbortSwitch, AbortableStream};
+use percent_encoding::percent_decode_str;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+/// The gateway's tolerance for `X-Sdk-Date`: 15 minutes either way.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
+
+/// The most request-body bytes the emulator reads (the gateway's AK/SK limit is 12 MB).
+pub const MAX_REQUEST_BODY: usize = 12 * 1024 * 1024;
+
+/// The state of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskStatus {
+    /// Finished successfully; may be deleted.
+    Success,
+    /// Finished with a failure; may be deleted.
+    Failed,
+    /// Still running; deleting it is refused with 400 `DCS.4017`.
+    Running,
+}
+
+/// A request as the emulator received it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// Method.
+    pub method: String,
+    /// Path, still percent-encoded.
+    pub path: String,
+    /// Raw query string (without `?`).
+    pub query: String,
+    /// Headers in arrival order, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+    /// The status the emulator answered (0 when a fault sent no head).
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How the emulator is set up.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Keep a copy of every request (turn off for long benchmark runs).
+    pub record_requests: bool,
+    /// Address to bind; `127.0.0.1:0` picks a free port.
+    pub bind: SocketAddr,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            record_requests: true,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Account {
+    sk: SecretString,
+    project_id: String,
+}
+
+#[derive(Default)]
+struct State {
+    accounts: HashMap<String, Account>,
+    tasks: HashMap<(String, String), TaskStatus>,
+    faults: VecDeque<ScriptedFault>,
+    requests: Vec<RecordedRequest>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    clock: Mutex<Arc<dyn Clock>>,
+    record: bool,
+    connections: AtomicUsize,
+    request_count: AtomicUsize,
+    request_seq: AtomicU64,
+    nonce: u64,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn now(&self) -> SystemTime {
+        self.clock.lock().unwrap_or_else(|e| e.into_inner()).now()
+    }
+    fn next_request_id(&self) -> String {
+        let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
+        format!("{:016x}{:016x}", self.nonce, n)
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl Emulator {
+    /// Starts on a free loopback port. Must be called inside a tokio runtime.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(EmulatorConfig::default()).await
+    }
+
+    /// Starts with the given configuration.
+    pub async fn start_with(config: EmulatorConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let nonce = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+            ^ (u64::from(addr.port()) << 48);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            clock: Mutex::new(Arc::new(SystemClock)),
+            record: config.record_requests,
+            connections: AtomicUsize::new(0),
+            request_count: AtomicUsize::new(0),
+            request_seq: AtomicU64::new(1),
+            nonce,
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        tokio::spawn(accept_loop(listener, shared.clone(), stop_rx));
+        Ok(Self { addr, shared, stop })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, ready to hand to a client as its endpoint.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Registers an AK/SK pair allowed to act on `project_id`.
+    pub fn add_credentials(&self, ak: &str, sk: &str, project_id: &str) {
+        self.shared.state().accounts.insert(
+            ak.to_string(),
+            Account {
+                sk: SecretString::new(sk),
+                project_id: project_id.to_string(),
+            },
+        );
+    }
+
+    /// Adds (or replaces) a task in a project's Task Center.
+    pub fn seed_task(&self, project_id: &str, task_id: &str, status: TaskStatus) {
+        self.shared
+            .state()
+            .tasks
+            .insert((project_id.to_string(), task_id.to_string()), status);
+    }
+
+    /// Whether the task exists.
+    pub fn task_exists(&self, project_id: &str, task_id: &str) -> bool {
+        self.shared
+            .state()
+            .tasks
+            .contains_key(&(project_id.to_string(), task_id.to_string()))
+    }
+
+    /// How many tasks exist in all projects.
+    pub fn task_count(&self) -> usize {
+        self.shared.state().tasks.len()
+    }
+
+    /// Queues a fault for the next request that matches it.
+    pub fn push_fault(&self, fault: impl Into<ScriptedFault>) {
+        self.shared.state().faults.push_back(fault.into());
+    }
+
+    /// Faults still queued.
+    pub fn pending_faults(&self) -> usize {
+        self.shared.state().faults.len()
+    }
+
+    /// Every request received so far (empty when recording is off).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.state().requests.clone()
+    }
+
+    /// How many requests arrived (counted even when recording is off).
+    pub fn request_count(&self) -> usize {
+        self.shared.request_count.load(Ordering::SeqCst)
+    }
+
+    /// How many TCP connections were accepted.
+    pub fn connections_accepted(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the emulator's clock (for skew tests).
+    pub fn set_clock(&self, clock: Arc<dyn Clock>) {
+        *self.shared.clock.lock().unwrap_or_else(|e| e.into_inner()) = clock;
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stop.changed() => return,
+        };
+        let Ok((stream, _)) = accepted else {
+            // Out of descriptors or similar: back off briefly rather than spin.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        shared.connections.fetch_add(1, Ordering::SeqCst);
+        let shared = shared.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let abort = AbortSwitch::default();
+            let io = TokioIo::new(AbortableStream::new(stream, abort.clone()));
+            let svc = service_fn(move |req| {
+                let shared = shared.clone();
+                let abort = abort.clone();
+                async move { handle(req, &shared, &abort).await }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {}
+            }
+        });
+    }
+}
+
+type Resp = hyper::Response<EmuBody>;
+
+/// The error a service returns to make hyper drop the connection.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by scripted fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+async fn handle(
+    req: hyper::Request<hyper::body::Incoming>,
+    shared: &Shared,
+    abort: &AbortSwitch,
+) -> Result<Resp, DropConnection> {
+    shared.request_count.fetch_add(1, Ordering::SeqCst);
+    let request_id = shared.next_request_id();
+    let (parts, incoming) = req.into_parts();
+    let body = match http_body_util::Limited::new(incoming, MAX_REQUEST_BODY)
+        .collect()
+        .await
+    {
+        Ok(c) => c.to_bytes(),
+        Err(_) => {
+            let resp = gateway_error(413, "APIGW.0201", "Request entity too large", &request_id);
+            record(shared, &parts, Bytes::new(), resp.status().as_u16());
+            return Ok(resp);
+        }
+    };
+    let path = parts.uri.path().to_string();
+    let fault = {
+        let mut st = shared.state();
+        let pos = st.faults.iter().position(|f| {
+            f.path_prefix
+                .as_deref()
+                .map(|p| path.starts_with(p))
+                .unwrap_or(true)
+        });
+        pos.and_then(|i| st.faults.remove(i))
+    };
+
+    let (resp, status_for_record) = match fault {
+        None => {
+            let r = route(&parts, &body, shared, &request_id);
+            let s = r.status().as_u16();
+            (Ok(r), s)
+        }
+        Some(f) => {
+            let applied = if f.apply_first {
+                Some(route(&parts, &body, shared, &request_id))
+            } else {
+                None
+            };
+            let r = misbehave(f.fault, &parts, &body, shared, &request_id, abort, applied).await;
+            let s = r.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+            (r, s)
+        }
+    };
+    record(shared, &parts, body, status_for_record);
+    resp.map(|mut r| {
+        if let Ok(v) = http::HeaderValue::from_str(&request_id) {
+            r.headers_mut().insert("x-request-id", v);
+        }
+        r
+    })
+}
+
+fn record(shared: &Shared, parts: &http::request::Parts, body: Bytes, status: u16) {
+    if !shared.record {
+        return;
+    }
+    let rec = RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+        status,
+    };
+    shared.state().requests.push(rec);
+}
+
+fn json_response(status: u16, body: Vec<u8>) -> Resp {
+    let mut r = hyper::Response::new(EmuBody::bytes(body));
+    *r.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r
+}
+
+/// A DCS error body; the text is cut to the model's limits so every body obeys them.
+fn dcs_error(status: u16, code: &str, msg: &str) -> Resp {
+    let msg: String = msg
+        .chars()
+        .take(dcs_model::limits::ERROR_MSG_MAX_CHARS)
+        .collect();
+    let body = DcsErrorBody::new(code, msg)
+        .map(|b| b.to_json())
+        .unwrap_or_else(|_| {
+            br#"{"error_code":"DCS.5000","error_msg":"The system is busy","error_ext_msg":null}"#
+                .to_vec()
+        });
+    json_response(status, body)
+}
+
+fn gateway_error(status: u16, code: &str, msg: &str, request_id: &str) -> Resp {
+    let body = GatewayErrorBody {
+        error_code: code.to_string(),
+        error_msg: msg.to_string(),
+        request_id: request_id.to_string(),
+    };
+    json_response(status, body.to_json())
+}
+
+/// The normal behaviour of the Task Center.
+fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id: &str) -> Resp {
+    let raw_path = parts.uri.path();
+    let segs: Vec<&str> = raw_path.split('/').collect();
+    // ["", "v2", project, "tasks", task]
+    let (project_raw, task_raw) = match segs.as_slice() {
+        ["", "v2", p, "tasks", t] if !p.is_empty() && !t.is_empty() => (*p, *t),
+        _ => {
+            return gateway_error(
+                404,
+                "APIGW.0101",
+                "The API does not exist or has not been published in the environment",
+                request_id,
+            );
+        }
+    };
+
+    // 1. The gateway authenticates.
+    let header_pairs: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let headers: Vec<(&str, &str)> = header_pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let received = ReceivedRequest {
+        method: parts.method.as_str(),
+        path: raw_path,
+        raw_query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body,
+    };
+    let now = SdkDate::from_system_time(shared.now());
+    let verified = {
+        let st = shared.state();
+        verify(
+            &received,
+            |ak| st.accounts.get(ak).map(|a| a.sk.clone()),
+            now,
+            MAX_CLOCK_SKEW_SECS,
+        )
+        .map(|v| {
+            let project = st
+                .accounts
+                .get(&v.access_key_id)
+                .map(|a| a.project_id.clone())
+                .unwrap_or_default();
+            (v, project)
+        })
+    };
+    let (_, allowed_project) = match verified {
+        Ok(v) => v,
+        Err(e) => {
+            let detail = match &e {
+                VerifyError::UnknownAccessKey => {
+                    "Get secretKey failed,err:ak not exist".to_string()
+                }
+                VerifyError::Expired { .. } => format!("calc aksk signature fail:{e}"),
+                other => other.to_string(),
+            };
+            return gateway_error(
+                401,
+                "APIGW.0301",
+                &format!("Incorrect IAM authentication information: {detail}"),
+                request_id,
+            );
+        }
+    };
+
+    // 2. The route's method.
+    if parts.method != http::Method::DELETE {
+        return dcs_error(405, "DCS.5001", "This request method is not allowed");
+    }
+
+    // 3. The project.
+    let project = percent_decode_str(project_raw).decode_utf8_lossy();
+    let header_project = received
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("x-project-id"))
+        .map(|(_, v)| *v);
+    if project != allowed_project || header_project.is_some_and(|h| h != project) {
+        return dcs_error(
+            403,
+            "DCS.2007",
+            &format!("Policy does not allow dcs:task:delete to be performed on project {project}"),
+        );
+    }
+
+    // 4. The task id and the body.
+    let task = percent_decode_str(task_raw).decode_utf8_lossy();
+    if validate_path_param("task_id", &task).is_err() {
+        return dcs_error(400, "DCS.4070", "Invalid task ID format");
+    }
+    if !body.is_empty() && serde_json::from_slice::<DeleteCenterTaskRequestBody>(body).is_err() {
+        return dcs_error(
+            400,
+            "DCS.4005",
+            "Message body contains invalid characters or is not JSON",
+        );
+    }
+
+    // 5. The task.
+    let key = (project.into_owned(), task.into_owned());
+    let mut st = shared.state();
+    match st.tasks.get(&key) {
+        None => dcs_error(
+            404,
+            "DCS.4001",
+            &format!(
+                "The requested URL does not exist: no task {} in this project",
+                key.1
+            ),
+        ),
+        Some(TaskStatus::Running) => dcs_error(
+            400,
+            "DCS.4017",
+            "This DCS instance job task is still running. Try again later",
+        ),
+        Some(_) => {
+            st.tasks.remove(&key);
+            json_response(200, Vec::new()).map(|_| EmuBody::empty())
+        }
+    }
+}
+
+fn fault_body_for(status: u16, request_id: &str) -> Vec<u8> {
+    match status {
+        429 => GatewayErrorBody {
+            error_code: "APIGW.0308".into(),
+            error_msg: "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 minute".into(),
+            request_id: request_id.into(),
+        }
+        .to_json(),
+        503 => GatewayErrorBody {
+            error_code: "APIGW.0201".into(),
+            error_msg: "Backend unavailable".into(),
+            request_id: request_id.into(),
+        }
+        .to_json(),
+        500 => br#"{"error_code":"DCS.5000","error_msg":"The system is busy","error_ext_msg":null}"#.to_vec(),
+        s => format!(r#"{{"error_code":"DCS.{s}","error_msg":"scripted error","error_ext_msg":null}}"#).into_bytes(),
+    }
+}
+
+fn streamed(
+    status: u16,
+    content_length: Option<usize>,
+) -> (Resp, mpsc::Sender<Result<Bytes, BodyAborted>>) {
+    let (tx, rx) = mpsc::channel(4);
+    let mut r = hyper::Response::new(EmuBody::Stream(rx));
+    *r.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    if let Some(n) = content_length {
+        r.headers_mut()
+            .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(n));
+    }
+    (r, tx)
+}
+
+async fn misbehave(
+    fault: Fault,
+    parts: &http::request::Parts,
+    body: &[u8],
+    shared: &Shared,
+    request_id: &str,
+    abort: &AbortSwitch,
+    _applied: Option<Resp>,
+) -> Result<Resp, DropConnection> {
+    match fault {
+        Fault::Status { status, retry_after } => {
+            let mut r = json_response(status, fault_body_for(status, request_id));
+            if let Some(ra) = retry_after {
+                if let Ok(v) = http::HeaderValue::from_str(&ra) {
+                    r.headers_mut().insert(http::header::RETRY_AFTER, v);
+                }
+            }
+            Ok(r)
+        }
+        Fault::Html502 => {
+            let mut r = hyper::Response::new(EmuBody::bytes(
+                "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n",
+            ));
+            *r.status_mut() = http::StatusCode::BAD_GATEWAY;
+            r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/html"));
+            Ok(r)
+        }
+        Fault::ResetBeforeHeaders => {
+            abort.trip();
+            Err(DropConnection)
+        }
+        Fault::ResetMidBody { status } => {
+            let full = fault_body_for(status, request_id);
+            let (r, tx) = streamed(status, Some(full.len() + 100));
+            let half = Bytes::copy_from_slice(&full[..full.len() / 2]);
+            let abort = abort.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(Ok(half)).await;
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                abort.trip();
+                let _ = tx.send(Err(BodyAborted)).await;
+            });
+            Ok(r)
+        }
+        Fault::DelayBeforeHeaders(d) => {
+            tokio::time::sleep(d).await;
+            Ok(route(parts, body, shared, request_id))
+        }
+        Fault::StallMidBody { status } => {
+            let full = fault_body_for(status, request_id);
+            let (r, tx) = streamed(status, Some(full.len()));
+            let half = Bytes::copy_from_slice(&full[..full.len() / 2]);
+            tokio::spawn(async move {
+                let _ = tx.send(Ok(half)).await;
+                // Hold the sender (and so the body) open until the client gives up.
+                tx.closed().await;
+            });
+            Ok(r)
+        }
+        Fault::Oversize { status, bytes } => {
+            let (r, tx) = streamed(status, Some(bytes));
+            tokio::spawn(async move {
+                let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
+                let mut left = bytes;
+                while left > 0 {
+                    let n = left.min(chunk.len());
+                    if tx.send(Ok(chunk.slice(..n))).await.is_err() {
+                        return;
+                    }
+                    left -= n;
+                }
+            });
+            Ok(r)
+        }
+        Fault::EndlessChunked { status } => {
+            let (r, tx) = streamed(status, None);
+            tokio::spawn(async move {
+                let chunk = Bytes::from(vec![b'y'; 16 * 1024]);
+                while tx.send(Ok(chunk.clone())).await.is_ok() {}
+            });
+            Ok(r)
+        }
+        Fault::InvalidUtf8 { status } => {
+            let mut b = br#"{"error_code":"DCS.5000","error_msg":"bad "#.to_vec();
+            b.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28]);
+            b.extend_from_slice(br#""}"#);
+            Ok(json_response(status, b))
+        }
+        Fault::TruncatedJson { status } => Ok(json_response(
+            status,
+            br#"{"error_code":"DCS.4001","error_msg":"The requested URL does not ex"#.to_vec(),
+        )),
+        Fault::OverLimitFields { status } => {
+            let body = serde_json::json!({
+                "error_code": "DCS.40010000",
+                "error_msg": "m".repeat(dcs_model::limits::ERROR_MSG_MAX_CHARS + 10),
+                "error_ext_msg": "e".repeat(dcs_model::limits::ERROR_EXT_MSG_MAX_CHARS + 1),
+            });
+            Ok(json_response(status, body.to_string().into_bytes()))
+        }
+        Fault::WrongTypes { status } => Ok(json_response(
+            status,
+            br#"{"error_code":111400063,"error_msg":{"text":"nested object"},"error_ext_msg":[1,2]}"#.to_vec(),
+        )),
+        Fault::Redirect { location } => {
+            let mut r = hyper::Response::new(EmuBody::empty());
+            *r.status_mut() = http::StatusCode::FOUND;
+            if let Ok(v) = http::HeaderValue::from_str(&location) {
+                r.headers_mut().insert(http::header::LOCATION, v);
+            }
+            Ok(r)
+        }
+    }
+}

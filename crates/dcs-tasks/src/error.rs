@@ -1,0 +1,376 @@
+//! The one error type of the Task Center operations.
+
+use dcs_model::{ErrorBody, ValidationError};
+use dcs_transport::{BodyState, ConfigError, TransportError};
+use std::fmt;
+
+/// What kind of failure, for matching. More kinds may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller's input was refused before anything was sent.
+    InvalidInput,
+    /// The client could not be configured (endpoint, credentials, TLS).
+    Config,
+    /// The service answered with an error status.
+    Service,
+    /// No usable HTTP answer arrived (connect failure, reset, timeout).
+    Transport,
+    /// The service answered with success, but the body could not be read whole (too large,
+    /// interrupted, timed out).
+    IncompleteResponse,
+}
+
+/// Why an operation failed. Accessors tell what is known; predicates answer the usual
+/// questions. Foreign types (hyper, serde) never appear here.
+pub struct Error {
+    operation: &'static str,
+    repr: Repr,
+}
+
+enum Repr {
+    Invalid(ValidationError),
+    Config(ConfigError),
+    Service(Box<ServiceError>),
+    Transport(TransportError),
+    Incomplete {
+        status: u16,
+        request_id: Option<String>,
+        state: BodyState,
+        prefix_len: usize,
+        attempts: u32,
+    },
+}
+
+/// An error answer from the service, kept whole.
+#[derive(Debug, Clone)]
+pub struct ServiceError {
+    status: u16,
+    body: ErrorBody,
+    request_id: Option<String>,
+    attempts: u32,
+    body_state: BodyState,
+    outcome_uncertain: bool,
+    server_date: Option<String>,
+}
+
+impl ServiceError {
+    pub(crate) fn new(
+        status: u16,
+        body: ErrorBody,
+        request_id: Option<String>,
+        attempts: u32,
+        body_state: BodyState,
+        prior_may_have_applied: bool,
+        server_date: Option<String>,
+    ) -> Self {
+        Self {
+            status,
+            body,
+            request_id,
+            attempts,
+            body_state,
+            outcome_uncertain: prior_may_have_applied,
+            server_date,
+        }
+    }
+
+    /// The parsed body (code, message, shape, limit violations, raw bytes).
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+}
+
+impl Error {
+    pub(crate) fn invalid(operation: &'static str, e: ValidationError) -> Self {
+        Self {
+            operation,
+            repr: Repr::Invalid(e),
+        }
+    }
+    pub(crate) fn config(operation: &'static str, e: ConfigError) -> Self {
+        Self {
+            operation,
+            repr: Repr::Config(e),
+        }
+    }
+    pub(crate) fn service(operation: &'static str, e: ServiceError) -> Self {
+        Self {
+            operation,
+            repr: Repr::Service(Box::new(e)),
+        }
+    }
+    pub(crate) fn transport(operation: &'static str, e: TransportError) -> Self {
+        Self {
+            operation,
+            repr: Repr::Transport(e),
+        }
+    }
+    pub(crate) fn incomplete(
+        operation: &'static str,
+        status: u16,
+        request_id: Option<String>,
+        state: BodyState,
+        prefix_len: usize,
+        attempts: u32,
+    ) -> Self {
+        Self {
+            operation,
+            repr: Repr::Incomplete {
+                status,
+                request_id,
+                state,
+                prefix_len,
+                attempts,
+            },
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        match &self.repr {
+            Repr::Invalid(_) => ErrorKind::InvalidInput,
+            Repr::Config(_) => ErrorKind::Config,
+            Repr::Service(_) => ErrorKind::Service,
+            Repr::Transport(_) => ErrorKind::Transport,
+            Repr::Incomplete { .. } => ErrorKind::IncompleteResponse,
+        }
+    }
+
+    /// The operation that failed, e.g. `DeleteCenterTask`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP status of the last answer, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        match &self.repr {
+            Repr::Service(s) => Some(s.status),
+            Repr::Transport(t) => t.last_status(),
+            Repr::Incomplete { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The service's error code (`DCS.4001`, `APIGW.0301`...), exactly as sent.
+    pub fn error_code(&self) -> Option<&str> {
+        self.service_error().and_then(|s| s.body.error_code())
+    }
+
+    /// The service's error message, exactly as sent (for a non-JSON body: its text).
+    pub fn error_msg(&self) -> Option<&str> {
+        self.service_error().and_then(|s| s.body.error_msg())
+    }
+
+    /// The request id: the `X-Request-Id` header, else the body's `request_id`.
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Service(s) => s.request_id.as_deref().or(s.body.request_id()),
+            Repr::Incomplete { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The whole service error, when the service answered with one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match &self.repr {
+            Repr::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The validation failure, when the input was refused.
+    pub fn validation_error(&self) -> Option<&ValidationError> {
+        match &self.repr {
+            Repr::Invalid(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Attempts made (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        match &self.repr {
+            Repr::Service(s) => s.attempts,
+            Repr::Transport(t) => t.attempts(),
+            Repr::Incomplete { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+
+    /// 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status_is(404) && self.service_error().is_some()
+    }
+    /// 401 (bad signature, unknown AK, expired signature...).
+    pub fn is_unauthorized(&self) -> bool {
+        self.status_is(401) && self.service_error().is_some()
+    }
+    /// 403.
+    pub fn is_forbidden(&self) -> bool {
+        self.status_is(403) && self.service_error().is_some()
+    }
+    /// 429 or the gateway's throttling code `APIGW.0308`.
+    pub fn is_throttled(&self) -> bool {
+        self.service_error().is_some()
+            && (self.status_is(429) || self.error_code() == Some("APIGW.0308"))
+    }
+    /// 5xx from the service.
+    pub fn is_server_error(&self) -> bool {
+        self.service_error().is_some_and(|s| s.status >= 500)
+    }
+    /// `DCS.4017`: the task is still running.
+    pub fn is_task_running(&self) -> bool {
+        self.error_code() == Some("DCS.4017")
+    }
+    /// A timeout fired.
+    pub fn is_timeout(&self) -> bool {
+        match &self.repr {
+            Repr::Transport(t) => t.is_timeout(),
+            Repr::Incomplete { state, .. } => *state == BodyState::TimedOut,
+            _ => false,
+        }
+    }
+    /// No connection could be made.
+    pub fn is_connect(&self) -> bool {
+        matches!(&self.repr, Repr::Transport(t) if t.is_connect())
+    }
+    /// The caller's input was refused; nothing was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self.repr, Repr::Invalid(_))
+    }
+    /// The answer's body was larger than the configured cap and was cut.
+    pub fn is_body_too_large(&self) -> bool {
+        match &self.repr {
+            Repr::Service(s) => s.body_state == BodyState::Truncated,
+            Repr::Incomplete { state, .. } => *state == BodyState::Truncated,
+            _ => false,
+        }
+    }
+    /// Whether the request may have been applied although this error is reported: an earlier
+    /// attempt may have reached the server (so a final 404 may be our own earlier success),
+    /// or the request may have been sent before the connection failed.
+    pub fn is_outcome_uncertain(&self) -> bool {
+        match &self.repr {
+            Repr::Service(s) => s.outcome_uncertain,
+            Repr::Transport(t) => t.may_have_been_applied(),
+            Repr::Incomplete { .. } => false,
+            _ => false,
+        }
+    }
+    /// A 401 that says the signing time was too far from the server's clock.
+    pub fn is_clock_skew(&self) -> bool {
+        self.is_unauthorized()
+            && self
+                .error_msg()
+                .is_some_and(|m| m.contains("signature expired"))
+    }
+    /// For a clock-skew 401: server time minus signing time, in seconds, when the message
+    /// names both (`signature time:..,server time:..`).
+    pub fn clock_skew_secs(&self) -> Option<i64> {
+        if !self.is_clock_skew() {
+            return None;
+        }
+        let msg = self.error_msg()?;
+        let field = |key: &str| -> Option<dcs_transport::SdkDate> {
+            let at = msg.find(key)? + key.len();
+            dcs_transport::SdkDate::parse(msg.get(at..at + 16)?).ok()
+        };
+        let (sig, server) = (field("signature time:")?, field("server time:")?);
+        Some(server.unix_seconds() - sig.unix_seconds())
+    }
+    /// The server's `Date` header on a service error, if it sent one.
+    pub fn server_date(&self) -> Option<&str> {
+        self.service_error().and_then(|s| s.server_date.as_deref())
+    }
+
+    fn status_is(&self, s: u16) -> bool {
+        self.status() == Some(s)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("operation", &self.operation)
+            .field("kind", &self.kind());
+        match &self.repr {
+            Repr::Invalid(v) => d.field("validation", v),
+            Repr::Config(c) => d.field("config", c),
+            Repr::Service(s) => d.field("service", s),
+            Repr::Transport(t) => d.field("transport", t),
+            Repr::Incomplete {
+                status,
+                request_id,
+                state,
+                prefix_len,
+                attempts,
+            } => d
+                .field("status", status)
+                .field("request_id", request_id)
+                .field("body_state", state)
+                .field("body_prefix_len", prefix_len)
+                .field("attempts", attempts),
+        };
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: ", self.operation)?;
+        match &self.repr {
+            Repr::Invalid(v) => write!(f, "{v} (nothing was sent)"),
+            Repr::Config(c) => write!(f, "{c}"),
+            Repr::Service(s) => {
+                write!(f, "HTTP {}", s.status)?;
+                if let Some(c) = s.body.error_code() {
+                    write!(f, " {c}")?;
+                }
+                if let Some(m) = s.body.error_msg() {
+                    let short: String = m.chars().take(300).collect();
+                    write!(f, ": {short}")?;
+                    if short.len() < m.len() {
+                        write!(f, "...")?;
+                    }
+                }
+                if let Some(id) = self.request_id() {
+                    write!(f, " (request id {id})")?;
+                }
+                if s.attempts > 1 {
+                    write!(f, " after {} attempts", s.attempts)?;
+                }
+                if s.outcome_uncertain {
+                    write!(
+                        f,
+                        "; an earlier attempt may have been applied, so the outcome is uncertain"
+                    )?;
+                }
+                if s.body_state != BodyState::Complete {
+                    write!(f, "; the response body was not read whole ({:?})", s.body_state)?;
+                }
+                Ok(())
+            }
+            Repr::Transport(t) => write!(f, "{t}"),
+            Repr::Incomplete {
+                status,
+                state,
+                prefix_len,
+                ..
+            } => write!(
+                f,
+                "the service answered HTTP {status} (the request was accepted) but its body could not be read whole ({state:?} after {prefix_len} bytes)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.repr {
+            Repr::Invalid(v) => Some(v),
+            Repr::Config(c) => Some(c),
+            Repr::Transport(t) => Some(t),
+            _ => None,
+        }
+    }
+}

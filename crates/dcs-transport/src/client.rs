@@ -1,0 +1,634 @@
+//! The HTTP client: signs each attempt, sends it through hyper-util's pooled client over
+//! rustls, reads at most a bounded number of response bytes, and retries what is safe.
+
+use crate::config::{ClientConfig, ConfigError, Endpoint};
+use crate::credentials::Credentials;
+use crate::date::SdkDate;
+use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
+use crate::retry::{is_retryable_status, parse_retry_after, RetryBudget};
+use crate::signer::{self, SignableRequest};
+use crate::time::{Clock, Sleeper, SystemClock, TokioSleeper};
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue};
+use http::{HeaderMap, Method};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tracing::Instrument;
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// The response header carrying the server's request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// One request to send. The path must already be percent-encoded (the model crates do it).
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Bytes,
+    content_type: &'static str,
+    idempotent: bool,
+}
+
+impl Request {
+    /// A request without a body. Idempotency follows the method (GET, HEAD, PUT, DELETE and
+    /// OPTIONS are idempotent).
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: Bytes::new(),
+            content_type: "application/json",
+            idempotent,
+        }
+    }
+
+    /// Adds a query pair.
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the body bytes (empty means no body).
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets the Content-Type header (always sent, as the official SDKs do).
+    pub fn content_type(mut self, ct: &'static str) -> Self {
+        self.content_type = ct;
+        self
+    }
+
+    /// Overrides whether the request may be retried after it may have been sent.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = yes;
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// How much of the body was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyState {
+    /// The whole body.
+    Complete,
+    /// Reading stopped at the configured cap; the body holds the first `cap` bytes.
+    Truncated,
+    /// The connection failed mid-body; the body holds what arrived.
+    Interrupted,
+    /// The attempt timed out mid-body; the body holds what arrived.
+    TimedOut,
+}
+
+/// An HTTP answer, whatever its status.
+#[derive(Debug, Clone)]
+pub struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+    body_state: BodyState,
+    request_id: Option<String>,
+    attempts: u32,
+    prior_attempt_may_have_applied: bool,
+}
+
+impl Response {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// The body bytes read (bounded by the cap).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+    /// Whether the body is whole.
+    pub fn body_state(&self) -> BodyState {
+        self.body_state
+    }
+    /// The `X-Request-Id` header, if the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// Attempts made to get this answer.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// Whether an earlier attempt (one that failed or got a retryable answer) may have been
+    /// applied by the server: then a later "not found" may be the echo of our own success.
+    pub fn prior_attempt_may_have_applied(&self) -> bool {
+        self.prior_attempt_may_have_applied
+    }
+}
+
+/// Builds an [`HttpClient`].
+#[derive(Debug)]
+pub struct HttpClientBuilder {
+    endpoint: Endpoint,
+    credentials: Credentials,
+    project_id: Option<String>,
+    config: ClientConfig,
+    clock: Arc<dyn Clock>,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+impl HttpClientBuilder {
+    /// Sends `X-Project-Id` with every request.
+    pub fn project_id(mut self, id: impl Into<String>) -> Self {
+        self.project_id = Some(id.into());
+        self
+    }
+    /// Replaces the configuration.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+    /// Injects the clock used for signing dates and deadlines.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// Injects the sleeper used between retries.
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Checks everything and builds the client (TLS roots loaded, pool ready). Must be called
+    /// inside a tokio runtime only when requests are sent, not to build.
+    pub fn build(self) -> Result<HttpClient, ConfigError> {
+        self.config.check()?;
+        self.credentials.validate()?;
+        if self.endpoint.scheme() == crate::config::Scheme::Http
+            && !self.endpoint.is_loopback()
+            && !self.config.allow_insecure_http
+        {
+            return Err(ConfigError::InsecureHttp {
+                host: self.endpoint.host().to_string(),
+            });
+        }
+        let mut fixed = Vec::with_capacity(3);
+        fixed.push(("User-Agent", self.config.user_agent.clone()));
+        if let Some(p) = &self.project_id {
+            if p.is_empty() || HeaderValue::from_str(p).is_err() {
+                return Err(ConfigError::Invalid(
+                    "project id must be non-empty visible ASCII",
+                ));
+            }
+            fixed.push(("X-Project-Id", p.clone()));
+        }
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(self.config.connect_timeout));
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(provider)
+            .map_err(|e| ConfigError::Tls(e.to_string()))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let hyper = HyperClient::builder(TokioExecutor::new())
+            .pool_idle_timeout(self.config.pool_idle_timeout)
+            .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
+            .pool_timer(TokioTimer::new())
+            .build(https);
+        let budget = self.config.retry.new_budget();
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                base_url: self.endpoint.base_url(),
+                endpoint: self.endpoint,
+                credentials: self.credentials,
+                fixed_headers: fixed,
+                config: self.config,
+                clock: self.clock,
+                sleeper: self.sleeper,
+                budget,
+                hyper,
+            }),
+        })
+    }
+}
+
+/// A signed-request HTTP client. Cheap to clone (one shared pool); build one and reuse it.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: Endpoint,
+    base_url: String,
+    credentials: Credentials,
+    fixed_headers: Vec<(&'static str, String)>,
+    config: ClientConfig,
+    clock: Arc<dyn Clock>,
+    sleeper: Arc<dyn Sleeper>,
+    budget: RetryBudget,
+    hyper: HyperClient<Connector, Full<Bytes>>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("endpoint", &self.inner.endpoint)
+            .field("credentials", &self.inner.credentials)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+/// What one attempt produced.
+enum Attempt {
+    Answer(Response),
+    Failed(TransportError),
+}
+
+impl HttpClient {
+    /// Starts building a client for `endpoint` signed with `credentials`.
+    pub fn builder(endpoint: Endpoint, credentials: Credentials) -> HttpClientBuilder {
+        HttpClientBuilder {
+            endpoint,
+            credentials,
+            project_id: None,
+            config: ClientConfig::default(),
+            clock: Arc::new(SystemClock),
+            sleeper: Arc::new(TokioSleeper),
+        }
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// Tokens left in the client-wide retry budget.
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.budget.available()
+    }
+
+    /// Sends `req`, retrying what the policy allows. Any HTTP status is an `Ok` answer; `Err`
+    /// means no usable answer arrived.
+    pub async fn send(&self, req: &Request) -> Result<Response, TransportError> {
+        let span = tracing::debug_span!(
+            "dcs.http",
+            method = %req.method,
+            path = %req.path,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let out = self.send_inner(req).instrument(span.clone()).await;
+        match &out {
+            Ok(r) => {
+                span.record("attempts", r.attempts);
+                span.record("status", r.status);
+                if let Some(id) = &r.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
+            Err(e) => {
+                span.record("attempts", e.attempts());
+            }
+        }
+        out
+    }
+
+    async fn send_inner(&self, req: &Request) -> Result<Response, TransportError> {
+        let inner = &*self.inner;
+        let policy = &inner.config.retry;
+        let started = inner.clock.now();
+        let deadline = started + inner.config.total_timeout;
+        let mut attempt: u32 = 0;
+        let mut prior_applied = false;
+        let mut last_status = None;
+        loop {
+            attempt += 1;
+            let now = inner.clock.now();
+            let remaining = deadline.duration_since(now).unwrap_or(Duration::ZERO);
+            if remaining.is_zero() {
+                return Err(TransportError::new(
+                    TransportErrorKind::Timeout(TimeoutKind::Total),
+                    "total timeout elapsed before the next attempt",
+                    false,
+                )
+                .finish(attempt - 1, prior_applied, last_status));
+            }
+            let (budget_for_attempt, kind) = if remaining < inner.config.attempt_timeout {
+                (remaining, TimeoutKind::Total)
+            } else {
+                (inner.config.attempt_timeout, TimeoutKind::Attempt)
+            };
+            let t0 = std::time::Instant::now();
+            let outcome = self.attempt(req, now, budget_for_attempt, kind).await;
+            let elapsed_us = t0.elapsed().as_micros() as u64;
+            let may_retry = attempt < policy.get_max_attempts();
+            match outcome {
+                Attempt::Answer(mut resp) => {
+                    tracing::debug!(
+                        attempt,
+                        status = resp.status,
+                        request_id = resp.request_id.as_deref().unwrap_or(""),
+                        elapsed_us,
+                        "answer"
+                    );
+                    last_status = Some(resp.status);
+                    let retryable =
+                        is_retryable_status(resp.status) && (req.idempotent || resp.status == 429);
+                    if retryable && may_retry {
+                        let now = inner.clock.now();
+                        let hint = resp
+                            .headers
+                            .get(http::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| parse_retry_after(v, now));
+                        if let Some(wait) = self.plan_retry(attempt, hint, deadline, now, false) {
+                            prior_applied |= resp.status != 429;
+                            self.sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    if attempt == 1 && resp.status < 500 {
+                        inner.budget.refund(1);
+                    }
+                    resp.attempts = attempt;
+                    resp.prior_attempt_may_have_applied = prior_applied;
+                    return Ok(resp);
+                }
+                Attempt::Failed(err) => {
+                    tracing::debug!(attempt, error = %err, elapsed_us, "attempt failed");
+                    let retryable = !err.may_have_been_sent()
+                        && err.kind() != TransportErrorKind::InvalidRequest
+                        || req.idempotent && err.kind() != TransportErrorKind::InvalidRequest;
+                    if retryable && may_retry {
+                        let now = inner.clock.now();
+                        if let Some(wait) =
+                            self.plan_retry(attempt, None, deadline, now, err.is_timeout())
+                        {
+                            prior_applied |= err.may_have_been_sent();
+                            self.sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Err(err.finish(attempt, prior_applied, last_status));
+                }
+            }
+        }
+    }
+
+    /// The wait before the next attempt, or `None` when we should stop: the server asked for
+    /// longer than we honour, the wait would cross the deadline, or the budget is empty.
+    fn plan_retry(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        deadline: SystemTime,
+        now: SystemTime,
+        after_timeout: bool,
+    ) -> Option<Duration> {
+        let policy = &self.inner.config.retry;
+        let mut wait = policy.backoff(attempt - 1, fastrand::f64());
+        if let Some(hint) = retry_after {
+            if hint > policy.get_max_retry_after() {
+                tracing::debug!(?hint, "server asks to wait longer than we honour");
+                return None;
+            }
+            wait = wait.max(hint);
+        }
+        if now + wait >= deadline {
+            tracing::debug!(?wait, "no time left for another attempt");
+            return None;
+        }
+        if !self.inner.budget.try_spend(policy.cost(after_timeout)) {
+            tracing::debug!("retry budget exhausted");
+            return None;
+        }
+        Some(wait)
+    }
+
+    async fn sleep(&self, d: Duration) {
+        if !d.is_zero() {
+            self.inner.sleeper.sleep(d).await;
+        }
+    }
+
+    fn build_request(
+        &self,
+        req: &Request,
+        now: SystemTime,
+    ) -> Result<http::Request<Full<Bytes>>, TransportError> {
+        let inner = &*self.inner;
+        let invalid = |m: String| TransportError::new(TransportErrorKind::InvalidRequest, m, false);
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(5);
+        headers.push(("Content-Type", req.content_type));
+        for (n, v) in &inner.fixed_headers {
+            headers.push((n, v.as_str()));
+        }
+        if let Some(tok) = inner.credentials.security_token() {
+            headers.push(("X-Security-Token", tok.expose_secret()));
+        }
+        let query: Vec<(&str, &str)> = req
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let signable = SignableRequest {
+            method: req.method.as_str(),
+            authority: inner.endpoint.authority(),
+            path: &req.path,
+            query: &query,
+            headers: &headers,
+            body: &req.body,
+        };
+        let out = signer::sign(
+            &signable,
+            inner.credentials.access_key_id(),
+            inner.credentials.secret_access_key(),
+            SdkDate::from_system_time(now),
+        )
+        .map_err(|e| invalid(format!("cannot sign the request: {e}")))?;
+
+        let mut uri = String::with_capacity(inner.base_url.len() + req.path.len() + 1);
+        uri.push_str(&inner.base_url);
+        uri.push_str(&req.path);
+        if !query.is_empty() {
+            uri.push('?');
+            uri.push_str(&signer::canonical_query_string(&query));
+        }
+        let mut builder = http::Request::builder().method(req.method.clone()).uri(uri);
+        let map = builder
+            .headers_mut()
+            .ok_or_else(|| invalid("the request path is not a valid URI".into()))?;
+        let mut put = |name: &str, value: &str, sensitive: bool| -> Result<(), TransportError> {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("invalid header name {name:?}")))?;
+            let mut v = HeaderValue::from_str(value)
+                .map_err(|_| invalid(format!("invalid value for header {name}")))?;
+            v.set_sensitive(sensitive);
+            map.insert(n, v);
+            Ok(())
+        };
+        for (n, v) in &headers {
+            let sensitive = n.eq_ignore_ascii_case("x-security-token");
+            put(n, signer::trim_header_value(v), sensitive)?;
+        }
+        for (n, v) in &out.added_headers {
+            put(n, v, *n == "Authorization")?;
+        }
+        builder
+            .body(Full::new(req.body.clone()))
+            .map_err(|e| invalid(format!("cannot build the request: {e}")))
+    }
+
+    async fn attempt(
+        &self,
+        req: &Request,
+        now: SystemTime,
+        budget: Duration,
+        timeout_kind: TimeoutKind,
+    ) -> Attempt {
+        let http_req = match self.build_request(req, now) {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let deadline = tokio::time::Instant::now() + budget;
+        let head = match tokio::time::timeout_at(deadline, self.inner.hyper.request(http_req)).await
+        {
+            Err(_) => {
+                return Attempt::Failed(TransportError::new(
+                    TransportErrorKind::Timeout(timeout_kind),
+                    format!("no response within {} ms", budget.as_millis()),
+                    true,
+                ))
+            }
+            Ok(Err(e)) => return Attempt::Failed(classify_hyper_error(e)),
+            Ok(Ok(r)) => r,
+        };
+        let (parts, mut body) = head.into_parts();
+        let request_id = parts
+            .headers
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let cap = self.inner.config.max_response_bytes;
+        let mut buf = BytesMut::new();
+        let mut state = BodyState::Complete;
+        loop {
+            match tokio::time::timeout_at(deadline, body.frame()).await {
+                Err(_) => {
+                    state = BodyState::TimedOut;
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(Err(e))) => {
+                    tracing::debug!(error = %e, "response body interrupted");
+                    state = BodyState::Interrupted;
+                    break;
+                }
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        let room = cap - buf.len();
+                        if data.len() > room {
+                            buf.extend_from_slice(&data[..room]);
+                            state = BodyState::Truncated;
+                            break;
+                        }
+                        buf.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+        // Dropping an unfinished body closes its connection instead of returning it to the pool.
+        drop(body);
+        Attempt::Answer(Response {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: buf.freeze(),
+            body_state: state,
+            request_id,
+            attempts: 1,
+            prior_attempt_may_have_applied: false,
+        })
+    }
+}
+
+fn classify_hyper_error(e: hyper_util::client::legacy::Error) -> TransportError {
+    let connect = e.is_connect();
+    let mut timed_out = false;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                timed_out = true;
+            }
+        }
+        src = s.source();
+    }
+    let detail = error_chain(&e);
+    if connect && timed_out {
+        TransportError::new(
+            TransportErrorKind::Timeout(TimeoutKind::Connect),
+            format!("connect timed out: {detail}"),
+            false,
+        )
+    } else if connect {
+        TransportError::new(
+            TransportErrorKind::Connect,
+            format!("connection failed: {detail}"),
+            false,
+        )
+    } else {
+        TransportError::new(
+            TransportErrorKind::Io,
+            format!("connection failed after the request may have been sent: {detail}"),
+            true,
+        )
+    }
+    .with_source(e)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = c.source();
+    }
+    s
+}

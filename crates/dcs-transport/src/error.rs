@@ -1,0 +1,173 @@
+//! Transport failures: the request got no usable HTTP answer.
+//!
+//! Every error says whether the request may have reached the server, how many attempts were
+//! made, and (when an earlier attempt got an answer) the last status seen. No hyper or other
+//! foreign type appears in this API; the underlying cause is reachable through
+//! [`std::error::Error::source`] as a type-erased error.
+
+use std::fmt;
+
+/// Which timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Opening the connection took too long.
+    Connect,
+    /// One attempt (sending, the response head, or the body) took too long.
+    Attempt,
+    /// The whole call, retries included, ran out of time.
+    Total,
+}
+
+/// What kind of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The request could not be built or signed; nothing was sent.
+    InvalidRequest,
+    /// No connection could be made (refused, DNS, TLS handshake); nothing was sent.
+    Connect,
+    /// A timeout fired.
+    Timeout(TimeoutKind),
+    /// The connection failed after the request may have been sent (reset, closed early, a
+    /// malformed response).
+    Io,
+}
+
+/// A request that got no usable HTTP answer.
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    may_have_been_sent: bool,
+    attempts: u32,
+    prior_attempt_may_have_applied: bool,
+    last_status: Option<u16>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    pub(crate) fn new(
+        kind: TransportErrorKind,
+        message: impl Into<String>,
+        may_have_been_sent: bool,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            may_have_been_sent,
+            attempts: 1,
+            prior_attempt_may_have_applied: false,
+            last_status: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn finish(
+        mut self,
+        attempts: u32,
+        prior_applied: bool,
+        last_status: Option<u16>,
+    ) -> Self {
+        self.attempts = attempts;
+        self.prior_attempt_may_have_applied = prior_applied;
+        self.last_status = last_status;
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether a timeout fired.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind, TransportErrorKind::Timeout(_))
+    }
+
+    /// Which timeout fired, if one did.
+    pub fn timeout_kind(&self) -> Option<TimeoutKind> {
+        match self.kind {
+            TransportErrorKind::Timeout(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Whether no connection could be made.
+    pub fn is_connect(&self) -> bool {
+        self.kind == TransportErrorKind::Connect
+            || self.kind == TransportErrorKind::Timeout(TimeoutKind::Connect)
+    }
+
+    /// Whether the last attempt may have reached the server (false only when it certainly
+    /// did not: it failed to connect or was never built).
+    pub fn may_have_been_sent(&self) -> bool {
+        self.may_have_been_sent
+    }
+
+    /// Whether this attempt or an earlier one may have been applied by the server.
+    pub fn may_have_been_applied(&self) -> bool {
+        self.may_have_been_sent || self.prior_attempt_may_have_applied
+    }
+
+    /// Attempts made, this one included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The status of the last attempt that got an HTTP answer, if any did.
+    pub fn last_status(&self) -> Option<u16> {
+        self.last_status
+    }
+
+    /// A short description.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("may_have_been_sent", &self.may_have_been_sent)
+            .field("attempts", &self.attempts)
+            .field(
+                "prior_attempt_may_have_applied",
+                &self.prior_attempt_may_have_applied,
+            )
+            .field("last_status", &self.last_status)
+            .field("source", &self.source.as_ref().map(|s| s.to_string()))
+            .finish()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts", self.attempts)?;
+            if let Some(s) = self.last_status {
+                write!(f, ", last HTTP status {s}")?;
+            }
+            write!(f, ")")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
