@@ -91,12 +91,12 @@ impl Endpoint {
             .parse()
             .map_err(|_| bad("not a valid URL"))?;
         let host = uri.host().ok_or_else(|| bad("no host"))?.to_string();
-        if let Some(p) = uri.port() {
-            if p.as_u16() == 0 {
-                return Err(bad("port 0"));
+        let after_host = authority.rsplit_once(']').map_or(authority, |(_, r)| r);
+        if let Some((_, port)) = after_host.rsplit_once(':') {
+            match port.parse::<u16>() {
+                Ok(p) if p > 0 => {}
+                _ => return Err(bad("the port must be a number from 1 to 65535")),
             }
-        } else if authority.ends_with(':') {
-            return Err(bad("empty port"));
         }
         Ok(Self {
             scheme,
