@@ -315,3 +315,65 @@ fn builder_requires_what_it_needs() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_401_is_reported_as_clock_skew_from_the_server_date_too() {
+    let f = Fixture::new().await;
+    // A 401 whose message says nothing about time: only the server's Date header can tell.
+    let scripted = || dcs_emulator::Fault::Status {
+        status: 401,
+        retry_after: None,
+    };
+    f.emu.push_fault(scripted());
+    let behind = ManualTime::new(SystemTime::now() - Duration::from_secs(30 * 60));
+    let client = dcs_tasks::TasksClient::builder()
+        .endpoint(f.emu.endpoint())
+        .credentials(Credentials::new(AK, SK))
+        .project_id(PROJECT)
+        .clock(Arc::new(behind))
+        .build()
+        .unwrap();
+    let err = client.delete_center_task(TASK).send().await.unwrap_err();
+    assert!(err.is_unauthorized());
+    assert!(err.is_clock_skew(), "{err:?}");
+    let skew = err.clock_skew_secs().unwrap();
+    assert!((1795..=1805).contains(&skew), "skew {skew}");
+
+    // The same 401 with a correct clock is not skew.
+    f.emu.push_fault(scripted());
+    let err = f
+        .client()
+        .delete_center_task(TASK)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized());
+    assert!(!err.is_clock_skew());
+    assert_eq!(err.clock_skew_secs(), None);
+}
+
+#[tokio::test]
+async fn emulator_error_bodies_obey_the_documented_limits() {
+    let f = Fixture::new().await;
+    f.emu.seed_task(PROJECT, "busy", TaskStatus::Running);
+    let http = transport(&f);
+    let mut seen = Vec::new();
+    for (method, path) in [
+        (Method::DELETE, format!("/v2/{PROJECT}/tasks/missing")),
+        (Method::DELETE, format!("/v2/{PROJECT}/tasks/busy")),
+        (
+            Method::DELETE,
+            "/v2/22222222222222222222222222222222/tasks/x".to_string(),
+        ),
+        (Method::GET, format!("/v2/{PROJECT}/tasks/x")),
+        (Method::DELETE, format!("/v2/{PROJECT}/tasks/a%0Ab")),
+    ] {
+        let r = http.send(&Request::new(method, path)).await.unwrap();
+        let body = dcs_model::ErrorBody::parse(r.body(), false);
+        assert_eq!(body.shape(), BodyShape::Standard);
+        assert!(body.violations().is_empty(), "{body:?}");
+        assert!(body.error_code().unwrap().starts_with("DCS."));
+        seen.push(r.status());
+    }
+    assert_eq!(seen, [404, 400, 403, 405, 400]);
+}

@@ -330,6 +330,26 @@ fn rows() -> Vec<Row> {
             seen: 1,
         },
         Row {
+            name: "a transport failure after a 503 still carries the 503's code and request id",
+            faults: vec![
+                f(status(503)),
+                f(Fault::ResetBeforeHeaders),
+                f(Fault::ResetBeforeHeaders),
+            ],
+            max_attempts: 3,
+            expect: Fails {
+                kind: ErrorKind::Transport,
+                status: Some(503),
+                check: |e| {
+                    assert_eq!(e.error_code(), Some("APIGW.0201"));
+                    assert!(e.request_id().is_some());
+                    assert_eq!(e.attempts(), 3);
+                    assert!(e.to_string().contains("APIGW.0201"), "{e}");
+                },
+            },
+            seen: 3,
+        },
+        Row {
             name: "a redirect is not followed",
             faults: vec![f(Fault::Redirect {
                 location: "http://127.0.0.1:9/elsewhere".into(),
@@ -533,4 +553,49 @@ async fn connection_refused_is_a_connect_error_and_nothing_was_sent() {
     assert!(!e.is_outcome_uncertain());
     assert_eq!(e.attempts(), 3, "connect failures are always safe to retry");
     assert_eq!(time.sleeps().len(), 2);
+}
+
+#[tokio::test]
+async fn connect_timeout_when_the_server_never_accepts() {
+    // A listener whose accept queue is full and never drained: further SYNs go unanswered,
+    // so connecting hangs until the connect timeout (all on loopback).
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        if let Ok(Ok(s)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            fillers.push(s);
+        } else {
+            break;
+        }
+    }
+    let time = dcs_transport::ManualTime::new(std::time::SystemTime::now());
+    let client = dcs_tasks::TasksClient::builder()
+        .endpoint(format!("http://{addr}"))
+        .credentials(Credentials::new(AK, SK))
+        .project_id(PROJECT)
+        .config(
+            ClientConfig::default()
+                .connect_timeout(Duration::from_millis(300))
+                .retry(RetryPolicy::default().max_attempts(2)),
+        )
+        .sleeper(std::sync::Arc::new(time))
+        .build()
+        .unwrap();
+    let e = client.delete_center_task(TASK).send().await.unwrap_err();
+    let inner = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<dcs_transport::TransportError>())
+        .expect("transport error inside");
+    assert_eq!(inner.timeout_kind(), Some(TimeoutKind::Connect), "{e}");
+    assert!(e.is_timeout() && e.is_connect());
+    assert!(!e.is_outcome_uncertain(), "nothing was sent");
+    assert_eq!(e.attempts(), 2, "a connect timeout is safe to retry");
+    drop(fillers);
 }

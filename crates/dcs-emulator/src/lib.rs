@@ -346,12 +346,11 @@ async fn handle(
             (Ok(r), s)
         }
         Some(f) => {
-            let applied = if f.apply_first {
-                Some(route(&parts, &body, shared, &request_id))
-            } else {
-                None
-            };
-            let r = misbehave(f.fault, &parts, &body, shared, &request_id, abort, applied).await;
+            if f.apply_first {
+                // The real answer is discarded: the client never learns it was applied.
+                let _ = route(&parts, &body, shared, &request_id);
+            }
+            let r = misbehave(f.fault, &parts, &body, shared, &request_id, abort).await;
             let s = r.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
             (r, s)
         }
@@ -602,7 +601,6 @@ async fn misbehave(
     shared: &Shared,
     request_id: &str,
     abort: &AbortSwitch,
-    _applied: Option<Resp>,
 ) -> Result<Resp, DropConnection> {
     match fault {
         Fault::Status { status, retry_after } => {

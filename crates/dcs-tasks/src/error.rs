@@ -4,6 +4,9 @@ use dcs_model::{ErrorBody, ValidationError};
 use dcs_transport::{BodyState, ConfigError, TransportError};
 use std::fmt;
 
+/// The gateway rejects an `X-Sdk-Date` more than this many seconds from its clock.
+const CLOCK_SKEW_LIMIT_SECS: i64 = 15 * 60;
+
 /// What kind of failure, for matching. More kinds may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -32,7 +35,11 @@ enum Repr {
     Invalid(ValidationError),
     Config(ConfigError),
     Service(Box<ServiceError>),
-    Transport(TransportError),
+    Transport {
+        error: TransportError,
+        /// The last HTTP answer's body, when an earlier attempt got one.
+        last_body: Option<ErrorBody>,
+    },
     Incomplete {
         status: u16,
         request_id: Option<String>,
@@ -51,7 +58,7 @@ pub struct ServiceError {
     attempts: u32,
     body_state: BodyState,
     outcome_uncertain: bool,
-    server_date: Option<String>,
+    clock_offset_secs: Option<i64>,
 }
 
 impl ServiceError {
@@ -62,7 +69,7 @@ impl ServiceError {
         attempts: u32,
         body_state: BodyState,
         prior_may_have_applied: bool,
-        server_date: Option<String>,
+        clock_offset_secs: Option<i64>,
     ) -> Self {
         Self {
             status,
@@ -71,7 +78,7 @@ impl ServiceError {
             attempts,
             body_state,
             outcome_uncertain: prior_may_have_applied,
-            server_date,
+            clock_offset_secs,
         }
     }
 
@@ -100,10 +107,13 @@ impl Error {
             repr: Repr::Service(Box::new(e)),
         }
     }
-    pub(crate) fn transport(operation: &'static str, e: TransportError) -> Self {
+    pub(crate) fn transport(operation: &'static str, error: TransportError) -> Self {
+        let last_body = error
+            .last_answer()
+            .map(|r| ErrorBody::parse(r.body(), r.body_state() != BodyState::Complete));
         Self {
             operation,
-            repr: Repr::Transport(e),
+            repr: Repr::Transport { error, last_body },
         }
     }
     pub(crate) fn incomplete(
@@ -132,7 +142,7 @@ impl Error {
             Repr::Invalid(_) => ErrorKind::InvalidInput,
             Repr::Config(_) => ErrorKind::Config,
             Repr::Service(_) => ErrorKind::Service,
-            Repr::Transport(_) => ErrorKind::Transport,
+            Repr::Transport { .. } => ErrorKind::Transport,
             Repr::Incomplete { .. } => ErrorKind::IncompleteResponse,
         }
     }
@@ -146,26 +156,41 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match &self.repr {
             Repr::Service(s) => Some(s.status),
-            Repr::Transport(t) => t.last_status(),
+            Repr::Transport { error, .. } => error.last_status(),
             Repr::Incomplete { status, .. } => Some(*status),
             _ => None,
         }
     }
 
-    /// The service's error code (`DCS.4001`, `APIGW.0301`...), exactly as sent.
+    /// The service's error code (`DCS.4001`, `APIGW.0301`...), exactly as sent. For a
+    /// transport failure after retries: the code of the last answer an earlier attempt got.
     pub fn error_code(&self) -> Option<&str> {
-        self.service_error().and_then(|s| s.body.error_code())
+        self.error_body().and_then(|b| b.error_code())
     }
 
-    /// The service's error message, exactly as sent (for a non-JSON body: its text).
+    /// The service's error message, exactly as sent (for a non-JSON body: its text). For a
+    /// transport failure after retries: the message of the last answer an earlier attempt got.
     pub fn error_msg(&self) -> Option<&str> {
-        self.service_error().and_then(|s| s.body.error_msg())
+        self.error_body().and_then(|b| b.error_msg())
+    }
+
+    /// The parsed body of the service's last error answer, if there was one.
+    pub fn error_body(&self) -> Option<&ErrorBody> {
+        match &self.repr {
+            Repr::Service(s) => Some(&s.body),
+            Repr::Transport { last_body, .. } => last_body.as_ref(),
+            _ => None,
+        }
     }
 
     /// The request id: the `X-Request-Id` header, else the body's `request_id`.
     pub fn request_id(&self) -> Option<&str> {
         match &self.repr {
             Repr::Service(s) => s.request_id.as_deref().or(s.body.request_id()),
+            Repr::Transport { error, last_body } => error
+                .last_answer()
+                .and_then(|r| r.request_id())
+                .or(last_body.as_ref().and_then(|b| b.request_id())),
             Repr::Incomplete { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
@@ -191,7 +216,7 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match &self.repr {
             Repr::Service(s) => s.attempts,
-            Repr::Transport(t) => t.attempts(),
+            Repr::Transport { error, .. } => error.attempts(),
             Repr::Incomplete { attempts, .. } => *attempts,
             _ => 0,
         }
@@ -225,14 +250,14 @@ impl Error {
     /// A timeout fired.
     pub fn is_timeout(&self) -> bool {
         match &self.repr {
-            Repr::Transport(t) => t.is_timeout(),
+            Repr::Transport { error, .. } => error.is_timeout(),
             Repr::Incomplete { state, .. } => *state == BodyState::TimedOut,
             _ => false,
         }
     }
     /// No connection could be made.
     pub fn is_connect(&self) -> bool {
-        matches!(&self.repr, Repr::Transport(t) if t.is_connect())
+        matches!(&self.repr, Repr::Transport { error, .. } if error.is_connect())
     }
     /// The caller's input was refused; nothing was sent.
     pub fn is_invalid_input(&self) -> bool {
@@ -252,35 +277,39 @@ impl Error {
     pub fn is_outcome_uncertain(&self) -> bool {
         match &self.repr {
             Repr::Service(s) => s.outcome_uncertain,
-            Repr::Transport(t) => t.may_have_been_applied(),
+            Repr::Transport { error, .. } => error.may_have_been_applied(),
             Repr::Incomplete { .. } => false,
             _ => false,
         }
     }
-    /// A 401 that says the signing time was too far from the server's clock.
+    /// A 401 caused by the local clock: the message says the signature expired, or the
+    /// server's `Date` is more than the gateway's 15 minutes away from our signing time.
     pub fn is_clock_skew(&self) -> bool {
         self.is_unauthorized()
-            && self
+            && (self
                 .error_msg()
                 .is_some_and(|m| m.contains("signature expired"))
+                || self
+                    .service_error()
+                    .and_then(|s| s.clock_offset_secs)
+                    .is_some_and(|o| o.abs() > CLOCK_SKEW_LIMIT_SECS))
     }
-    /// For a clock-skew 401: server time minus signing time, in seconds, when the message
-    /// names both (`signature time:..,server time:..`).
+    /// For a clock-skew 401: server time minus our signing time, in seconds (positive: our
+    /// clock is behind). Taken from the message when it names both times
+    /// (`signature time:..,server time:..`), else from the server's `Date` header.
     pub fn clock_skew_secs(&self) -> Option<i64> {
         if !self.is_clock_skew() {
             return None;
         }
-        let msg = self.error_msg()?;
-        let field = |key: &str| -> Option<dcs_transport::SdkDate> {
-            let at = msg.find(key)? + key.len();
-            dcs_transport::SdkDate::parse(msg.get(at..at + 16)?).ok()
-        };
-        let (sig, server) = (field("signature time:")?, field("server time:")?);
-        Some(server.unix_seconds() - sig.unix_seconds())
-    }
-    /// The server's `Date` header on a service error, if it sent one.
-    pub fn server_date(&self) -> Option<&str> {
-        self.service_error().and_then(|s| s.server_date.as_deref())
+        let from_message = self.error_msg().and_then(|msg| {
+            let field = |key: &str| -> Option<dcs_transport::SdkDate> {
+                let at = msg.find(key)? + key.len();
+                dcs_transport::SdkDate::parse(msg.get(at..at + 16)?).ok()
+            };
+            let (sig, server) = (field("signature time:")?, field("server time:")?);
+            Some(server.unix_seconds() - sig.unix_seconds())
+        });
+        from_message.or_else(|| self.service_error().and_then(|s| s.clock_offset_secs))
     }
 
     fn status_is(&self, s: u16) -> bool {
@@ -297,7 +326,9 @@ impl fmt::Debug for Error {
             Repr::Invalid(v) => d.field("validation", v),
             Repr::Config(c) => d.field("config", c),
             Repr::Service(s) => d.field("service", s),
-            Repr::Transport(t) => d.field("transport", t),
+            Repr::Transport { error, last_body } => {
+                d.field("transport", error).field("last_body", last_body)
+            }
             Repr::Incomplete {
                 status,
                 request_id,
@@ -350,7 +381,13 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Repr::Transport(t) => write!(f, "{t}"),
+            Repr::Transport { error, last_body } => {
+                write!(f, "{error}")?;
+                if let Some(code) = last_body.as_ref().and_then(|b| b.error_code()) {
+                    write!(f, "; the last answer before that was {code}")?;
+                }
+                Ok(())
+            }
             Repr::Incomplete {
                 status,
                 state,
@@ -369,7 +406,7 @@ impl std::error::Error for Error {
         match &self.repr {
             Repr::Invalid(v) => Some(v),
             Repr::Config(c) => Some(c),
-            Repr::Transport(t) => Some(t),
+            Repr::Transport { error, .. } => Some(error),
             _ => None,
         }
     }

@@ -225,11 +225,7 @@ fn expect_empty_success(op: &'static str, resp: dcs_transport::Response) -> Resu
     let body = ErrorBody::parse(resp.body(), resp.body_state() != BodyState::Complete);
     // A 404 or 5xx after an attempt that may have been applied cannot tell us what happened.
     let uncertain = resp.prior_attempt_may_have_applied() && (status == 404 || status >= 500);
-    let server_date = resp
-        .headers()
-        .get("date")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let clock_offset = resp.server_clock_offset_secs();
     Err(Error::service(
         op,
         ServiceError::new(
@@ -239,7 +235,7 @@ fn expect_empty_success(op: &'static str, resp: dcs_transport::Response) -> Resu
             resp.attempts(),
             resp.body_state(),
             uncertain,
-            server_date,
+            clock_offset,
         ),
     ))
 }

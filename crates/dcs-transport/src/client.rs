@@ -112,6 +112,7 @@ pub struct Response {
     request_id: Option<String>,
     attempts: u32,
     prior_attempt_may_have_applied: bool,
+    signed_at: SystemTime,
 }
 
 impl Response {
@@ -138,6 +139,22 @@ impl Response {
     /// Attempts made to get this answer.
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+    /// The client-clock time this attempt was signed with (its `X-Sdk-Date`): compare it
+    /// with the server's `Date` header to see clock skew.
+    pub fn signed_at(&self) -> SystemTime {
+        self.signed_at
+    }
+    /// The server's `Date` header minus [`signed_at`](Self::signed_at), in whole seconds,
+    /// when the server sent a valid `Date`: how far the local clock is behind the server's
+    /// (negative: ahead), give or take the request's travel time.
+    pub fn server_clock_offset_secs(&self) -> Option<i64> {
+        let date = self.headers.get(http::header::DATE)?.to_str().ok()?;
+        let server = httpdate::parse_http_date(date).ok()?;
+        Some(match server.duration_since(self.signed_at) {
+            Ok(ahead) => ahead.as_secs() as i64,
+            Err(behind) => -(behind.duration().as_secs() as i64),
+        })
     }
     /// Whether an earlier attempt (one that failed or got a retryable answer) may have been
     /// applied by the server: then a later "not found" may be the echo of our own success.
@@ -309,8 +326,11 @@ impl HttpClient {
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
+            elapsed_us = tracing::field::Empty,
         );
+        let t0 = std::time::Instant::now();
         let out = self.send_inner(req).instrument(span.clone()).await;
+        span.record("elapsed_us", t0.elapsed().as_micros() as u64);
         match &out {
             Ok(r) => {
                 span.record("attempts", r.attempts);
@@ -333,7 +353,7 @@ impl HttpClient {
         let deadline = started + inner.config.total_timeout;
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
-        let mut last_status = None;
+        let mut last_answer: Option<Response> = None;
         loop {
             attempt += 1;
             let now = inner.clock.now();
@@ -344,7 +364,7 @@ impl HttpClient {
                     "total timeout elapsed before the next attempt",
                     false,
                 )
-                .finish(attempt - 1, prior_applied, last_status));
+                .finish(attempt - 1, prior_applied, last_answer));
             }
             let (budget_for_attempt, kind) = if remaining < inner.config.attempt_timeout {
                 (remaining, TimeoutKind::Total)
@@ -364,7 +384,6 @@ impl HttpClient {
                         elapsed_us,
                         "answer"
                     );
-                    last_status = Some(resp.status);
                     let retryable =
                         is_retryable_status(resp.status) && (req.idempotent || resp.status == 429);
                     if retryable && may_retry {
@@ -376,6 +395,8 @@ impl HttpClient {
                             .and_then(|v| parse_retry_after(v, now));
                         if let Some(wait) = self.plan_retry(attempt, hint, deadline, now, false) {
                             prior_applied |= resp.status != 429;
+                            resp.attempts = attempt;
+                            last_answer = Some(resp);
                             self.sleep(wait).await;
                             continue;
                         }
@@ -389,9 +410,10 @@ impl HttpClient {
                 }
                 Attempt::Failed(err) => {
                     tracing::debug!(attempt, error = %err, elapsed_us, "attempt failed");
-                    let retryable = !err.may_have_been_sent()
-                        && err.kind() != TransportErrorKind::InvalidRequest
-                        || req.idempotent && err.kind() != TransportErrorKind::InvalidRequest;
+                    // Never retry what could not be built; retry the rest when it certainly
+                    // did not arrive, or when arriving twice is harmless.
+                    let retryable = err.kind() != TransportErrorKind::InvalidRequest
+                        && (req.idempotent || !err.may_have_been_sent());
                     if retryable && may_retry {
                         let now = inner.clock.now();
                         if let Some(wait) =
@@ -402,7 +424,7 @@ impl HttpClient {
                             continue;
                         }
                     }
-                    return Err(err.finish(attempt, prior_applied, last_status));
+                    return Err(err.finish(attempt, prior_applied, last_answer));
                 }
             }
         }
@@ -580,6 +602,7 @@ impl HttpClient {
             request_id,
             attempts: 1,
             prior_attempt_may_have_applied: false,
+            signed_at: now,
         })
     }
 }

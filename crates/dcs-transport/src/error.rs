@@ -41,7 +41,7 @@ pub struct TransportError {
     may_have_been_sent: bool,
     attempts: u32,
     prior_attempt_may_have_applied: bool,
-    last_status: Option<u16>,
+    last_answer: Option<Box<crate::client::Response>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -57,7 +57,7 @@ impl TransportError {
             may_have_been_sent,
             attempts: 1,
             prior_attempt_may_have_applied: false,
-            last_status: None,
+            last_answer: None,
             source: None,
         }
     }
@@ -74,11 +74,11 @@ impl TransportError {
         mut self,
         attempts: u32,
         prior_applied: bool,
-        last_status: Option<u16>,
+        last_answer: Option<crate::client::Response>,
     ) -> Self {
         self.attempts = attempts;
         self.prior_attempt_may_have_applied = prior_applied;
-        self.last_status = last_status;
+        self.last_answer = last_answer.map(Box::new);
         self
     }
 
@@ -124,7 +124,13 @@ impl TransportError {
 
     /// The status of the last attempt that got an HTTP answer, if any did.
     pub fn last_status(&self) -> Option<u16> {
-        self.last_status
+        self.last_answer.as_ref().map(|r| r.status())
+    }
+
+    /// The last HTTP answer an earlier attempt got (status, headers, bounded body, request
+    /// id), if any did: retries never lose what the server said.
+    pub fn last_answer(&self) -> Option<&crate::client::Response> {
+        self.last_answer.as_deref()
     }
 
     /// A short description.
@@ -144,7 +150,7 @@ impl fmt::Debug for TransportError {
                 "prior_attempt_may_have_applied",
                 &self.prior_attempt_may_have_applied,
             )
-            .field("last_status", &self.last_status)
+            .field("last_status", &self.last_status())
             .field("source", &self.source.as_ref().map(|s| s.to_string()))
             .finish()
     }
@@ -155,7 +161,7 @@ impl fmt::Display for TransportError {
         write!(f, "{}", self.message)?;
         if self.attempts > 1 {
             write!(f, " (after {} attempts", self.attempts)?;
-            if let Some(s) = self.last_status {
+            if let Some(s) = self.last_status() {
                 write!(f, ", last HTTP status {s}")?;
             }
             write!(f, ")")?;
