@@ -28,13 +28,13 @@ pub enum ErrorKind {
 /// questions. Foreign types (hyper, serde) never appear here.
 pub struct Error {
     operation: &'static str,
-    repr: Repr,
+    repr: Box<Repr>,
 }
 
 enum Repr {
     Invalid(ValidationError),
     Config(ConfigError),
-    Service(Box<ServiceError>),
+    Service(ServiceError),
     Transport {
         error: TransportError,
         /// The last HTTP answer's body, when an earlier attempt got one.
@@ -92,19 +92,19 @@ impl Error {
     pub(crate) fn invalid(operation: &'static str, e: ValidationError) -> Self {
         Self {
             operation,
-            repr: Repr::Invalid(e),
+            repr: Box::new(Repr::Invalid(e)),
         }
     }
     pub(crate) fn config(operation: &'static str, e: ConfigError) -> Self {
         Self {
             operation,
-            repr: Repr::Config(e),
+            repr: Box::new(Repr::Config(e)),
         }
     }
     pub(crate) fn service(operation: &'static str, e: ServiceError) -> Self {
         Self {
             operation,
-            repr: Repr::Service(Box::new(e)),
+            repr: Box::new(Repr::Service(e)),
         }
     }
     pub(crate) fn transport(operation: &'static str, error: TransportError) -> Self {
@@ -113,7 +113,7 @@ impl Error {
             .map(|r| ErrorBody::parse(r.body(), r.body_state() != BodyState::Complete));
         Self {
             operation,
-            repr: Repr::Transport { error, last_body },
+            repr: Box::new(Repr::Transport { error, last_body }),
         }
     }
     pub(crate) fn incomplete(
@@ -126,19 +126,19 @@ impl Error {
     ) -> Self {
         Self {
             operation,
-            repr: Repr::Incomplete {
+            repr: Box::new(Repr::Incomplete {
                 status,
                 request_id,
                 state,
                 prefix_len,
                 attempts,
-            },
+            }),
         }
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
-        match &self.repr {
+        match &*self.repr {
             Repr::Invalid(_) => ErrorKind::InvalidInput,
             Repr::Config(_) => ErrorKind::Config,
             Repr::Service(_) => ErrorKind::Service,
@@ -154,7 +154,7 @@ impl Error {
 
     /// The HTTP status of the last answer, if one arrived.
     pub fn status(&self) -> Option<u16> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Service(s) => Some(s.status),
             Repr::Transport { error, .. } => error.last_status(),
             Repr::Incomplete { status, .. } => Some(*status),
@@ -176,7 +176,7 @@ impl Error {
 
     /// The parsed body of the service's last error answer, if there was one.
     pub fn error_body(&self) -> Option<&ErrorBody> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Service(s) => Some(&s.body),
             Repr::Transport { last_body, .. } => last_body.as_ref(),
             _ => None,
@@ -185,7 +185,7 @@ impl Error {
 
     /// The request id: the `X-Request-Id` header, else the body's `request_id`.
     pub fn request_id(&self) -> Option<&str> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Service(s) => s.request_id.as_deref().or(s.body.request_id()),
             Repr::Transport { error, last_body } => error
                 .last_answer()
@@ -198,7 +198,7 @@ impl Error {
 
     /// The whole service error, when the service answered with one.
     pub fn service_error(&self) -> Option<&ServiceError> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Service(s) => Some(s),
             _ => None,
         }
@@ -206,7 +206,7 @@ impl Error {
 
     /// The validation failure, when the input was refused.
     pub fn validation_error(&self) -> Option<&ValidationError> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Invalid(v) => Some(v),
             _ => None,
         }
@@ -214,7 +214,7 @@ impl Error {
 
     /// Attempts made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
-        match &self.repr {
+        match &*self.repr {
             Repr::Service(s) => s.attempts,
             Repr::Transport { error, .. } => error.attempts(),
             Repr::Incomplete { attempts, .. } => *attempts,
@@ -249,7 +249,7 @@ impl Error {
     }
     /// A timeout fired.
     pub fn is_timeout(&self) -> bool {
-        match &self.repr {
+        match &*self.repr {
             Repr::Transport { error, .. } => error.is_timeout(),
             Repr::Incomplete { state, .. } => *state == BodyState::TimedOut,
             _ => false,
@@ -257,15 +257,15 @@ impl Error {
     }
     /// No connection could be made.
     pub fn is_connect(&self) -> bool {
-        matches!(&self.repr, Repr::Transport { error, .. } if error.is_connect())
+        matches!(&*self.repr, Repr::Transport { error, .. } if error.is_connect())
     }
     /// The caller's input was refused; nothing was sent.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self.repr, Repr::Invalid(_))
+        matches!(*self.repr, Repr::Invalid(_))
     }
     /// The answer's body was larger than the configured cap and was cut.
     pub fn is_body_too_large(&self) -> bool {
-        match &self.repr {
+        match &*self.repr {
             Repr::Service(s) => s.body_state == BodyState::Truncated,
             Repr::Incomplete { state, .. } => *state == BodyState::Truncated,
             _ => false,
@@ -275,7 +275,7 @@ impl Error {
     /// attempt may have reached the server (so a final 404 may be our own earlier success),
     /// or the request may have been sent before the connection failed.
     pub fn is_outcome_uncertain(&self) -> bool {
-        match &self.repr {
+        match &*self.repr {
             Repr::Service(s) => s.outcome_uncertain,
             Repr::Transport { error, .. } => error.may_have_been_applied(),
             Repr::Incomplete { .. } => false,
@@ -322,7 +322,7 @@ impl fmt::Debug for Error {
         let mut d = f.debug_struct("Error");
         d.field("operation", &self.operation)
             .field("kind", &self.kind());
-        match &self.repr {
+        match &*self.repr {
             Repr::Invalid(v) => d.field("validation", v),
             Repr::Config(c) => d.field("config", c),
             Repr::Service(s) => d.field("service", s),
@@ -349,7 +349,7 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} failed: ", self.operation)?;
-        match &self.repr {
+        match &*self.repr {
             Repr::Invalid(v) => write!(f, "{v} (nothing was sent)"),
             Repr::Config(c) => write!(f, "{c}"),
             Repr::Service(s) => {
@@ -403,7 +403,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Invalid(v) => Some(v),
             Repr::Config(c) => Some(c),
             Repr::Transport { error, .. } => Some(error),
