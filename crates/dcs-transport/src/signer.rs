@@ -62,8 +62,9 @@ pub enum SigningError {
     /// Two headers differ only in case; the canonical form would be ambiguous.
     #[error("header {0:?} is given more than once (names are case-insensitive)")]
     DuplicateHeader(String),
-    /// A header name or value contains CR or LF, which would forge canonical lines.
-    #[error("header {0:?} contains a line break")]
+    /// A header name is not an HTTP token, a value or the authority contains CR or LF (which
+    /// would forge canonical lines), or the caller passed its own `Authorization`.
+    #[error("header {0:?} cannot be signed: bad name, a line break, or a reserved header")]
     InvalidHeader(String),
     /// The request carries an `X-Sdk-Date` that is not `YYYYMMDDTHHMMSSZ`.
     #[error(transparent)]
@@ -166,6 +167,14 @@ struct SignedHeader<'a> {
     value: &'a str,
 }
 
+/// An HTTP header name: one or more token characters (RFC 9110).
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 fn cmp_lower(a: &str, b: &str) -> std::cmp::Ordering {
     a.bytes()
         .map(|c| c.to_ascii_lowercase())
@@ -222,8 +231,14 @@ fn prepare<'a>(
     let mut date_header: Option<&'a str> = None;
     let mut content_sha: Option<&'a str> = None;
     let mut add_unsigned_marker = false;
+    if req.authority.is_empty() || !req.authority.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(SigningError::InvalidHeader("Host".to_string()));
+    }
     for &(name, value) in req.headers {
-        if name.contains(['\r', '\n']) || value.contains(['\r', '\n']) {
+        if !is_token(name)
+            || value.contains(['\r', '\n'])
+            || name.eq_ignore_ascii_case("authorization")
+        {
             return Err(SigningError::InvalidHeader(name.to_string()));
         }
         let value = trim_header_value(value);
@@ -895,6 +910,27 @@ mod tests {
             sign(&req, "AK", &sk(), SdkDate::from_unix_seconds(0)),
             Err(SigningError::InvalidHeader(_))
         ));
+        // Names that are not HTTP tokens, and a caller's own Authorization, are refused:
+        // they could never be verified (found by the canonical_request fuzz target).
+        for name in ["", "a;b", "a,b", "zz ", "Authorization", "x:y"] {
+            let h = [(name, "v")];
+            let one = SignableRequest { headers: &h, ..req };
+            assert_eq!(
+                sign(&one, "AK", &sk(), SdkDate::from_unix_seconds(0)),
+                Err(SigningError::InvalidHeader(name.to_string())),
+                "{name:?}"
+            );
+        }
+        req.headers = &[];
+        for authority in ["", " h ", "h\nx-forged:1"] {
+            req.authority = authority;
+            assert_eq!(
+                sign(&req, "AK", &sk(), SdkDate::from_unix_seconds(0)),
+                Err(SigningError::InvalidHeader("Host".into())),
+                "{authority:?}"
+            );
+        }
+        req.authority = "h";
         let bad_date = [("x-sdk-date", "2024-03-15")];
         req.headers = &bad_date;
         assert!(matches!(
