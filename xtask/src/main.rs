@@ -1,1 +1,251 @@
-fn main() {}
+//! Project automation, std only.
+//!
+//! ```text
+//! cargo xtask ci                          fmt check, clippy, tests, cargo-deny (if installed)
+//! cargo xtask bench [--only signer|e2e] [ARGS...]
+//!                                         the signer micro-benchmarks and the loopback
+//!                                         end-to-end benchmark; ARGS go to the bench binaries
+//! ```
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci       cargo fmt --all -- --check
+           cargo clippy --workspace --all-targets -- -D warnings
+           cargo test --workspace
+           cargo deny check licenses bans sources   (only when cargo-deny is installed)
+           Stops at the first failing step with a non-zero exit.
+  bench [--only signer|e2e] [ARGS...]
+           cargo bench -p dcs-transport --bench signer [-- ARGS]
+           cargo bench -p dcs-tasks --bench e2e [-- ARGS]
+           ARGS are passed to every selected bench binary (divan options for signer,
+           see `cargo bench -p dcs-tasks --bench e2e -- --help` for e2e).";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let cmd = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match cmd.as_deref() {
+        Some("ci") if rest.is_empty() => ci(),
+        Some("bench") => bench(&rest),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate).
+fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// The cargo that runs us (`$CARGO`), or `cargo` from PATH.
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+fn cargo_cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(cargo());
+    c.args(args).current_dir(root());
+    c
+}
+
+/// Runs one step with inherited output; an error names the step and its exit status.
+fn step(name: &str, args: &[&str]) -> Result<(), String> {
+    println!("\n==> {name}: cargo {}", args.join(" "));
+    let t0 = Instant::now();
+    let status = cargo_cmd(args)
+        .status()
+        .map_err(|e| format!("{name}: cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("step `{name}` failed ({status})"));
+    }
+    println!("==> {name}: ok ({:.1} s)", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn ci() -> Result<(), String> {
+    let t0 = Instant::now();
+    step("fmt", &["fmt", "--all", "--", "--check"])?;
+    step(
+        "clippy",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    step("test", &["test", "--workspace"])?;
+    if cargo_deny_installed() {
+        step("deny", &["deny", "check", "licenses", "bans", "sources"])?;
+    } else {
+        println!("\n==> deny: skipped: cargo-deny not installed (cargo install cargo-deny)");
+    }
+    println!(
+        "\nci: all steps passed in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn cargo_deny_installed() -> bool {
+    cargo_cmd(&["deny", "--version"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut only: Option<String> = None;
+    let mut pass: Vec<&str> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--only" => only = Some(it.next().ok_or("--only needs signer or e2e")?.clone()),
+            "--" => {}
+            other => pass.push(other),
+        }
+    }
+    let (signer, e2e) = match only.as_deref() {
+        None => (true, true),
+        Some("signer") => (true, false),
+        Some("e2e") => (false, true),
+        Some(other) => return Err(format!("--only {other:?}: expected signer or e2e")),
+    };
+    let t0 = Instant::now();
+    if signer {
+        bench_signer(&pass)?;
+    }
+    if e2e {
+        let mut a = vec!["bench", "-p", "dcs-tasks", "--bench", "e2e"];
+        if !pass.is_empty() {
+            a.push("--");
+            a.extend(&pass);
+        }
+        step("e2e", &a)?;
+    }
+    println!("\nbench: done in {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Runs the divan signer bench, echoing its table, then prints the target checks computed
+/// from the medians of that same run.
+fn bench_signer(pass: &[&str]) -> Result<(), String> {
+    let mut a = vec!["bench", "-p", "dcs-transport", "--bench", "signer"];
+    if !pass.is_empty() {
+        a.push("--");
+        a.extend(pass);
+    }
+    println!("\n==> signer: cargo {}", a.join(" "));
+    let t0 = Instant::now();
+    let mut child = cargo_cmd(&a)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("signer: cannot run cargo: {e}"))?;
+    let mut table = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        let stdout = std::io::stdout();
+        for line in BufReader::new(out).lines() {
+            let line = line.map_err(|e| format!("signer: reading output: {e}"))?;
+            let mut lock = stdout.lock();
+            let _ = writeln!(lock, "{line}");
+            table.push(line);
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("signer: waiting for cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("step `signer` failed ({status})"));
+    }
+    println!("==> signer: ok ({:.1} s)", t0.elapsed().as_secs_f64());
+    signer_summary(&table);
+    Ok(())
+}
+
+/// The median column (in nanoseconds) of the divan row named `name`.
+fn divan_median_ns(table: &[String], name: &str) -> Option<f64> {
+    let row = table.iter().find(|l| {
+        l.trim_start_matches(|c: char| !c.is_alphanumeric())
+            .split_whitespace()
+            .next()
+            == Some(name)
+    })?;
+    let median = row.split('│').nth(2)?;
+    let mut parts = median.split_whitespace();
+    let value: f64 = parts.next()?.parse().ok()?;
+    let scale = match parts.next()? {
+        "ps" => 1e-3,
+        "ns" => 1.0,
+        "µs" | "us" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        _ => return None,
+    };
+    Some(value * scale)
+}
+
+fn signer_summary(table: &[String]) {
+    let get = |n: &str| divan_median_ns(table, n);
+    println!("\nsigner summary (medians of this run):");
+    for size in ["1k", "100k"] {
+        let (s, f) = (format!("sign_body_{size}"), format!("floor_sha256_{size}"));
+        if let (Some(sign), Some(floor)) = (get(&s), get(&f)) {
+            println!(
+                "  {s} / {f} = {:.3}  (signer overhead over the hash: {:.0} ns)",
+                sign / floor,
+                sign - floor
+            );
+        }
+    }
+    match get("sign_no_body") {
+        Some(ns) => println!(
+            "  [{}] sign_no_body p50 <= 1.0 µs (got {:.3} µs)",
+            verdict(ns <= 1000.0),
+            ns / 1e3
+        ),
+        None => println!("  sign_no_body: not in this run"),
+    }
+    match (get("sign_body_100k"), get("floor_sha256_100k")) {
+        (Some(sign), Some(floor)) => println!(
+            "  [{}] sign_body_100k <= 2 x floor_sha256_100k (got {:.3} x)",
+            verdict(sign <= 2.0 * floor),
+            sign / floor
+        ),
+        _ => println!("  sign_body_100k vs floor: not in this run"),
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "MET"
+    } else {
+        "MISSED"
+    }
+}
