@@ -324,7 +324,7 @@ async fn handle(
         Err(_) => {
             let resp = gateway_error(413, "APIGW.0201", "Request entity too large", &request_id);
             record(shared, &parts, Bytes::new(), resp.status().as_u16());
-            return Ok(resp);
+            return Ok(with_request_id(resp, &request_id));
         }
     };
     let path = parts.uri.path().to_string();
@@ -356,12 +356,15 @@ async fn handle(
         }
     };
     record(shared, &parts, body, status_for_record);
-    resp.map(|mut r| {
-        if let Ok(v) = http::HeaderValue::from_str(&request_id) {
-            r.headers_mut().insert("x-request-id", v);
-        }
-        r
-    })
+    resp.map(|r| with_request_id(r, &request_id))
+}
+
+/// Every answer carries the request id, as the real gateway's do.
+fn with_request_id(mut r: Resp, request_id: &str) -> Resp {
+    if let Ok(v) = http::HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-request-id", v);
+    }
+    r
 }
 
 fn record(shared: &Shared, parts: &http::request::Parts, body: Bytes, status: u16) {

@@ -36,7 +36,8 @@ async fn main() {
     }
     let config = EmulatorConfig {
         bind: SocketAddr::from(([127, 0, 0, 1], port)),
-        ..EmulatorConfig::default()
+        // A long-running server must not keep every request it ever saw.
+        record_requests: false,
     };
     let emu = match Emulator::start_with(config).await {
         Ok(e) => e,

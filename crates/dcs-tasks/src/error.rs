@@ -142,6 +142,13 @@ impl Error {
             Repr::Invalid(_) => ErrorKind::InvalidInput,
             Repr::Config(_) => ErrorKind::Config,
             Repr::Service(_) => ErrorKind::Service,
+            // A request that could not be built or signed never left: that is about the
+            // input, not the network.
+            Repr::Transport { error, .. }
+                if error.kind() == dcs_transport::TransportErrorKind::InvalidRequest =>
+            {
+                ErrorKind::InvalidInput
+            }
             Repr::Transport { .. } => ErrorKind::Transport,
             Repr::Incomplete { .. } => ErrorKind::IncompleteResponse,
         }
@@ -261,7 +268,7 @@ impl Error {
     }
     /// The caller's input was refused; nothing was sent.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(*self.repr, Repr::Invalid(_))
+        self.kind() == ErrorKind::InvalidInput
     }
     /// The answer's body was larger than the configured cap and was cut.
     pub fn is_body_too_large(&self) -> bool {

@@ -37,6 +37,7 @@ pub use dcs_transport::{
 pub use error::{Error, ErrorKind, ServiceError};
 
 use dcs_model::{DeleteCenterTaskRequest, ErrorBody, ProjectId, TaskId, DELETE_CENTER_TASK};
+use dcs_transport::client::Jitter;
 use dcs_transport::{Clock, Endpoint, HttpClient, Method, Request, Sleeper};
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ use std::sync::Arc;
 pub const SERVICE: &str = "dcs";
 
 /// Builds a [`TasksClient`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct TasksClientBuilder {
     endpoint: Option<String>,
     region: Option<String>,
@@ -53,6 +54,19 @@ pub struct TasksClientBuilder {
     config: Option<ClientConfig>,
     clock: Option<Arc<dyn Clock>>,
     sleeper: Option<Arc<dyn Sleeper>>,
+    jitter: Option<Jitter>,
+}
+
+impl std::fmt::Debug for TasksClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TasksClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("credentials", &self.credentials)
+            .field("project_id", &self.project_id)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TasksClientBuilder {
@@ -92,6 +106,11 @@ impl TasksClientBuilder {
         self.sleeper = Some(sleeper);
         self
     }
+    /// Injects the backoff jitter source (uniform in `[0, 1)`). For tests.
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = Some(jitter);
+        self
+    }
 
     /// Checks everything and builds the client. Build one and reuse it: it owns the
     /// connection pool.
@@ -120,6 +139,9 @@ impl TasksClientBuilder {
         }
         if let Some(s) = self.sleeper {
             b = b.sleeper(s);
+        }
+        if let Some(j) = self.jitter {
+            b = b.jitter(j);
         }
         let http = b.build().map_err(|e| Error::config(OP, e))?;
         Ok(TasksClient { http, project_id })
@@ -223,8 +245,9 @@ fn expect_empty_success(op: &'static str, resp: dcs_transport::Response) -> Resu
         return Ok(());
     }
     let body = ErrorBody::parse(resp.body(), resp.body_state() != BodyState::Complete);
-    // A 404 or 5xx after an attempt that may have been applied cannot tell us what happened.
-    let uncertain = resp.prior_attempt_may_have_applied() && (status == 404 || status >= 500);
+    // After an attempt that may have been applied, no later error answer can tell us whether
+    // it was.
+    let uncertain = resp.prior_attempt_may_have_applied();
     let clock_offset = resp.server_clock_offset_secs();
     Err(Error::service(
         op,

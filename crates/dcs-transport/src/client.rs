@@ -21,6 +21,9 @@ use tracing::Instrument;
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
+/// The longest single timer we arm (one year): longer configured timeouts mean "never".
+const MAX_TIMER: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// The response header carrying the server's request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -164,7 +167,6 @@ impl Response {
 }
 
 /// Builds an [`HttpClient`].
-#[derive(Debug)]
 pub struct HttpClientBuilder {
     endpoint: Endpoint,
     credentials: Credentials,
@@ -172,6 +174,21 @@ pub struct HttpClientBuilder {
     config: ClientConfig,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
+    jitter: Jitter,
+}
+
+/// A source of uniform random numbers in `[0, 1)` for backoff jitter.
+pub type Jitter = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+impl std::fmt::Debug for HttpClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("project_id", &self.project_id)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpClientBuilder {
@@ -195,9 +212,15 @@ impl HttpClientBuilder {
         self.sleeper = sleeper;
         self
     }
+    /// Injects the jitter source (uniform in `[0, 1)`), so backoff schedules are exact in
+    /// tests.
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
 
-    /// Checks everything and builds the client (TLS roots loaded, pool ready). Must be called
-    /// inside a tokio runtime only when requests are sent, not to build.
+    /// Checks everything and builds the client (TLS roots loaded, pool ready). Building needs
+    /// no runtime; sending needs a tokio runtime.
     pub fn build(self) -> Result<HttpClient, ConfigError> {
         self.config.check()?;
         self.credentials.validate()?;
@@ -222,7 +245,11 @@ impl HttpClientBuilder {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
-        http.set_connect_timeout(Some(self.config.connect_timeout));
+        // A connect that outlasts the attempt would be reported as an attempt timeout, which
+        // cannot tell "never connected" from "sent": keep connecting inside the attempt.
+        http.set_connect_timeout(Some(
+            self.config.connect_timeout.min(self.config.attempt_timeout),
+        ));
         let provider = rustls::crypto::CryptoProvider::get_default()
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
@@ -247,6 +274,7 @@ impl HttpClientBuilder {
                 config: self.config,
                 clock: self.clock,
                 sleeper: self.sleeper,
+                jitter: self.jitter,
                 budget,
                 hyper,
             }),
@@ -268,6 +296,7 @@ struct Inner {
     config: ClientConfig,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
+    jitter: Jitter,
     budget: RetryBudget,
     hyper: HyperClient<Connector, Full<Bytes>>,
 }
@@ -298,6 +327,7 @@ impl HttpClient {
             config: ClientConfig::default(),
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
+            jitter: Arc::new(fastrand::f64),
         }
     }
 
@@ -349,15 +379,17 @@ impl HttpClient {
     async fn send_inner(&self, req: &Request) -> Result<Response, TransportError> {
         let inner = &*self.inner;
         let policy = &inner.config.retry;
-        let started = inner.clock.now();
-        let deadline = started + inner.config.total_timeout;
+        let deadline = inner
+            .clock
+            .monotonic()
+            .saturating_add(inner.config.total_timeout);
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
         let mut last_answer: Option<Response> = None;
         loop {
             attempt += 1;
             let now = inner.clock.now();
-            let remaining = deadline.duration_since(now).unwrap_or(Duration::ZERO);
+            let remaining = deadline.saturating_sub(inner.clock.monotonic());
             if remaining.is_zero() {
                 return Err(TransportError::new(
                     TransportErrorKind::Timeout(TimeoutKind::Total),
@@ -384,16 +416,16 @@ impl HttpClient {
                         elapsed_us,
                         "answer"
                     );
-                    let retryable =
-                        is_retryable_status(resp.status) && (req.idempotent || resp.status == 429);
+                    // An answer proves the request arrived, so only idempotent requests are
+                    // sent again, whatever the status.
+                    let retryable = is_retryable_status(resp.status) && req.idempotent;
                     if retryable && may_retry {
-                        let now = inner.clock.now();
                         let hint = resp
                             .headers
                             .get(http::header::RETRY_AFTER)
                             .and_then(|v| v.to_str().ok())
-                            .and_then(|v| parse_retry_after(v, now));
-                        if let Some(wait) = self.plan_retry(attempt, hint, deadline, now, false) {
+                            .and_then(|v| parse_retry_after(v, inner.clock.now()));
+                        if let Some(wait) = self.plan_retry(attempt, hint, deadline, false) {
                             prior_applied |= resp.status != 429;
                             resp.attempts = attempt;
                             last_answer = Some(resp);
@@ -401,7 +433,7 @@ impl HttpClient {
                             continue;
                         }
                     }
-                    if attempt == 1 && resp.status < 500 {
+                    if (200..300).contains(&resp.status) {
                         inner.budget.refund(1);
                     }
                     resp.attempts = attempt;
@@ -410,14 +442,19 @@ impl HttpClient {
                 }
                 Attempt::Failed(err) => {
                     tracing::debug!(attempt, error = %err, elapsed_us, "attempt failed");
-                    // Never retry what could not be built; retry the rest when it certainly
-                    // did not arrive, or when arriving twice is harmless.
-                    let retryable = err.kind() != TransportErrorKind::InvalidRequest
-                        && (req.idempotent || !err.may_have_been_sent());
+                    // Never retry what could not be built, a failed TLS handshake, or a call
+                    // out of total time; retry the rest when it certainly did not arrive, or
+                    // when arriving twice is harmless.
+                    let permanent = matches!(
+                        err.kind(),
+                        TransportErrorKind::InvalidRequest
+                            | TransportErrorKind::Tls
+                            | TransportErrorKind::Timeout(TimeoutKind::Total)
+                    );
+                    let retryable = !permanent && (req.idempotent || !err.may_have_been_sent());
                     if retryable && may_retry {
-                        let now = inner.clock.now();
                         if let Some(wait) =
-                            self.plan_retry(attempt, None, deadline, now, err.is_timeout())
+                            self.plan_retry(attempt, None, deadline, err.is_timeout())
                         {
                             prior_applied |= err.may_have_been_sent();
                             self.sleep(wait).await;
@@ -436,12 +473,11 @@ impl HttpClient {
         &self,
         attempt: u32,
         retry_after: Option<Duration>,
-        deadline: SystemTime,
-        now: SystemTime,
+        deadline: Duration,
         after_timeout: bool,
     ) -> Option<Duration> {
         let policy = &self.inner.config.retry;
-        let mut wait = policy.backoff(attempt - 1, fastrand::f64());
+        let mut wait = policy.backoff(attempt - 1, (self.inner.jitter)());
         if let Some(hint) = retry_after {
             if hint > policy.get_max_retry_after() {
                 tracing::debug!(?hint, "server asks to wait longer than we honour");
@@ -449,7 +485,7 @@ impl HttpClient {
             }
             wait = wait.max(hint);
         }
-        if now + wait >= deadline {
+        if self.inner.clock.monotonic().saturating_add(wait) >= deadline {
             tracing::debug!(?wait, "no time left for another attempt");
             return None;
         }
@@ -545,7 +581,8 @@ impl HttpClient {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(e),
         };
-        let deadline = tokio::time::Instant::now() + budget;
+        // Clamp so a huge configured timeout ("never") cannot overflow the timer.
+        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
         let head = match tokio::time::timeout_at(deadline, self.inner.hyper.request(http_req)).await
         {
             Err(_) => {
@@ -594,6 +631,12 @@ impl HttpClient {
         }
         // Dropping an unfinished body closes its connection instead of returning it to the pool.
         drop(body);
+        if state == BodyState::Complete {
+            // hyper-util hands a finished connection back to the pool from a task it has just
+            // spawned; letting that task run now means the next request finds the connection
+            // idle instead of opening another one.
+            tokio::task::yield_now().await;
+        }
         Attempt::Answer(Response {
             status: parts.status.as_u16(),
             headers: parts.headers,
@@ -620,7 +663,14 @@ fn classify_hyper_error(e: hyper_util::client::legacy::Error) -> TransportError 
         src = s.source();
     }
     let detail = error_chain(&e);
-    if connect && timed_out {
+    let tls = std::error::Error::source(&e).is_some_and(mentions_tls_error);
+    if connect && tls {
+        TransportError::new(
+            TransportErrorKind::Tls,
+            format!("TLS handshake failed: {detail}"),
+            false,
+        )
+    } else if connect && timed_out {
         TransportError::new(
             TransportErrorKind::Timeout(TimeoutKind::Connect),
             format!("connect timed out: {detail}"),
@@ -640,6 +690,24 @@ fn classify_hyper_error(e: hyper_util::client::legacy::Error) -> TransportError 
         )
     }
     .with_source(e)
+}
+
+/// Whether a rustls error sits anywhere in the chain. `io::Error` hides its inner error from
+/// `source()` (it returns the inner error's source), and hyper-rustls wraps the handshake's
+/// `io::Error` in another, so look inside each `io::Error` too.
+fn mentions_tls_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    if let Some(inner) = e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        if mentions_tls_error(inner) {
+            return true;
+        }
+    }
+    e.source().is_some_and(mentions_tls_error)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -133,11 +133,11 @@ impl Endpoint {
         &self.host
     }
 
-    /// Whether the host is `localhost` or a loopback address.
+    /// Whether the host is exactly `localhost` or a loopback IP literal. Other names, even
+    /// `*.localhost`, go through DNS and may resolve anywhere, so they do not count.
     pub fn is_loopback(&self) -> bool {
         let h = self.host.trim_start_matches('[').trim_end_matches(']');
         h == "localhost"
-            || h.ends_with(".localhost")
             || h.parse::<IpAddr>()
                 .map(|ip| ip.is_loopback())
                 .unwrap_or(false)
@@ -315,6 +315,16 @@ mod tests {
             "http://127.9.9.9",
         ] {
             assert!(Endpoint::parse(l).unwrap().is_loopback(), "{l}");
+        }
+        for not_loopback in [
+            "http://evil.localhost",
+            "http://127.0.0.1.nip.io",
+            "http://10.0.0.1",
+        ] {
+            assert!(
+                !Endpoint::parse(not_loopback).unwrap().is_loopback(),
+                "{not_loopback}"
+            );
         }
         for bad in [
             "",

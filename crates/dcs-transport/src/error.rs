@@ -25,8 +25,11 @@ pub enum TimeoutKind {
 pub enum TransportErrorKind {
     /// The request could not be built or signed; nothing was sent.
     InvalidRequest,
-    /// No connection could be made (refused, DNS, TLS handshake); nothing was sent.
+    /// No connection could be made (refused, DNS); nothing was sent.
     Connect,
+    /// The TLS handshake failed (certificate not trusted, name mismatch, protocol); nothing
+    /// was sent, and trying again will not help.
+    Tls,
     /// A timeout fired.
     Timeout(TimeoutKind),
     /// The connection failed after the request may have been sent (reset, closed early, a
@@ -102,8 +105,12 @@ impl TransportError {
 
     /// Whether no connection could be made.
     pub fn is_connect(&self) -> bool {
-        self.kind == TransportErrorKind::Connect
-            || self.kind == TransportErrorKind::Timeout(TimeoutKind::Connect)
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect
+                | TransportErrorKind::Tls
+                | TransportErrorKind::Timeout(TimeoutKind::Connect)
+        )
     }
 
     /// Whether the last attempt may have reached the server (false only when it certainly

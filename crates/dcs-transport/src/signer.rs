@@ -321,15 +321,13 @@ fn prepare<'a>(
 
 fn write_canonical_uri<S: Sink>(sink: &mut S, path: &str) {
     let decoded = percent_decode_str(path).decode_utf8_lossy();
-    let mut wrote_any = false;
     for (i, seg) in decoded.split('/').enumerate() {
         if i > 0 {
             sink.put(b"/");
         }
         sink.put_encoded(seg);
-        wrote_any = true;
     }
-    if !wrote_any || !decoded.ends_with('/') {
+    if !decoded.ends_with('/') {
         sink.put(b"/");
     }
 }

@@ -10,10 +10,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-/// A source of the current time.
+/// A source of time: the wall clock for signing dates, and a monotonic reading for
+/// deadlines (so a wall-clock step cannot stretch or cut a timeout).
 pub trait Clock: Send + Sync + Debug {
-    /// Now.
+    /// The wall-clock time now (signing dates).
     fn now(&self) -> SystemTime;
+    /// Time elapsed since an arbitrary fixed origin, never going backwards (deadlines).
+    fn monotonic(&self) -> Duration;
 }
 
 /// A boxed sleep future.
@@ -32,6 +35,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+    fn monotonic(&self) -> Duration {
+        static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        ORIGIN.get_or_init(std::time::Instant::now).elapsed()
     }
 }
 
@@ -55,6 +62,7 @@ pub struct ManualTime {
 #[derive(Debug)]
 struct ManualState {
     now: SystemTime,
+    elapsed: Duration,
     sleeps: Vec<Duration>,
 }
 
@@ -64,6 +72,7 @@ impl ManualTime {
         Self {
             inner: Arc::new(Mutex::new(ManualState {
                 now: start,
+                elapsed: Duration::ZERO,
                 sleeps: Vec::new(),
             })),
         }
@@ -73,6 +82,7 @@ impl ManualTime {
     pub fn advance(&self, d: Duration) {
         let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         s.now += d;
+        s.elapsed += d;
     }
 
     /// Every sleep requested so far, in order.
@@ -89,6 +99,9 @@ impl Clock for ManualTime {
     fn now(&self) -> SystemTime {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).now
     }
+    fn monotonic(&self) -> Duration {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).elapsed
+    }
 }
 
 impl Sleeper for ManualTime {
@@ -96,6 +109,7 @@ impl Sleeper for ManualTime {
         {
             let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             s.now += d;
+            s.elapsed += d;
             s.sleeps.push(d);
         }
         Box::pin(std::future::ready(()))
