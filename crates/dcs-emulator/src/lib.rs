@@ -19,7 +19,7 @@ pub use fault::{Fault, ScriptedFault};
 use body::{BodyAborted, EmuBody};
 use bytes::Bytes;
 use dcs_model::{
-    ids::validate_path_param, DcsErrorBody, DeleteCenterTaskRequestBody, GatewayErrorBody,
+    codes, ids::validate_path_param, DcsErrorBody, DeleteCenterTaskRequestBody, GatewayErrorBody,
 };
 use dcs_transport::signer::{verify, ReceivedRequest, VerifyError};
 use dcs_transport::{Clock, SdkDate, SecretString, SystemClock};
@@ -37,7 +37,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 /// The gateway's tolerance for `X-Sdk-Date`: 15 minutes either way.
-pub const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
+pub use dcs_transport::signer::MAX_CLOCK_SKEW_SECS;
 
 /// The most request-body bytes the emulator reads (the gateway's AK/SK limit is 12 MB).
 pub const MAX_REQUEST_BODY: usize = 12 * 1024 * 1024;
@@ -322,7 +322,12 @@ async fn handle(
     {
         Ok(c) => c.to_bytes(),
         Err(_) => {
-            let resp = gateway_error(413, "APIGW.0201", "Request entity too large", &request_id);
+            let resp = gateway_error(
+                413,
+                codes::GATEWAY_BAD_REQUEST,
+                "Request entity too large",
+                &request_id,
+            );
             record(shared, &parts, Bytes::new(), resp.status().as_u16());
             return Ok(with_request_id(resp, &request_id));
         }
@@ -408,12 +413,12 @@ fn dcs_error(status: u16, code: &str, msg: &str) -> Resp {
         .chars()
         .take(dcs_model::limits::ERROR_MSG_MAX_CHARS)
         .collect();
+    // A code over the limit is the emulator's own bug; answer "busy" rather than break the
+    // contract.
     let body = DcsErrorBody::new(code, msg)
+        .or_else(|_| DcsErrorBody::new(codes::SYSTEM_BUSY, "The system is busy"))
         .map(|b| b.to_json())
-        .unwrap_or_else(|_| {
-            br#"{"error_code":"DCS.5000","error_msg":"The system is busy","error_ext_msg":null}"#
-                .to_vec()
-        });
+        .unwrap_or_default();
     json_response(status, body)
 }
 
@@ -436,7 +441,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
         _ => {
             return gateway_error(
                 404,
-                "APIGW.0101",
+                codes::GATEWAY_API_NOT_FOUND,
                 "The API does not exist or has not been published in the environment",
                 request_id,
             );
@@ -495,7 +500,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
             };
             return gateway_error(
                 401,
-                "APIGW.0301",
+                codes::GATEWAY_AUTH_FAILED,
                 &format!("Incorrect IAM authentication information: {detail}"),
                 request_id,
             );
@@ -504,7 +509,11 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
 
     // 2. The route's method.
     if parts.method != http::Method::DELETE {
-        return dcs_error(405, "DCS.5001", "This request method is not allowed");
+        return dcs_error(
+            405,
+            codes::METHOD_NOT_ALLOWED,
+            "This request method is not allowed",
+        );
     }
 
     // 3. The project.
@@ -517,7 +526,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     if project != allowed_project || header_project.is_some_and(|h| h != project) {
         return dcs_error(
             403,
-            "DCS.2007",
+            codes::POLICY_DENIED,
             &format!("Policy does not allow dcs:task:delete to be performed on project {project}"),
         );
     }
@@ -525,12 +534,12 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     // 4. The task id and the body.
     let task = percent_decode_str(task_raw).decode_utf8_lossy();
     if validate_path_param("task_id", &task).is_err() {
-        return dcs_error(400, "DCS.4070", "Invalid task ID format");
+        return dcs_error(400, codes::INVALID_TASK_ID, "Invalid task ID format");
     }
     if !body.is_empty() && serde_json::from_slice::<DeleteCenterTaskRequestBody>(body).is_err() {
         return dcs_error(
             400,
-            "DCS.4005",
+            codes::INVALID_BODY,
             "Message body contains invalid characters or is not JSON",
         );
     }
@@ -541,7 +550,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     match st.tasks.get(&key) {
         None => dcs_error(
             404,
-            "DCS.4001",
+            codes::NOT_FOUND,
             &format!(
                 "The requested URL does not exist: no task {} in this project",
                 key.1
@@ -549,7 +558,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
         ),
         Some(TaskStatus::Running) => dcs_error(
             400,
-            "DCS.4017",
+            codes::TASK_STILL_RUNNING,
             "This DCS instance job task is still running. Try again later",
         ),
         Some(_) => {
@@ -562,18 +571,20 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
 fn fault_body_for(status: u16, request_id: &str) -> Vec<u8> {
     match status {
         429 => GatewayErrorBody {
-            error_code: "APIGW.0308".into(),
+            error_code: codes::GATEWAY_THROTTLED.into(),
             error_msg: "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 minute".into(),
             request_id: request_id.into(),
         }
         .to_json(),
         503 => GatewayErrorBody {
-            error_code: "APIGW.0201".into(),
+            error_code: codes::GATEWAY_BAD_REQUEST.into(),
             error_msg: "Backend unavailable".into(),
             request_id: request_id.into(),
         }
         .to_json(),
-        500 => br#"{"error_code":"DCS.5000","error_msg":"The system is busy","error_ext_msg":null}"#.to_vec(),
+        500 => DcsErrorBody::new(codes::SYSTEM_BUSY, "The system is busy")
+            .map(|b| b.to_json())
+            .unwrap_or_default(),
         s => format!(r#"{{"error_code":"DCS.{s}","error_msg":"scripted error","error_ext_msg":null}}"#).into_bytes(),
     }
 }

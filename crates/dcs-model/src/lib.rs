@@ -19,6 +19,7 @@
 
 #![deny(missing_docs)]
 
+pub mod codes;
 pub mod error_body;
 pub mod ids;
 mod json;

@@ -15,6 +15,32 @@ pub struct Operation {
     pub content_type: &'static str,
 }
 
+impl Operation {
+    /// The path with each `{name}` placeholder replaced by its value from `params`. Values
+    /// are inserted as given, so pass them already percent-encoded (see
+    /// [`crate::ids::encode_path_segment`]); a placeholder without a value is left as is.
+    pub fn expand_path(&self, params: &[(&str, &str)]) -> String {
+        let mut out = String::with_capacity(
+            self.path_template.len() + params.iter().map(|(_, v)| v.len()).sum::<usize>(),
+        );
+        let mut rest = self.path_template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                break;
+            };
+            out.push_str(&rest[..open]);
+            let name = &rest[open + 1..close];
+            match params.iter().find(|(n, _)| *n == name) {
+                Some((_, v)) => out.push_str(v),
+                None => out.push_str(&rest[open..=close]),
+            }
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// `DeleteCenterTask`: delete a background task record.
 ///
 /// `DELETE /v2/{project_id}/tasks/{task_id}` with an optional JSON body
@@ -25,3 +51,20 @@ pub const DELETE_CENTER_TASK: Operation = Operation {
     path_template: "/v2/{project_id}/tasks/{task_id}",
     content_type: "application/json;charset=utf-8",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expand_path_fills_every_placeholder() {
+        assert_eq!(
+            DELETE_CENTER_TASK.expand_path(&[("project_id", "p%20q"), ("task_id", "t")]),
+            "/v2/p%20q/tasks/t"
+        );
+        assert_eq!(
+            DELETE_CENTER_TASK.expand_path(&[("task_id", "t")]),
+            "/v2/{project_id}/tasks/t"
+        );
+    }
+}

@@ -67,11 +67,10 @@ impl DeleteCenterTaskRequest {
     /// The request path, `/v2/{project_id}/tasks/{task_id}`, with both ids
     /// percent-encoded.
     pub fn path(&self) -> String {
-        format!(
-            "/v2/{}/tasks/{}",
-            self.project_id.encoded(),
-            self.task_id.encoded()
-        )
+        Self::OPERATION.expand_path(&[
+            ("project_id", &self.project_id.encoded()),
+            ("task_id", &self.task_id.encoded()),
+        ])
     }
 
     /// The body as compact JSON bytes.

@@ -1,11 +1,9 @@
 //! The one error type of the Task Center operations.
 
-use dcs_model::{ErrorBody, ValidationError};
+use dcs_model::{codes, ErrorBody, ValidationError};
+use dcs_transport::signer::{parse_expired_message, MAX_CLOCK_SKEW_SECS};
 use dcs_transport::{BodyState, ConfigError, TransportError};
 use std::fmt;
-
-/// The gateway rejects an `X-Sdk-Date` more than this many seconds from its clock.
-const CLOCK_SKEW_LIMIT_SECS: i64 = 15 * 60;
 
 /// What kind of failure, for matching. More kinds may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,7 +242,7 @@ impl Error {
     /// 429 or the gateway's throttling code `APIGW.0308`.
     pub fn is_throttled(&self) -> bool {
         self.service_error().is_some()
-            && (self.status_is(429) || self.error_code() == Some("APIGW.0308"))
+            && (self.status_is(429) || self.error_code() == Some(codes::GATEWAY_THROTTLED))
     }
     /// 5xx from the service.
     pub fn is_server_error(&self) -> bool {
@@ -252,7 +250,7 @@ impl Error {
     }
     /// `DCS.4017`: the task is still running.
     pub fn is_task_running(&self) -> bool {
-        self.error_code() == Some("DCS.4017")
+        self.error_code() == Some(codes::TASK_STILL_RUNNING)
     }
     /// A timeout fired.
     pub fn is_timeout(&self) -> bool {
@@ -299,7 +297,7 @@ impl Error {
                 || self
                     .service_error()
                     .and_then(|s| s.clock_offset_secs)
-                    .is_some_and(|o| o.abs() > CLOCK_SKEW_LIMIT_SECS))
+                    .is_some_and(|o| o.abs() > MAX_CLOCK_SKEW_SECS))
     }
     /// For a clock-skew 401: server time minus our signing time, in seconds (positive: our
     /// clock is behind). Taken from the message when it names both times
@@ -308,14 +306,10 @@ impl Error {
         if !self.is_clock_skew() {
             return None;
         }
-        let from_message = self.error_msg().and_then(|msg| {
-            let field = |key: &str| -> Option<dcs_transport::SdkDate> {
-                let at = msg.find(key)? + key.len();
-                dcs_transport::SdkDate::parse(msg.get(at..at + 16)?).ok()
-            };
-            let (sig, server) = (field("signature time:")?, field("server time:")?);
-            Some(server.unix_seconds() - sig.unix_seconds())
-        });
+        let from_message = self
+            .error_msg()
+            .and_then(parse_expired_message)
+            .map(|(sig, server)| server.unix_seconds() - sig.unix_seconds());
         from_message.or_else(|| self.service_error().and_then(|s| s.clock_offset_secs))
     }
 

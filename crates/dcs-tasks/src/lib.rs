@@ -213,8 +213,14 @@ impl DeleteCenterTask<'_> {
         if let Some(m) = self.message {
             model = model.with_message(m);
         }
-        let mut req = Request::new(Method::DELETE, model.path())
-            .content_type(DELETE_CENTER_TASK.content_type);
+        let method = Method::from_bytes(DELETE_CENTER_TASK.method.as_bytes()).map_err(|_| {
+            Error::config(
+                op,
+                dcs_transport::ConfigError::Invalid("the operation's HTTP method is not valid"),
+            )
+        })?;
+        let mut req =
+            Request::new(method, model.path()).content_type(DELETE_CENTER_TASK.content_type);
         if let Some(body) = model.body_bytes() {
             req = req.body(body);
         }

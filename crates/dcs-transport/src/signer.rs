@@ -25,6 +25,9 @@ pub const EMPTY_PAYLOAD_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /// The payload-hash value that tells the gateway the body is not signed.
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+/// The gateway rejects an `X-Sdk-Date` more than this many seconds from its own clock.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
+
 /// The date header.
 pub const HEADER_SDK_DATE: &str = "X-Sdk-Date";
 /// The header carrying a payload hash (or `UNSIGNED-PAYLOAD`).
@@ -569,6 +572,17 @@ pub enum VerifyError {
     },
 }
 
+/// Reads the two times out of an "expired signature" message, as the gateway writes it
+/// (`... signature expired, signature time:20230527T000431Z,server time:20230527T020608Z`) and
+/// as [`VerifyError::Expired`] displays: `(signature time, server time)`.
+pub fn parse_expired_message(msg: &str) -> Option<(SdkDate, SdkDate)> {
+    let field = |key: &str| -> Option<SdkDate> {
+        let at = msg.find(key)? + key.len();
+        SdkDate::parse(msg.get(at..at + 16)?).ok()
+    };
+    Some((field("signature time:")?, field("server time:")?))
+}
+
 /// Parses an SDK-HMAC-SHA256 Authorization header value.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization<'_>, VerifyError> {
     let rest = value
@@ -935,6 +949,25 @@ mod tests {
             sign(&req, "AK", &sk(), SdkDate::from_unix_seconds(0)),
             Err(SigningError::InvalidDate(_))
         ));
+    }
+
+    #[test]
+    fn expired_messages_parse_both_ways() {
+        let (sig, server) = parse_expired_message(
+            "Incorrect app authentication information: signature expired, signature time:20230527T000431Z,server time:20230527T020608Z",
+        )
+        .unwrap();
+        assert_eq!(
+            server.unix_seconds() - sig.unix_seconds(),
+            2 * 3600 + 60 + 37
+        );
+        let e = VerifyError::Expired {
+            signature_time: SdkDate::from_unix_seconds(1000),
+            server_time: SdkDate::from_unix_seconds(2000),
+        };
+        let (a, b) = parse_expired_message(&e.to_string()).unwrap();
+        assert_eq!((a.unix_seconds(), b.unix_seconds()), (1000, 2000));
+        assert_eq!(parse_expired_message("signature time:2023"), None);
     }
 
     #[test]
