@@ -19,6 +19,7 @@
 //! whole and reported through [`ErrorBody::violations`].
 
 use serde::Serialize;
+use std::fmt;
 
 use crate::ids::{Rule, ValidationError};
 use crate::json::{member, Node, Text};
@@ -74,7 +75,11 @@ pub struct LimitViolation {
 }
 
 /// The parsed, lenient, lossless view of an error body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` output is bounded: long texts and the raw bytes are shown as a short prefix
+/// and a length, so logging an error never prints megabytes. The accessors return
+/// everything.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ErrorBody {
     error_code: Option<String>,
     error_msg: Option<String>,
@@ -360,5 +365,65 @@ impl GatewayErrorBody {
     pub fn to_json(&self) -> Vec<u8> {
         // Serialising plain strings cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// At most this many characters of a text are shown by `Debug`.
+const DEBUG_TEXT_CHARS: usize = 256;
+
+/// A text for `Debug`: whole when short, else a prefix and the full length.
+struct Abbrev<'a>(Option<&'a str>);
+
+impl fmt::Debug for Abbrev<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("None"),
+            Some(t) if t.chars().count() <= DEBUG_TEXT_CHARS => write!(f, "{t:?}"),
+            Some(t) => {
+                let head: String = t.chars().take(DEBUG_TEXT_CHARS).collect();
+                write!(f, "{head:?}... ({} characters)", t.chars().count())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raw_text = String::from_utf8_lossy(&self.raw);
+        f.debug_struct("ErrorBody")
+            .field("error_code", &Abbrev(self.error_code.as_deref()))
+            .field("error_msg", &Abbrev(self.error_msg.as_deref()))
+            .field("error_ext_msg", &Abbrev(self.error_ext_msg.as_deref()))
+            .field("request_id", &Abbrev(self.request_id.as_deref()))
+            .field(
+                "encoded_authorization_message",
+                &Abbrev(self.encoded_authorization_message.as_deref()),
+            )
+            .field("shape", &self.shape)
+            .field("violations", &self.violations)
+            .field("raw", &Abbrev(Some(&raw_text)))
+            .field("raw_len", &self.raw.len())
+            .field("raw_truncated", &self.raw_truncated)
+            .field("code_was_number", &self.code_was_number)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_is_bounded_but_accessors_are_whole() {
+        let big = format!(
+            r#"{{"error_code":"DCS.5000","error_msg":"{}"}}"#,
+            "m".repeat(50_000)
+        );
+        let body = ErrorBody::parse(big.as_bytes(), false);
+        let dbg = format!("{body:?}");
+        assert!(dbg.len() < 2_000, "{} bytes of Debug", dbg.len());
+        assert!(dbg.contains("(50000 characters)"));
+        assert!(dbg.contains("DCS.5000"));
+        assert_eq!(body.error_msg().map(str::len), Some(50_000));
     }
 }
