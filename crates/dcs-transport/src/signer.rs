@@ -16,7 +16,6 @@ use crate::date::{DateParseError, SdkDate};
 use hmac::{KeyInit, Mac};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 
 /// The algorithm name written at the start of the Authorization header.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -188,7 +187,6 @@ fn cmp_lower(a: &str, b: &str) -> std::cmp::Ordering {
 struct Prepared<'a> {
     headers: Vec<SignedHeader<'a>>,
     payload_hash: PayloadHash<'a>,
-    date: SdkDate,
     date_text: [u8; 16],
     add_host: bool,
     add_date: bool,
@@ -314,7 +312,6 @@ fn prepare<'a>(
     Ok(Prepared {
         headers,
         payload_hash,
-        date,
         date_text: *date_slot,
         add_host,
         add_date,
@@ -323,6 +320,18 @@ fn prepare<'a>(
 }
 
 fn write_canonical_uri<S: Sink>(sink: &mut S, path: &str) {
+    // Fast path: nothing to decode and nothing to encode, so the path is its own canonical
+    // form (the common case: ids are hex).
+    if path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~'))
+    {
+        sink.put_str(path);
+        if !path.ends_with('/') {
+            sink.put(b"/");
+        }
+        return;
+    }
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     for (i, seg) in decoded.split('/').enumerate() {
         if i > 0 {
@@ -375,8 +384,10 @@ fn write_canonical_request<S: Sink>(
     headers: &[SignedHeader<'_>],
     payload_hash: &str,
 ) {
-    for b in method.bytes() {
-        sink.put(&[b.to_ascii_uppercase()]);
+    if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        sink.put_str(&method.to_ascii_uppercase());
+    } else {
+        sink.put_str(method);
     }
     sink.put(b"\n");
     write_canonical_uri(sink, path);
@@ -425,42 +436,53 @@ pub fn sign(
 ) -> Result<SigningOutput, SigningError> {
     let mut date_slot = [0u8; 16];
     let p = prepare(req, now, &mut date_slot)?;
-    let mut hasher = Sha256::new();
+    // One buffer hashed once is cheaper than dozens of small hasher updates.
+    let mut canonical = Vec::with_capacity(CANONICAL_CAPACITY);
     write_canonical_request(
-        &mut hasher,
+        &mut canonical,
         req.method,
         req.path,
         req.query,
         &p.headers,
         p.payload_hash.as_str(),
     );
-    let canonical_hash = hex32(&hasher.finalize());
+    let canonical_hash = sha256_hex(&canonical);
     let sig = hmac_hex(
         secret.expose_secret().as_bytes(),
         &p.date_text,
         &canonical_hash,
     );
+    // Hex digits and header-name bytes are ASCII; the lossy conversions never replace.
     let sig = String::from_utf8_lossy(&sig).into_owned();
-
-    let mut signed_headers = Vec::with_capacity(p.headers.len() * 12);
-    write_signed_names(&mut signed_headers, &p.headers);
-    let signed_headers = String::from_utf8(signed_headers)
+    let mut names = Vec::with_capacity(p.headers.len() * 14);
+    write_signed_names(&mut names, &p.headers);
+    let signed_headers = String::from_utf8(names)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 
     let mut authorization = String::with_capacity(
         ALGORITHM.len() + access_key_id.len() + signed_headers.len() + sig.len() + 40,
     );
-    let _ = write!(
-        authorization,
-        "{ALGORITHM} Access={access_key_id}, SignedHeaders={signed_headers}, Signature={sig}"
-    );
+    for part in [
+        ALGORITHM,
+        " Access=",
+        access_key_id,
+        ", SignedHeaders=",
+        &signed_headers,
+        ", Signature=",
+        &sig,
+    ] {
+        authorization.push_str(part);
+    }
 
     let mut added = Vec::with_capacity(4);
     if p.add_host {
         added.push(("Host", req.authority.to_string()));
     }
     if p.add_date {
-        added.push((HEADER_SDK_DATE, p.date.to_string()));
+        added.push((
+            HEADER_SDK_DATE,
+            String::from_utf8_lossy(&p.date_text).into_owned(),
+        ));
     }
     if p.add_unsigned_marker {
         added.push((HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD.to_string()));
@@ -472,6 +494,9 @@ pub fn sign(
         signature: sig,
     })
 }
+
+/// Room for a typical canonical request (a DCS DELETE is about 350 bytes).
+const CANONICAL_CAPACITY: usize = 512;
 
 /// The canonical request and string to sign for `req`, as text. Same rules as [`sign`].
 pub fn canonical_form(
