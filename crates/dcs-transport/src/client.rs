@@ -15,6 +15,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
@@ -276,6 +277,7 @@ impl HttpClientBuilder {
                 sleeper: self.sleeper,
                 jitter: self.jitter,
                 budget,
+                in_flight: AtomicUsize::new(0),
                 hyper,
             }),
         })
@@ -298,6 +300,7 @@ struct Inner {
     sleeper: Arc<dyn Sleeper>,
     jitter: Jitter,
     budget: RetryBudget,
+    in_flight: AtomicUsize,
     hyper: HyperClient<Connector, Full<Bytes>>,
 }
 
@@ -308,6 +311,22 @@ impl std::fmt::Debug for HttpClient {
             .field("credentials", &self.inner.credentials)
             .field("config", &self.inner.config)
             .finish()
+    }
+}
+
+/// Counts a call as under way until dropped (also when the caller drops the future).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -359,6 +378,7 @@ impl HttpClient {
             elapsed_us = tracing::field::Empty,
         );
         let t0 = std::time::Instant::now();
+        let _in_flight = InFlight::enter(&self.inner.in_flight);
         let out = self.send_inner(req).instrument(span.clone()).await;
         span.record("elapsed_us", t0.elapsed().as_micros() as u64);
         match &out {
@@ -631,10 +651,12 @@ impl HttpClient {
         }
         // Dropping an unfinished body closes its connection instead of returning it to the pool.
         drop(body);
-        if state == BodyState::Complete {
+        if state == BodyState::Complete && self.inner.in_flight.load(Ordering::Relaxed) > 1 {
             // hyper-util hands a finished connection back to the pool from a task it has just
-            // spawned; letting that task run now means the next request finds the connection
-            // idle instead of opening another one.
+            // spawned. When other requests of this client are under way, one of them may be
+            // about to check a connection out: letting that task run first means it finds
+            // this one idle instead of opening another. Alone, there is no race to lose, and
+            // a yield would only cost a scheduler round trip.
             tokio::task::yield_now().await;
         }
         Attempt::Answer(Response {
