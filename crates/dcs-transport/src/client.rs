@@ -266,9 +266,16 @@ impl HttpClientBuilder {
             .pool_timer(TokioTimer::new())
             .build(https);
         let budget = self.config.retry.new_budget();
+        let scheme = match self.endpoint.scheme() {
+            crate::config::Scheme::Https => http::uri::Scheme::HTTPS,
+            crate::config::Scheme::Http => http::uri::Scheme::HTTP,
+        };
+        let authority = http::uri::Authority::try_from(self.endpoint.authority())
+            .map_err(|_| ConfigError::Invalid("the endpoint's authority is not valid"))?;
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                base_url: self.endpoint.base_url(),
+                scheme,
+                authority,
                 endpoint: self.endpoint,
                 credentials: self.credentials,
                 fixed_headers: fixed,
@@ -292,7 +299,8 @@ pub struct HttpClient {
 
 struct Inner {
     endpoint: Endpoint,
-    base_url: String,
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
     credentials: Credentials,
     fixed_headers: Vec<(&'static str, String)>,
     config: ClientConfig,
@@ -423,9 +431,7 @@ impl HttpClient {
             } else {
                 (inner.config.attempt_timeout, TimeoutKind::Attempt)
             };
-            let t0 = std::time::Instant::now();
             let outcome = self.attempt(req, now, budget_for_attempt, kind).await;
-            let elapsed_us = t0.elapsed().as_micros() as u64;
             let may_retry = attempt < policy.get_max_attempts();
             match outcome {
                 Attempt::Answer(mut resp) => {
@@ -433,7 +439,6 @@ impl HttpClient {
                         attempt,
                         status = resp.status,
                         request_id = resp.request_id.as_deref().unwrap_or(""),
-                        elapsed_us,
                         "answer"
                     );
                     // An answer proves the request arrived, so only idempotent requests are
@@ -461,7 +466,7 @@ impl HttpClient {
                     return Ok(resp);
                 }
                 Attempt::Failed(err) => {
-                    tracing::debug!(attempt, error = %err, elapsed_us, "attempt failed");
+                    tracing::debug!(attempt, error = %err, "attempt failed");
                     // Never retry what could not be built, a failed TLS handshake, or a call
                     // out of total time; retry the rest when it certainly did not arrive, or
                     // when arriving twice is harmless.
@@ -558,20 +563,33 @@ impl HttpClient {
         )
         .map_err(|e| invalid(format!("cannot sign the request: {e}")))?;
 
-        let mut uri = String::with_capacity(inner.base_url.len() + req.path.len() + 1);
-        uri.push_str(&inner.base_url);
-        uri.push_str(&req.path);
-        if !query.is_empty() {
-            uri.push('?');
-            uri.push_str(&signer::canonical_query_string(&query));
+        // Scheme and authority were parsed once at build time; only the path is parsed here.
+        let path_and_query = if query.is_empty() {
+            http::uri::PathAndQuery::try_from(req.path.as_str())
+        } else {
+            http::uri::PathAndQuery::try_from(format!(
+                "{}?{}",
+                req.path,
+                signer::canonical_query_string(&query)
+            ))
         }
+        .map_err(|_| invalid("the request path is not a valid URI path".into()))?;
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(inner.scheme.clone());
+        parts.authority = Some(inner.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        let uri = http::Uri::from_parts(parts)
+            .map_err(|_| invalid("the request path is not a valid URI".into()))?;
         let mut builder = http::Request::builder().method(req.method.clone()).uri(uri);
         let map = builder
             .headers_mut()
             .ok_or_else(|| invalid("the request path is not a valid URI".into()))?;
         let mut put = |name: &str, value: &str, sensitive: bool| -> Result<(), TransportError> {
-            let n = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| invalid(format!("invalid header name {name:?}")))?;
+            let n = match known_header(name) {
+                Some(n) => n,
+                None => HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| invalid(format!("invalid header name {name:?}")))?,
+            };
             let mut v = HeaderValue::from_str(value)
                 .map_err(|_| invalid(format!("invalid value for header {name}")))?;
             v.set_sensitive(sensitive);
@@ -670,6 +688,22 @@ impl HttpClient {
             signed_at: now,
         })
     }
+}
+
+/// The headers this client always sends, without parsing their names each time.
+fn known_header(name: &str) -> Option<HeaderName> {
+    use http::header;
+    Some(match name {
+        "Content-Type" => header::CONTENT_TYPE,
+        "User-Agent" => header::USER_AGENT,
+        "Host" => header::HOST,
+        "Authorization" => header::AUTHORIZATION,
+        "X-Sdk-Date" => HeaderName::from_static("x-sdk-date"),
+        "X-Project-Id" => HeaderName::from_static("x-project-id"),
+        "X-Security-Token" => HeaderName::from_static("x-security-token"),
+        "X-Sdk-Content-Sha256" => HeaderName::from_static("x-sdk-content-sha256"),
+        _ => return None,
+    })
 }
 
 fn classify_hyper_error(e: hyper_util::client::legacy::Error) -> TransportError {

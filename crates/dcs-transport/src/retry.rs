@@ -148,6 +148,11 @@ impl RetryBudget {
     /// Gives back `n` tokens, up to the capacity.
     pub fn refund(&self, n: u32) {
         let cap = self.capacity;
+        // The common case, a healthy client with a full bucket, must not write the shared
+        // cache line on every success.
+        if self.tokens.load(Ordering::Relaxed) >= cap {
+            return;
+        }
         let _ = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
