@@ -9,6 +9,10 @@ use dcs_model::BodyShape;
 use dcs_tasks::{ClientConfig, Credentials, Error, ErrorKind, RetryPolicy, TimeoutKind};
 use std::time::Duration;
 
+/// The attempt timeout for rows whose fault stalls, and a delay far beyond it.
+const SHORT_ATTEMPT: Duration = Duration::from_secs(1);
+const LONG_DELAY: Duration = Duration::from_secs(60);
+
 /// What a row expects.
 enum Expect {
     /// `Ok(())`.
@@ -115,6 +119,23 @@ fn rows() -> Vec<Row> {
             seen: 1,
         },
         Row {
+            name: "applied, then an HTML 502 without retries: uncertain",
+            faults: vec![f(Fault::Html502).after_applying()],
+            max_attempts: 1,
+            expect: Fails {
+                kind: ErrorKind::Service,
+                status: Some(502),
+                check: |e| {
+                    assert!(
+                        e.is_outcome_uncertain(),
+                        "a 502 cannot say what the backend did"
+                    );
+                    assert!(!e.to_string().contains('\n'), "one line: {e}");
+                },
+            },
+            seen: 1,
+        },
+        Row {
             name: "HTML 502 then success",
             faults: vec![f(Fault::Html502)],
             max_attempts: 3,
@@ -171,14 +192,14 @@ fn rows() -> Vec<Row> {
         },
         Row {
             name: "delay before headers beyond the attempt timeout, then success",
-            faults: vec![f(Fault::DelayBeforeHeaders(Duration::from_millis(1500)))],
+            faults: vec![f(Fault::DelayBeforeHeaders(LONG_DELAY))],
             max_attempts: 3,
             expect: Deleted,
             seen: 2,
         },
         Row {
             name: "delay before headers without retries times out",
-            faults: vec![f(Fault::DelayBeforeHeaders(Duration::from_millis(1500)))],
+            faults: vec![f(Fault::DelayBeforeHeaders(LONG_DELAY))],
             max_attempts: 1,
             expect: Fails {
                 kind: ErrorKind::Transport,
@@ -394,7 +415,21 @@ async fn fault_matrix() {
         for fault in &row.faults {
             fx.emu.push_fault(fault.clone());
         }
-        let config = fast_config().retry(RetryPolicy::default().max_attempts(row.max_attempts));
+        // Rows whose fault outlasts an attempt get a short attempt timeout; the others a
+        // generous one, so a slow machine never turns them into timeouts.
+        let stalls = row.faults.iter().any(|f| {
+            matches!(
+                f.fault(),
+                Fault::DelayBeforeHeaders(_) | Fault::StallMidBody { .. }
+            )
+        });
+        let config = fast_config()
+            .retry(RetryPolicy::default().max_attempts(row.max_attempts))
+            .attempt_timeout(if stalls {
+                SHORT_ATTEMPT
+            } else {
+                Duration::from_secs(10)
+            });
         let client = fx.client_with(Credentials::new(AK, SK), config);
         let outcome = client.delete_center_task(TASK).send().await;
         let name = row.name;
@@ -463,12 +498,11 @@ async fn fault_matrix() {
 async fn total_timeout_bounds_the_whole_call() {
     let fx = Fixture::new().await;
     for _ in 0..3 {
-        fx.emu
-            .push_fault(Fault::DelayBeforeHeaders(Duration::from_millis(1500)));
+        fx.emu.push_fault(Fault::DelayBeforeHeaders(LONG_DELAY));
     }
     let config = ClientConfig::default()
-        .attempt_timeout(Duration::from_millis(400))
-        .total_timeout(Duration::from_millis(600))
+        .attempt_timeout(Duration::from_secs(2))
+        .total_timeout(Duration::from_secs(3))
         .retry(RetryPolicy::default().max_attempts(5));
     // The real clock here: the attempts' timers run on it, so the deadline must too.
     let client = dcs_tasks::TasksClient::builder()
@@ -481,9 +515,9 @@ async fn total_timeout_bounds_the_whole_call() {
         .unwrap();
     let e = client.delete_center_task(TASK).send().await.unwrap_err();
     assert!(e.is_timeout(), "{e}");
-    // Attempt 1 hits its own 400 ms timeout and backs off 50 ms; attempt 2 gets only what is
-    // left of the 600 ms and hits the total timeout, after which nothing more is tried
-    // although 5 attempts were allowed.
+    // Attempt 1 hits its own 2 s timeout and backs off 50 ms; attempt 2 gets only the
+    // second or so left of the 3 s and hits the total timeout, after which nothing more is
+    // tried although 5 attempts were allowed.
     assert_eq!(e.attempts(), 2, "{e:?}");
     let inner = std::error::Error::source(&e)
         .and_then(|s| s.downcast_ref::<dcs_transport::TransportError>())
@@ -632,6 +666,33 @@ async fn connect_timeout_when_the_server_never_accepts() {
     assert!(e.is_timeout() && e.is_connect());
     assert!(!e.is_outcome_uncertain(), "nothing was sent");
     assert_eq!(e.attempts(), 2, "a connect timeout is safe to retry");
+
+    // When the attempt's own timer is the one that fires while still connecting, the client
+    // must still know nothing was sent: a POST is then retried too.
+    let http = dcs_transport::HttpClient::builder(
+        dcs_transport::Endpoint::parse(&format!("http://{addr}")).unwrap(),
+        dcs_transport::Credentials::new(AK, SK),
+    )
+    .config(
+        ClientConfig::default()
+            .connect_timeout(Duration::from_secs(30))
+            .attempt_timeout(Duration::from_millis(300))
+            .retry(RetryPolicy::default().max_attempts(2)),
+    )
+    .sleeper(std::sync::Arc::new(dcs_transport::ManualTime::new(
+        std::time::SystemTime::now(),
+    )))
+    .build()
+    .unwrap();
+    let post = dcs_transport::Request::new(dcs_transport::Method::POST, "/v2/x");
+    let e = http.send(&post).await.unwrap_err();
+    assert_eq!(e.timeout_kind(), Some(TimeoutKind::Connect), "{e}");
+    assert!(!e.may_have_been_sent());
+    assert_eq!(
+        e.attempts(),
+        2,
+        "never sent, so even a POST may be tried again"
+    );
     drop(fillers);
 }
 

@@ -78,6 +78,16 @@ fn no_secret_in_any_log_line_or_debug_output() {
                 .unwrap()
                 .contains("x-security-token:** redacted **"));
             printed.push_str(&format!("{e} {e:?} {e:#?}\n"));
+            // A server that echoes our headers (token included) in its message.
+            f.emu.push_fault(Fault::EchoRequestHeaders { status: 401 });
+            let e = client.delete_center_task(TASK).send().await.unwrap_err();
+            let msg = e.error_msg().unwrap();
+            assert!(msg.contains("x-security-token:** redacted **"), "{msg}");
+            assert!(
+                msg.contains("x-project-id:"),
+                "the rest of the echo is kept: {msg}"
+            );
+            printed.push_str(&format!("{e} {e:?} {e:#?}\n"));
             let bad = client.delete_center_task("a/b").send().await.unwrap_err();
             printed.push_str(&format!("{bad} {bad:?}\n"));
             printed.push_str(&format!("{:?}\n", f.emu.requests().len()));

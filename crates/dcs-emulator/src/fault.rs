@@ -63,6 +63,12 @@ pub enum Fault {
         /// HTTP status.
         status: u16,
     },
+    /// An error answer whose message echoes every request header verbatim (as a debugging
+    /// gateway might), security token and Authorization included.
+    EchoRequestHeaders {
+        /// HTTP status.
+        status: u16,
+    },
     /// A redirect to another location.
     Redirect {
         /// The `Location` header.

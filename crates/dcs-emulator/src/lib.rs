@@ -321,6 +321,13 @@ async fn handle(
         .await
     {
         Ok(c) => c.to_bytes(),
+        // The client went away (or broke the body) mid-request: there is no one to answer.
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_none() =>
+        {
+            return Err(DropConnection);
+        }
         Err(_) => {
             let resp = gateway_error(
                 413,
@@ -711,6 +718,19 @@ async fn misbehave(
             status,
             br#"{"error_code":111400063,"error_msg":{"text":"nested object"},"error_ext_msg":[1,2]}"#.to_vec(),
         )),
+        Fault::EchoRequestHeaders { status } => {
+            let echoed: Vec<String> = parts
+                .headers
+                .iter()
+                .map(|(n, v)| format!("{}:{}", n, String::from_utf8_lossy(v.as_bytes())))
+                .collect();
+            let body = GatewayErrorBody {
+                error_code: codes::GATEWAY_AUTH_FAILED.into(),
+                error_msg: format!("verify aksk signature fail, headers: {}", echoed.join("|")),
+                request_id: request_id.into(),
+            };
+            Ok(json_response(status, body.to_json()))
+        }
         Fault::Redirect { location } => {
             let mut r = hyper::Response::new(EmuBody::empty());
             *r.status_mut() = http::StatusCode::FOUND;

@@ -2,17 +2,29 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+
+/// Kills the child when the test ends, also when an assertion fails first.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 #[test]
 fn binary_serves_and_answers_unsigned_requests_with_401() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dcs-emulator"))
-        .args(["--port", "0", "--task", "t1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_dcs-emulator"))
+            .args(["--port", "0", "--task", "t1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("binary starts"),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let addr = line
@@ -29,8 +41,7 @@ fn binary_serves_and_answers_unsigned_requests_with_401() {
     .unwrap();
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.contains("APIGW.0301"), "{answer}");
     assert!(

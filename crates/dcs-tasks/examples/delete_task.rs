@@ -100,7 +100,14 @@ fn report(e: &Error) -> ExitCode {
             ExitCode::from(1)
         }
         ErrorKind::InvalidInput | ErrorKind::Config => ExitCode::from(2),
-        _ => ExitCode::from(3),
+        _ => {
+            if e.is_outcome_uncertain() {
+                eprintln!(
+                    "  note: the request may have reached the service; the task may be deleted"
+                );
+            }
+            ExitCode::from(3)
+        }
     }
 }
 

@@ -359,9 +359,17 @@ impl fmt::Display for Error {
                     write!(f, " {c}")?;
                 }
                 if let Some(m) = s.body.error_msg() {
-                    let short: String = m.chars().take(300).collect();
-                    write!(f, ": {short}")?;
-                    if short.len() < m.len() {
+                    // Server text goes into logs: keep it to one line, escaping line breaks
+                    // and other control characters.
+                    write!(f, ": ")?;
+                    for c in m.chars().take(300) {
+                        if c.is_control() {
+                            write!(f, "{}", c.escape_default())?;
+                        } else {
+                            write!(f, "{c}")?;
+                        }
+                    }
+                    if m.chars().nth(300).is_some() {
                         write!(f, "...")?;
                     }
                 }

@@ -252,8 +252,9 @@ fn expect_empty_success(op: &'static str, resp: dcs_transport::Response) -> Resu
     }
     let body = ErrorBody::parse(resp.body(), resp.body_state() != BodyState::Complete);
     // After an attempt that may have been applied, no later error answer can tell us whether
-    // it was.
-    let uncertain = resp.prior_attempt_may_have_applied();
+    // it was; nor can a 500, 502, 503 or 504, which may come after the backend acted.
+    let uncertain =
+        resp.prior_attempt_may_have_applied() || matches!(status, 500 | 502 | 503 | 504);
     let clock_offset = resp.server_clock_offset_secs();
     Err(Error::service(
         op,

@@ -1,6 +1,7 @@
 //! The `delete_task` example's contract: what it prints and its exit codes (0 deleted, 1 the
-//! service answered with an error, 2 invalid input, 3 transport failure). `cargo test` builds
-//! the examples, so the binary sits next to this test's own directory.
+//! service answered with an error, 2 invalid input, 3 transport failure). `cargo test` and
+//! `cargo test -p dcs-tasks` build the examples, so the binary sits next to this test's own
+//! directory; `cargo test --test example_cli` alone does not build (or rebuild) them.
 
 use dcs_emulator::{Emulator, TaskStatus};
 use std::path::PathBuf;

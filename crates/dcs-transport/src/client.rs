@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,6 +24,10 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// The longest single timer we arm (one year): longer configured timeouts mean "never".
 const MAX_TIMER: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The connector's timer starts a little after the attempt's (pool checkout first): within
+/// this much of each other, either may fire first.
+const CONNECT_TIMER_SLACK: Duration = Duration::from_millis(250);
 
 /// The response header carrying the server's request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -117,6 +121,7 @@ pub struct Response {
     attempts: u32,
     prior_attempt_may_have_applied: bool,
     signed_at: SystemTime,
+    secrets_redacted: bool,
 }
 
 impl Response {
@@ -135,6 +140,11 @@ impl Response {
     /// Whether the body is whole.
     pub fn body_state(&self) -> BodyState {
         self.body_state
+    }
+    /// Whether the body echoed our security token and it was replaced by `** redacted **`
+    /// (the only change ever made to a body).
+    pub fn secrets_redacted(&self) -> bool {
+        self.secrets_redacted
     }
     /// The `X-Request-Id` header, if the server sent one.
     pub fn request_id(&self) -> Option<&str> {
@@ -246,11 +256,18 @@ impl HttpClientBuilder {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
-        // A connect that outlasts the attempt would be reported as an attempt timeout, which
-        // cannot tell "never connected" from "sent": keep connecting inside the attempt.
-        http.set_connect_timeout(Some(
-            self.config.connect_timeout.min(self.config.attempt_timeout),
-        ));
+        // The TCP connect gets its own limit, never longer than an attempt; an attempt timer
+        // that fires before any connection was made is reported as a connect timeout too.
+        let tcp_connect_timeout = self.config.connect_timeout.min(self.config.attempt_timeout);
+        http.set_connect_timeout(Some(tcp_connect_timeout));
+        let connect_phases_unbounded = self.endpoint.scheme() == crate::config::Scheme::Https
+            || self
+                .endpoint
+                .host()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_err();
         let provider = rustls::crypto::CryptoProvider::get_default()
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
@@ -285,6 +302,8 @@ impl HttpClientBuilder {
                 jitter: self.jitter,
                 budget,
                 in_flight: AtomicUsize::new(0),
+                tcp_connect_timeout,
+                connect_phases_unbounded,
                 hyper,
             }),
         })
@@ -309,6 +328,8 @@ struct Inner {
     jitter: Jitter,
     budget: RetryBudget,
     in_flight: AtomicUsize,
+    tcp_connect_timeout: Duration,
+    connect_phases_unbounded: bool,
     hyper: HyperClient<Connector, Full<Bytes>>,
 }
 
@@ -615,20 +636,42 @@ impl HttpClient {
         budget: Duration,
         timeout_kind: TimeoutKind,
     ) -> Attempt {
-        let http_req = match self.build_request(req, now) {
+        let mut http_req = match self.build_request(req, now) {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(e),
         };
+        // Tells us, if the timer fires, whether a connection was ever handed to this request:
+        // without one, nothing can have been sent (DNS, connect or TLS was still under way).
+        // Only needed when a phase of connecting can outlast the attempt: a name to resolve,
+        // a TLS handshake, or a TCP connect limit no shorter than this attempt's budget.
+        // (For plain http to an IP literal the connector's own limit fires first and says so.)
+        let connection = (self.inner.connect_phases_unbounded
+            || budget < self.inner.tcp_connect_timeout + CONNECT_TIMER_SLACK)
+            .then(|| capture_connection(&mut http_req));
         // Clamp so a huge configured timeout ("never") cannot overflow the timer.
         let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
         let head = match tokio::time::timeout_at(deadline, self.inner.hyper.request(http_req)).await
         {
             Err(_) => {
-                return Attempt::Failed(TransportError::new(
-                    TransportErrorKind::Timeout(timeout_kind),
-                    format!("no response within {} ms", budget.as_millis()),
-                    true,
-                ))
+                let connected = connection
+                    .as_ref()
+                    .is_none_or(|c| c.connection_metadata().is_some());
+                return Attempt::Failed(if connected {
+                    TransportError::new(
+                        TransportErrorKind::Timeout(timeout_kind),
+                        format!("no response within {} ms", budget.as_millis()),
+                        true,
+                    )
+                } else {
+                    TransportError::new(
+                        TransportErrorKind::Timeout(TimeoutKind::Connect),
+                        format!(
+                            "no connection within {} ms (nothing was sent)",
+                            budget.as_millis()
+                        ),
+                        false,
+                    )
+                });
             }
             Ok(Err(e)) => return Attempt::Failed(classify_hyper_error(e)),
             Ok(Ok(r)) => r,
@@ -669,6 +712,16 @@ impl HttpClient {
         }
         // Dropping an unfinished body closes its connection instead of returning it to the pool.
         drop(body);
+        let mut body = buf.freeze();
+        let mut secrets_redacted = false;
+        if let Some(token) = self.inner.credentials.security_token() {
+            // A server that echoes our request (some gateways put the canonical request in
+            // their 401 message) would hand the token to every log that prints the error.
+            if let Some(clean) = redact(&body, token.expose_secret().as_bytes()) {
+                body = clean;
+                secrets_redacted = true;
+            }
+        }
         if state == BodyState::Complete && self.inner.in_flight.load(Ordering::Relaxed) > 1 {
             // hyper-util hands a finished connection back to the pool from a task it has just
             // spawned. When other requests of this client are under way, one of them may be
@@ -680,14 +733,44 @@ impl HttpClient {
         Attempt::Answer(Response {
             status: parts.status.as_u16(),
             headers: parts.headers,
-            body: buf.freeze(),
+            body,
             body_state: state,
+            secrets_redacted,
             request_id,
             attempts: 1,
             prior_attempt_may_have_applied: false,
             signed_at: now,
         })
     }
+}
+
+/// `body` with every occurrence of `secret` replaced by `** redacted **`, or `None` when it
+/// holds none.
+fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
+    const MARK: &[u8] = b"** redacted **";
+    let first = *secret.first()?;
+    let found = |from: usize| {
+        body[from..]
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == first)
+            .map(|(i, _)| from + i)
+            .find(|&i| body[i..].starts_with(secret))
+    };
+    let mut at = found(0)?;
+    let mut out = BytesMut::with_capacity(body.len());
+    let mut copied = 0;
+    loop {
+        out.extend_from_slice(&body[copied..at]);
+        out.extend_from_slice(MARK);
+        copied = at + secret.len();
+        match found(copied) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    out.extend_from_slice(&body[copied..]);
+    Some(out.freeze())
 }
 
 /// The headers this client always sends, without parsing their names each time.
@@ -778,4 +861,21 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         src = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_replaces_every_occurrence_and_nothing_else() {
+        let body = Bytes::from_static(b"a TOK b TOKTOK c TO");
+        assert_eq!(
+            redact(&body, b"TOK").unwrap(),
+            Bytes::from_static(b"a ** redacted ** b ** redacted **** redacted ** c TO")
+        );
+        assert_eq!(redact(&body, b"XYZ"), None);
+        assert_eq!(redact(&body, b""), None);
+        assert_eq!(redact(&Bytes::new(), b"TOK"), None);
+    }
 }

@@ -101,7 +101,13 @@ impl RetryPolicy {
             .checked_mul(factor)
             .unwrap_or(self.max_backoff)
             .min(self.max_backoff);
-        ceiling.mul_f64(unit.clamp(0.0, 1.0))
+        // NaN or infinite input (a faulty jitter source) must not panic: treat it as zero.
+        let unit = if unit.is_finite() {
+            unit.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        ceiling.mul_f64(unit)
     }
 
     pub(crate) fn new_budget(&self) -> RetryBudget {
@@ -193,6 +199,10 @@ mod tests {
         assert_eq!(p.backoff(10, 0.5), Duration::from_millis(500));
         assert_eq!(p.backoff(40, 1.0), Duration::from_secs(1));
         assert_eq!(p.backoff(3, 0.0), Duration::ZERO);
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0] {
+            assert_eq!(p.backoff(1, bad), Duration::ZERO, "{bad}");
+        }
+        assert_eq!(p.backoff(1, 7.0), Duration::from_millis(200));
     }
 
     #[test]
