@@ -301,7 +301,7 @@ impl HttpClientBuilder {
                 sleeper: self.sleeper,
                 jitter: self.jitter,
                 budget,
-                in_flight: AtomicUsize::new(0),
+                in_flight: CacheLine(AtomicUsize::new(0)),
                 tcp_connect_timeout,
                 connect_phases_unbounded,
                 hyper,
@@ -327,7 +327,7 @@ struct Inner {
     sleeper: Arc<dyn Sleeper>,
     jitter: Jitter,
     budget: RetryBudget,
-    in_flight: AtomicUsize,
+    in_flight: CacheLine<AtomicUsize>,
     tcp_connect_timeout: Duration,
     connect_phases_unbounded: bool,
     hyper: HyperClient<Connector, Full<Bytes>>,
@@ -340,6 +340,19 @@ impl std::fmt::Debug for HttpClient {
             .field("credentials", &self.inner.credentials)
             .field("config", &self.inner.config)
             .finish()
+    }
+}
+
+/// Keeps a value written on every request off the cache line of the read-mostly fields
+/// around it, so two cores sending at once do not invalidate each other's copy of the
+/// configuration.
+#[repr(align(128))]
+struct CacheLine<T>(T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 
