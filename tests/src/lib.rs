@@ -53,14 +53,14 @@ impl Fixture {
 
     /// A client with the test credentials, short timeouts and the default retry policy.
     pub fn client(&self) -> TasksClient {
-        self.client_with(Credentials::new(AK, SK), fast_config())
+        self.client_with(Credentials::new(AK, SK), test_config())
     }
 }
 
 /// Default retries and timeouts generous enough that a loaded 2-core CI machine never trips
 /// them by accident; tests that exercise a timeout set a short one themselves, against a
 /// fault that lasts far longer.
-pub fn fast_config() -> ClientConfig {
+pub fn test_config() -> ClientConfig {
     ClientConfig::default()
         .connect_timeout(Duration::from_secs(5))
         .attempt_timeout(Duration::from_secs(10))

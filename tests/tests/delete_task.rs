@@ -1,6 +1,6 @@
 //! DeleteCenterTask end to end: TasksClient -> real TCP -> emulator.
 
-use dcs_e2e::{fast_config, Fixture, AK, PROJECT, SK, TASK};
+use dcs_e2e::{test_config, Fixture, AK, PROJECT, SK, TASK};
 use dcs_emulator::TaskStatus;
 use dcs_model::BodyShape;
 use dcs_tasks::{Credentials, ErrorKind, RetryPolicy};
@@ -70,7 +70,7 @@ async fn second_delete_is_404_with_code_and_request_id() {
 #[tokio::test]
 async fn wrong_sk_is_401_apigw_0301_kept_whole() {
     let f = Fixture::new().await;
-    let client = f.client_with(Credentials::new(AK, "not-the-secret"), fast_config());
+    let client = f.client_with(Credentials::new(AK, "not-the-secret"), test_config());
     let err = client.delete_center_task(TASK).send().await.unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
     assert!(!err.is_clock_skew());
@@ -93,7 +93,7 @@ async fn wrong_sk_is_401_apigw_0301_kept_whole() {
 #[tokio::test]
 async fn unknown_ak_is_401() {
     let f = Fixture::new().await;
-    let client = f.client_with(Credentials::new("SOMEONEELSE", SK), fast_config());
+    let client = f.client_with(Credentials::new("SOMEONEELSE", SK), test_config());
     let err = client.delete_center_task(TASK).send().await.unwrap_err();
     assert!(err.is_unauthorized());
     assert!(err.error_msg().unwrap().contains("ak not exist"));
@@ -107,7 +107,7 @@ async fn skewed_clock_is_401_and_reported_as_clock_skew() {
         .endpoint(f.emu.endpoint())
         .credentials(Credentials::new(AK, SK))
         .project_id(PROJECT)
-        .config(fast_config())
+        .config(test_config())
         .clock(Arc::new(behind.clone()))
         .sleeper(Arc::new(behind))
         .build()
@@ -156,7 +156,7 @@ async fn message_body_present_or_absent_as_asked() {
 async fn security_token_is_sent_and_signed() {
     let f = Fixture::new().await;
     let creds = Credentials::new(AK, SK).with_security_token("temporary-token-value-xyz");
-    f.client_with(creds, fast_config())
+    f.client_with(creds, test_config())
         .delete_center_task(TASK)
         .send()
         .await

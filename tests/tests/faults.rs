@@ -3,7 +3,7 @@
 //! (it is deleted exactly when the client says so; for outcomes the client reports as
 //! uncertain, either state is allowed). A new fault is one row.
 
-use dcs_e2e::{fast_config, Fixture, AK, PROJECT, SK, TASK};
+use dcs_e2e::{test_config, Fixture, AK, PROJECT, SK, TASK};
 use dcs_emulator::{Fault, ScriptedFault};
 use dcs_model::BodyShape;
 use dcs_tasks::{ClientConfig, Credentials, Error, ErrorKind, RetryPolicy, TimeoutKind};
@@ -423,7 +423,7 @@ async fn fault_matrix() {
                 Fault::DelayBeforeHeaders(_) | Fault::StallMidBody { .. }
             )
         });
-        let config = fast_config()
+        let config = test_config()
             .retry(RetryPolicy::default().max_attempts(row.max_attempts))
             .attempt_timeout(if stalls {
                 SHORT_ATTEMPT
@@ -537,7 +537,7 @@ async fn retry_budget_is_shared_by_the_client() {
         .max_attempts(3)
         .budget_capacity(5)
         .retry_cost(5);
-    let client = fx.client_with(Credentials::new(AK, SK), fast_config().retry(policy));
+    let client = fx.client_with(Credentials::new(AK, SK), test_config().retry(policy));
     let first = client.delete_center_task(TASK).send().await.unwrap_err();
     assert_eq!(first.attempts(), 2, "one retry, then the budget is empty");
     let second = client.delete_center_task(TASK).send().await.unwrap_err();
@@ -559,7 +559,7 @@ async fn backoff_sleeps_follow_the_jittered_exponential_schedule() {
         .endpoint(fx.emu.endpoint())
         .credentials(Credentials::new(AK, SK))
         .project_id(PROJECT)
-        .config(fast_config().retry(policy))
+        .config(test_config().retry(policy))
         .clock(std::sync::Arc::new(fx.time.clone()))
         .sleeper(std::sync::Arc::new(fx.time.clone()))
         .jitter(std::sync::Arc::new(|| 0.5))

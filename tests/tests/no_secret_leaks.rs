@@ -4,7 +4,7 @@
 //! This test is alone in its binary on purpose: tracing caches per-callsite interest, and a
 //! test running in parallel without a subscriber could make some callsites skip ours.
 
-use dcs_e2e::{fast_config, Fixture, AK, PROJECT, SK, TASK};
+use dcs_e2e::{test_config, Fixture, AK, PROJECT, SK, TASK};
 use dcs_emulator::Fault;
 use dcs_tasks::Credentials;
 use std::io::Write;
@@ -46,7 +46,7 @@ fn no_secret_in_any_log_line_or_debug_output() {
             f.emu.add_credentials(AK, SECRET_SK, PROJECT);
             let creds = Credentials::new(AK, SECRET_SK).with_security_token(TOKEN);
             printed.push_str(&format!("{creds:?} {creds:#?}\n"));
-            let config = fast_config();
+            let config = test_config();
             printed.push_str(&format!("{config:?}\n"));
             let client = f.client_with(creds.clone(), config);
             printed.push_str(&format!("{client:?} {client:#?}\n"));
@@ -69,7 +69,7 @@ fn no_secret_in_any_log_line_or_debug_output() {
             printed.push_str(&format!("{e} {e:?}\n"));
             let wrong = f.client_with(
                 Credentials::new(AK, SK).with_security_token(TOKEN),
-                fast_config(),
+                test_config(),
             );
             let e = wrong.delete_center_task(TASK).send().await.unwrap_err();
             assert!(e.is_unauthorized());

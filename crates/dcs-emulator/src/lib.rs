@@ -379,6 +379,19 @@ fn with_request_id(mut r: Resp, request_id: &str) -> Resp {
     r
 }
 
+/// Headers as (lower-case name, value) text pairs, in arrival order.
+fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 fn record(shared: &Shared, parts: &http::request::Parts, body: Bytes, status: u16) {
     if !shared.record {
         return;
@@ -387,16 +400,7 @@ fn record(shared: &Shared, parts: &http::request::Parts, body: Bytes, status: u1
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: header_pairs(&parts.headers),
         body: body.to_vec(),
         status,
     };
@@ -456,16 +460,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     };
 
     // 1. The gateway authenticates.
-    let header_pairs: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let header_pairs = header_pairs(&parts.headers);
     let headers: Vec<(&str, &str)> = header_pairs
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))

@@ -1,7 +1,7 @@
 //! The one error type of the Task Center operations.
 
 use dcs_model::{codes, ErrorBody, ValidationError};
-use dcs_transport::signer::{parse_expired_message, MAX_CLOCK_SKEW_SECS};
+use dcs_transport::signer::{is_expired_message, parse_expired_message, MAX_CLOCK_SKEW_SECS};
 use dcs_transport::{BodyState, ConfigError, TransportError};
 use std::fmt;
 
@@ -291,9 +291,7 @@ impl Error {
     /// server's `Date` is more than the gateway's 15 minutes away from our signing time.
     pub fn is_clock_skew(&self) -> bool {
         self.is_unauthorized()
-            && (self
-                .error_msg()
-                .is_some_and(|m| m.contains("signature expired"))
+            && (self.error_msg().is_some_and(is_expired_message)
                 || self
                     .service_error()
                     .and_then(|s| s.clock_offset_secs)

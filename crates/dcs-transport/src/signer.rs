@@ -597,6 +597,12 @@ pub enum VerifyError {
     },
 }
 
+/// Whether a gateway message says the signature expired (the signing time was more than
+/// [`MAX_CLOCK_SKEW_SECS`] from the gateway's clock). Some variants name no times.
+pub fn is_expired_message(msg: &str) -> bool {
+    msg.contains("signature expired")
+}
+
 /// Reads the two times out of an "expired signature" message, as the gateway writes it
 /// (`... signature expired, signature time:20230527T000431Z,server time:20230527T020608Z`) and
 /// as [`VerifyError::Expired`] displays: `(signature time, server time)`.
@@ -993,6 +999,11 @@ mod tests {
         let (a, b) = parse_expired_message(&e.to_string()).unwrap();
         assert_eq!((a.unix_seconds(), b.unix_seconds()), (1000, 2000));
         assert_eq!(parse_expired_message("signature time:2023"), None);
+        assert!(is_expired_message(&e.to_string()));
+        assert!(is_expired_message(
+            "Incorrect IAM authentication information: calc ak sk signature fail:signature expired"
+        ));
+        assert!(!is_expired_message("verify aksk signature fail"));
     }
 
     #[test]
