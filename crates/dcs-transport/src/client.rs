@@ -1,10 +1,11 @@
-//! The HTTP client: signs each attempt, sends it through hyper-util's pooled client over
-//! rustls, reads at most a bounded number of response bytes, and retries what is safe.
+//! The HTTP client: signs each attempt, sends it over a pooled HTTP/1.1 connection (TCP or
+//! rustls), reads at most a bounded number of response bytes, and retries what is safe.
 
 use crate::config::{ClientConfig, ConfigError, Endpoint};
 use crate::credentials::Credentials;
 use crate::date::SdkDate;
 use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
+use crate::pool::{Conn, ConnectError, Pool};
 use crate::retry::{is_retryable_status, parse_retry_after, RetryBudget};
 use crate::signer::{self, SignableRequest};
 use crate::time::{Clock, Sleeper, SystemClock, TokioSleeper};
@@ -12,22 +13,13 @@ use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use hyper_util::client::legacy::connect::HttpConnector;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
-
 /// The longest single timer we arm (one year): longer configured timeouts mean "never".
 const MAX_TIMER: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// The connector's timer starts a little after the attempt's (pool checkout first): within
-/// this much of each other, either may fire first.
-const CONNECT_TIMER_SLACK: Duration = Duration::from_millis(250);
 
 /// The response header carrying the server's request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -258,16 +250,9 @@ impl HttpClientBuilder {
         http.set_nodelay(true);
         // The TCP connect gets its own limit, never longer than an attempt; an attempt timer
         // that fires before any connection was made is reported as a connect timeout too.
-        let tcp_connect_timeout = self.config.connect_timeout.min(self.config.attempt_timeout);
-        http.set_connect_timeout(Some(tcp_connect_timeout));
-        let connect_phases_unbounded = self.endpoint.scheme() == crate::config::Scheme::Https
-            || self
-                .endpoint
-                .host()
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_err();
+        http.set_connect_timeout(Some(
+            self.config.connect_timeout.min(self.config.attempt_timeout),
+        ));
         let provider = rustls::crypto::CryptoProvider::get_default()
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
@@ -277,11 +262,6 @@ impl HttpClientBuilder {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let hyper = HyperClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(self.config.pool_idle_timeout)
-            .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
-            .pool_timer(TokioTimer::new())
-            .build(https);
         let budget = self.config.retry.new_budget();
         let scheme = match self.endpoint.scheme() {
             crate::config::Scheme::Https => http::uri::Scheme::HTTPS,
@@ -289,10 +269,20 @@ impl HttpClientBuilder {
         };
         let authority = http::uri::Authority::try_from(self.endpoint.authority())
             .map_err(|_| ConfigError::Invalid("the endpoint's authority is not valid"))?;
+        let dst = http::Uri::builder()
+            .scheme(scheme)
+            .authority(authority)
+            .path_and_query("/")
+            .build()
+            .map_err(|_| ConfigError::Invalid("the endpoint's authority is not valid"))?;
+        let pool = Pool::new(
+            https,
+            dst,
+            self.config.pool_max_idle_per_host,
+            self.config.pool_idle_timeout,
+        );
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                scheme,
-                authority,
                 endpoint: self.endpoint,
                 credentials: self.credentials,
                 fixed_headers: fixed,
@@ -301,10 +291,7 @@ impl HttpClientBuilder {
                 sleeper: self.sleeper,
                 jitter: self.jitter,
                 budget,
-                in_flight: CacheLine(AtomicUsize::new(0)),
-                tcp_connect_timeout,
-                connect_phases_unbounded,
-                hyper,
+                pool,
             }),
         })
     }
@@ -318,8 +305,6 @@ pub struct HttpClient {
 
 struct Inner {
     endpoint: Endpoint,
-    scheme: http::uri::Scheme,
-    authority: http::uri::Authority,
     credentials: Credentials,
     fixed_headers: Vec<(&'static str, String)>,
     config: ClientConfig,
@@ -327,10 +312,7 @@ struct Inner {
     sleeper: Arc<dyn Sleeper>,
     jitter: Jitter,
     budget: RetryBudget,
-    in_flight: CacheLine<AtomicUsize>,
-    tcp_connect_timeout: Duration,
-    connect_phases_unbounded: bool,
-    hyper: HyperClient<Connector, Full<Bytes>>,
+    pool: Pool,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -340,35 +322,6 @@ impl std::fmt::Debug for HttpClient {
             .field("credentials", &self.inner.credentials)
             .field("config", &self.inner.config)
             .finish()
-    }
-}
-
-/// Keeps a value written on every request off the cache line of the read-mostly fields
-/// around it, so two cores sending at once do not invalidate each other's copy of the
-/// configuration.
-#[repr(align(128))]
-struct CacheLine<T>(T);
-
-impl<T> std::ops::Deref for CacheLine<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-/// Counts a call as under way until dropped (also when the caller drops the future).
-struct InFlight<'a>(&'a AtomicUsize);
-
-impl<'a> InFlight<'a> {
-    fn enter(counter: &'a AtomicUsize) -> Self {
-        counter.fetch_add(1, Ordering::Relaxed);
-        Self(counter)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -420,7 +373,6 @@ impl HttpClient {
             elapsed_us = tracing::field::Empty,
         );
         let t0 = std::time::Instant::now();
-        let _in_flight = InFlight::enter(&self.inner.in_flight);
         let out = self.send_inner(req).instrument(span.clone()).await;
         span.record("elapsed_us", t0.elapsed().as_micros() as u64);
         match &out {
@@ -597,7 +549,7 @@ impl HttpClient {
         )
         .map_err(|e| invalid(format!("cannot sign the request: {e}")))?;
 
-        // Scheme and authority were parsed once at build time; only the path is parsed here.
+        // HTTP/1.1 origin form: the path alone, the authority goes in the signed Host header.
         let path_and_query = if query.is_empty() {
             http::uri::PathAndQuery::try_from(req.path.as_str())
         } else {
@@ -608,12 +560,7 @@ impl HttpClient {
             ))
         }
         .map_err(|_| invalid("the request path is not a valid URI path".into()))?;
-        let mut parts = http::uri::Parts::default();
-        parts.scheme = Some(inner.scheme.clone());
-        parts.authority = Some(inner.authority.clone());
-        parts.path_and_query = Some(path_and_query);
-        let uri = http::Uri::from_parts(parts)
-            .map_err(|_| invalid("the request path is not a valid URI".into()))?;
+        let uri = http::Uri::from(path_and_query);
         let mut builder = http::Request::builder().method(req.method.clone()).uri(uri);
         let map = builder
             .headers_mut()
@@ -653,41 +600,56 @@ impl HttpClient {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(e),
         };
-        // Tells us, if the timer fires, whether a connection was ever handed to this request:
-        // without one, nothing can have been sent (DNS, connect or TLS was still under way).
-        // Only needed when a phase of connecting can outlast the attempt: a name to resolve,
-        // a TLS handshake, or a TCP connect limit no shorter than this attempt's budget.
-        // (For plain http to an IP literal the connector's own limit fires first and says so.)
-        let connection = (self.inner.connect_phases_unbounded
-            || budget < self.inner.tcp_connect_timeout + CONNECT_TIMER_SLACK)
-            .then(|| capture_connection(&mut http_req));
         // Clamp so a huge configured timeout ("never") cannot overflow the timer.
         let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
-        let head = match tokio::time::timeout_at(deadline, self.inner.hyper.request(http_req)).await
-        {
-            Err(_) => {
-                let connected = connection
-                    .as_ref()
-                    .is_none_or(|c| c.connection_metadata().is_some());
-                return Attempt::Failed(if connected {
-                    TransportError::new(
-                        TransportErrorKind::Timeout(timeout_kind),
-                        format!("no response within {} ms", budget.as_millis()),
-                        true,
-                    )
-                } else {
-                    TransportError::new(
+        let (conn, head) = loop {
+            // Until a connection takes the request, nothing has been sent: a timer that fires
+            // here is a connect timeout, safe to retry whatever the method.
+            let mut conn = match tokio::time::timeout_at(deadline, self.inner.pool.checkout()).await
+            {
+                Err(_) => {
+                    return Attempt::Failed(TransportError::new(
                         TransportErrorKind::Timeout(TimeoutKind::Connect),
                         format!(
                             "no connection within {} ms (nothing was sent)",
                             budget.as_millis()
                         ),
                         false,
-                    )
-                });
+                    ))
+                }
+                Ok(Err(e)) => return Attempt::Failed(classify_connect_error(e)),
+                Ok(Ok(c)) => c,
+            };
+            match tokio::time::timeout_at(deadline, conn.tx.try_send_request(http_req)).await {
+                Err(_) => {
+                    return Attempt::Failed(TransportError::new(
+                        TransportErrorKind::Timeout(timeout_kind),
+                        format!("no response within {} ms", budget.as_millis()),
+                        true,
+                    ))
+                }
+                Ok(Ok(head)) => break (conn, head),
+                Ok(Err(mut e)) => match e.take_message() {
+                    // A pooled connection the server had already closed refused the request
+                    // before writing any of it: send it on another one. This is not a new
+                    // attempt, and each pass drops a connection, so it ends.
+                    Some(back) if conn.reused => {
+                        tracing::debug!(error = %e.error(), "idle connection was closed; reconnecting");
+                        http_req = back;
+                    }
+                    Some(_) => {
+                        return Attempt::Failed(
+                            TransportError::new(
+                                TransportErrorKind::Connect,
+                                "the new connection closed before the request was sent",
+                                false,
+                            )
+                            .with_source(e.into_error()),
+                        )
+                    }
+                    None => return Attempt::Failed(classify_send_error(e.into_error())),
+                },
             }
-            Ok(Err(e)) => return Attempt::Failed(classify_hyper_error(e)),
-            Ok(Ok(r)) => r,
         };
         let (parts, mut body) = head.into_parts();
         let request_id = parts
@@ -723,8 +685,14 @@ impl HttpClient {
                 }
             }
         }
-        // Dropping an unfinished body closes its connection instead of returning it to the pool.
         drop(body);
+        if state == BodyState::Complete {
+            self.inner.pool.checkin(conn);
+        } else {
+            // Unread bytes may still be on their way: the connection cannot carry another
+            // request, and dropping it closes it now.
+            drop::<Conn>(conn);
+        }
         let mut body = buf.freeze();
         let mut secrets_redacted = false;
         if let Some(token) = self.inner.credentials.security_token() {
@@ -734,14 +702,6 @@ impl HttpClient {
                 body = clean;
                 secrets_redacted = true;
             }
-        }
-        if state == BodyState::Complete && self.inner.in_flight.load(Ordering::Relaxed) > 1 {
-            // hyper-util hands a finished connection back to the pool from a task it has just
-            // spawned. When other requests of this client are under way, one of them may be
-            // about to check a connection out: letting that task run first means it finds
-            // this one idle instead of opening another. Alone, there is no race to lose, and
-            // a yield would only cost a scheduler round trip.
-            tokio::task::yield_now().await;
         }
         Attempt::Answer(Response {
             status: parts.status.as_u16(),
@@ -802,10 +762,10 @@ fn known_header(name: &str) -> Option<HeaderName> {
     })
 }
 
-fn classify_hyper_error(e: hyper_util::client::legacy::Error) -> TransportError {
-    let connect = e.is_connect();
+/// A connect that failed: nothing was sent.
+fn classify_connect_error(e: ConnectError) -> TransportError {
     let mut timed_out = false;
-    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&*e);
     while let Some(s) = src {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::TimedOut {
@@ -814,33 +774,37 @@ fn classify_hyper_error(e: hyper_util::client::legacy::Error) -> TransportError 
         }
         src = s.source();
     }
-    let detail = error_chain(&e);
-    let tls = std::error::Error::source(&e).is_some_and(mentions_tls_error);
-    if connect && tls {
+    let detail = error_chain(&*e);
+    if mentions_tls_error(&*e) {
         TransportError::new(
             TransportErrorKind::Tls,
             format!("TLS handshake failed: {detail}"),
             false,
         )
-    } else if connect && timed_out {
+    } else if timed_out {
         TransportError::new(
             TransportErrorKind::Timeout(TimeoutKind::Connect),
             format!("connect timed out: {detail}"),
             false,
         )
-    } else if connect {
+    } else {
         TransportError::new(
             TransportErrorKind::Connect,
             format!("connection failed: {detail}"),
             false,
         )
-    } else {
-        TransportError::new(
-            TransportErrorKind::Io,
-            format!("connection failed after the request may have been sent: {detail}"),
-            true,
-        )
     }
+    .with_boxed_source(e)
+}
+
+/// A connection that failed after it took the request: some or all of it may have arrived.
+fn classify_send_error(e: hyper::Error) -> TransportError {
+    let detail = error_chain(&e);
+    TransportError::new(
+        TransportErrorKind::Io,
+        format!("connection failed after the request may have been sent: {detail}"),
+        true,
+    )
     .with_source(e)
 }
 

@@ -259,12 +259,13 @@ impl ClientConfig {
         self.allow_insecure_http = allow;
         self
     }
-    /// How long an idle pooled connection is kept.
+    /// How long an idle pooled connection is kept (zero: connections are never reused).
     pub fn pool_idle_timeout(mut self, d: Duration) -> Self {
         self.pool_idle_timeout = d;
         self
     }
-    /// How many idle connections are kept per host.
+    /// How many idle connections are kept (the oldest is closed beyond it; zero: connections
+    /// are never reused).
     pub fn pool_max_idle_per_host(mut self, n: usize) -> Self {
         self.pool_max_idle_per_host = n;
         self

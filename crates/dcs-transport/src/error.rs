@@ -73,6 +73,14 @@ impl TransportError {
         self
     }
 
+    pub(crate) fn with_boxed_source(
+        mut self,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    ) -> Self {
+        self.source = Some(source);
+        self
+    }
+
     pub(crate) fn finish(
         mut self,
         attempts: u32,

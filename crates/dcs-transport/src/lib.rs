@@ -3,9 +3,9 @@
 //!
 //! This crate knows nothing about DCS tasks or any service schema, so any Huawei Cloud service
 //! can use it; it must not depend on the model crates. The signer ([`signer`]) is a pure
-//! function with the time passed in, usable without hyper. The client ([`client`]) is
-//! hyper-util's pooled HTTP/1.1 client over rustls (ring), and no hyper type appears in its
-//! public API.
+//! function with the time passed in, usable without hyper. The client ([`client`]) sends
+//! HTTP/1.1 through hyper over TCP or rustls (ring), on connections from its own pool, and no
+//! hyper type appears in its public API.
 #![deny(missing_docs)]
 
 pub mod client;
@@ -13,6 +13,7 @@ pub mod config;
 pub mod credentials;
 pub mod date;
 pub mod error;
+mod pool;
 pub mod retry;
 pub mod signer;
 pub mod time;

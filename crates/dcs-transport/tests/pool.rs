@@ -1,0 +1,252 @@
+//! The connection pool, seen from a raw HTTP/1.1 server on loopback that counts the
+//! connections it accepts and the ones the client closes.
+
+use dcs_transport::{
+    ClientConfig, Credentials, Endpoint, HttpClient, Method, Request, RetryPolicy,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How the server answers each request.
+#[derive(Clone, Copy)]
+struct Behaviour {
+    /// Wait this long before answering.
+    delay: Duration,
+    /// Body bytes of the 200.
+    body_len: usize,
+    /// Close the connection after answering (without saying so in the answer).
+    close_after_answer: bool,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Self {
+            delay: Duration::ZERO,
+            body_len: 0,
+            close_after_answer: false,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    accepted: AtomicUsize,
+    requests: AtomicUsize,
+    /// Connections the client closed (the server read end-of-stream or an error).
+    closed_by_client: AtomicUsize,
+}
+
+struct Server {
+    url: String,
+    counts: Arc<Counts>,
+}
+
+impl Server {
+    async fn start(behaviour: Behaviour) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let counts = Arc::new(Counts::default());
+        let c = counts.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                c.accepted.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(serve(stream, behaviour, c.clone()));
+            }
+        });
+        Self { url, counts }
+    }
+
+    fn accepted(&self) -> usize {
+        self.counts.accepted.load(Ordering::SeqCst)
+    }
+
+    fn requests(&self) -> usize {
+        self.counts.requests.load(Ordering::SeqCst)
+    }
+
+    fn closed_by_client(&self) -> usize {
+        self.counts.closed_by_client.load(Ordering::SeqCst)
+    }
+
+    /// Waits (10 s at most) until the client has closed `n` connections.
+    async fn wait_closed_by_client(&self, n: usize) -> usize {
+        for _ in 0..1000 {
+            if self.closed_by_client() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.closed_by_client()
+    }
+}
+
+async fn serve(mut stream: tokio::net::TcpStream, b: Behaviour, counts: Arc<Counts>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        // Read one request head (our requests here have no body).
+        let end = loop {
+            if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => {
+                    counts.closed_by_client.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        buf.drain(..end);
+        counts.requests.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(b.delay).await;
+        let mut answer =
+            format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", b.body_len).into_bytes();
+        answer.resize(answer.len() + b.body_len, b'x');
+        if stream.write_all(&answer).await.is_err() {
+            return;
+        }
+        if b.close_after_answer {
+            return;
+        }
+    }
+}
+
+fn client(url: &str, config: ClientConfig) -> HttpClient {
+    HttpClient::builder(
+        Endpoint::parse(url).unwrap(),
+        Credentials::new("HWTESTAKPOOL00000001", "pool-secret"),
+    )
+    .config(config.retry(RetryPolicy::default().max_attempts(1)))
+    .build()
+    .unwrap()
+}
+
+fn delete() -> Request {
+    Request::new(Method::DELETE, "/v2/p/tasks/t")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_more_connections_than_calls_in_flight() {
+    // A body, so the connection's task has work left after the head (an empty body ends with
+    // the head).
+    let server = Server::start(Behaviour {
+        body_len: 300,
+        ..Behaviour::default()
+    })
+    .await;
+    let client = client(&server.url, ClientConfig::default());
+    // Eight callers, each sending as soon as its last call returns: a connection is handed
+    // back a moment before it is ready for the next request, and must be waited for rather
+    // than replaced.
+    let callers: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..25 {
+                    assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    assert_eq!(server.requests(), 200);
+    let accepted = server.accepted();
+    assert!(
+        (1..=8).contains(&accepted),
+        "8 calls in flight opened {accepted} connections"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_the_server_closed_while_idle_is_not_used_again() {
+    let server = Server::start(Behaviour {
+        close_after_answer: true,
+        ..Behaviour::default()
+    })
+    .await;
+    // One attempt only: a stale connection must not cost the call.
+    let client = client(&server.url, ClientConfig::default());
+    for _ in 0..3 {
+        assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(server.accepted(), 3);
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_after_the_idle_timeout() {
+    let server = Server::start(Behaviour::default()).await;
+    let client = client(
+        &server.url,
+        ClientConfig::default().pool_idle_timeout(Duration::from_millis(100)),
+    );
+    assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+    // The client is alive and idle: only the pool's timer can close the connection.
+    assert_eq!(server.wait_closed_by_client(1).await, 1);
+    // And the next call opens a new one.
+    assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+    assert_eq!(server.accepted(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_the_idle_cap_connections_are_closed() {
+    let server = Server::start(Behaviour {
+        delay: Duration::from_millis(100),
+        ..Behaviour::default()
+    })
+    .await;
+    let client = client(
+        &server.url,
+        ClientConfig::default().pool_max_idle_per_host(1),
+    );
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.send(&delete()).await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap().status(), 200);
+    }
+    assert_eq!(
+        server.accepted(),
+        4,
+        "four calls at once need four connections"
+    );
+    assert_eq!(server.wait_closed_by_client(3).await, 3);
+    // The one kept is used again.
+    assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+    assert_eq!(server.accepted(), 4);
+}
+
+#[tokio::test]
+async fn a_response_not_read_to_the_end_closes_its_connection() {
+    let server = Server::start(Behaviour {
+        body_len: 64 * 1024,
+        ..Behaviour::default()
+    })
+    .await;
+    let client = client(&server.url, ClientConfig::default().max_response_bytes(16));
+    let r = client.send(&delete()).await.unwrap();
+    assert_eq!(r.body_state(), dcs_transport::BodyState::Truncated);
+    assert_eq!(r.body().len(), 16);
+    assert_eq!(server.wait_closed_by_client(1).await, 1);
+    client.send(&delete()).await.unwrap();
+    assert_eq!(server.accepted(), 2);
+}
+
+#[tokio::test]
+async fn dropping_the_client_closes_its_idle_connections() {
+    let server = Server::start(Behaviour::default()).await;
+    let client = client(&server.url, ClientConfig::default());
+    client.send(&delete()).await.unwrap();
+    client.send(&delete()).await.unwrap();
+    assert_eq!(server.accepted(), 1);
+    drop(client);
+    assert_eq!(server.wait_closed_by_client(1).await, 1);
+}
