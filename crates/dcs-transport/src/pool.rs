@@ -130,7 +130,10 @@ impl Pool {
         if !idle.reaper_running && shared.idle_timeout < NEVER {
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
                 idle.reaper_running = true;
-                rt.spawn(reap(Arc::downgrade(shared)));
+                rt.spawn(reap(ReaperFlag {
+                    pool: Arc::downgrade(shared),
+                    armed: true,
+                }));
             }
         }
     }
@@ -175,7 +178,12 @@ impl Pool {
 
 /// Closes idle connections as they pass the idle timeout; ends when none are left (the next
 /// check-in starts another) or when the pool is gone.
-async fn reap(pool: Weak<Shared>) {
+///
+/// The flag comes in as an argument, not a local: a runtime that shuts down drops its tasks,
+/// even ones never polled, and an argument is dropped with the task where a local of a body
+/// that never ran would not exist. Either way the next check-in is then free to start another.
+async fn reap(mut flag: ReaperFlag) {
+    let pool = flag.pool.clone();
     loop {
         let wait = {
             let Some(shared) = pool.upgrade() else { return };
@@ -186,7 +194,9 @@ async fn reap(pool: Weak<Shared>) {
                 .retain(|c| !c.conn.tx.is_closed() && now.duration_since(c.since) < timeout);
             match idle.conns.first() {
                 None => {
+                    // Cleared under the same lock a check-in takes to look at it.
                     idle.reaper_running = false;
+                    flag.armed = false;
                     return;
                 }
                 // The oldest expires first; the millisecond keeps a just-due entry from
@@ -197,5 +207,26 @@ async fn reap(pool: Weak<Shared>) {
             }
         };
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// Clears `reaper_running` when the reaper is dropped before it could do so itself.
+struct ReaperFlag {
+    pool: Weak<Shared>,
+    armed: bool,
+}
+
+impl Drop for ReaperFlag {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        if let Some(shared) = self.pool.upgrade() {
+            shared
+                .idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .reaper_running = false;
+        }
     }
 }

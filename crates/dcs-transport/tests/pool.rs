@@ -250,3 +250,34 @@ async fn dropping_the_client_closes_its_idle_connections() {
     drop(client);
     assert_eq!(server.wait_closed_by_client(1).await, 1);
 }
+
+#[test]
+fn the_idle_timer_outlives_a_runtime_that_shut_down() {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = server_rt.block_on(Server::start(Behaviour::default()));
+    let client = client(
+        &server.url,
+        ClientConfig::default().pool_idle_timeout(Duration::from_millis(100)),
+    );
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    // The first runtime goes away with the idle timer task it started, before that task ever
+    // ran, and with the connection.
+    let first = runtime();
+    first.block_on(async { client.send(&delete()).await.unwrap() });
+    drop(first);
+    runtime().block_on(async {
+        client.send(&delete()).await.unwrap();
+        // Closed once by the first runtime's end, once by the new runtime's idle timer.
+        assert_eq!(server.wait_closed_by_client(2).await, 2);
+    });
+    assert_eq!(server.accepted(), 2);
+}
