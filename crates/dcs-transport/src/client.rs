@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
 
+/// How long to wait for a connection's task to say why it closed before the request went out.
+const CAUSE_WAIT: Duration = Duration::from_millis(100);
+
 /// The longest single timer we arm (one year): longer configured timeouts mean "never".
 const MAX_TIMER: Duration = Duration::from_secs(365 * 24 * 3600);
 
@@ -550,12 +553,22 @@ impl HttpClient {
         .map_err(|e| invalid(format!("cannot sign the request: {e}")))?;
 
         // HTTP/1.1 origin form: the path alone, the authority goes in the signed Host header.
+        // An empty path is the root (as the signer signs it); any other must be absolute.
+        let path = if req.path.is_empty() {
+            "/"
+        } else {
+            req.path.as_str()
+        };
+        if !path.starts_with('/') {
+            return Err(invalid(format!(
+                "the request path {path:?} does not start with '/'"
+            )));
+        }
         let path_and_query = if query.is_empty() {
-            http::uri::PathAndQuery::try_from(req.path.as_str())
+            http::uri::PathAndQuery::try_from(path)
         } else {
             http::uri::PathAndQuery::try_from(format!(
-                "{}?{}",
-                req.path,
+                "{path}?{}",
                 signer::canonical_query_string(&query)
             ))
         }
@@ -638,14 +651,28 @@ impl HttpClient {
                         http_req = back;
                     }
                     Some(_) => {
-                        return Attempt::Failed(
-                            TransportError::new(
+                        // hyper only says "closed"; the connection's task knows why.
+                        let wait = deadline
+                            .saturating_duration_since(tokio::time::Instant::now())
+                            .min(CAUSE_WAIT);
+                        let err = match conn.failure(wait).await {
+                            Some(cause) => TransportError::new(
+                                TransportErrorKind::Connect,
+                                format!(
+                                    "the new connection failed before the request was sent: {}",
+                                    error_chain(&cause)
+                                ),
+                                false,
+                            )
+                            .with_source(cause),
+                            None => TransportError::new(
                                 TransportErrorKind::Connect,
                                 "the new connection closed before the request was sent",
                                 false,
                             )
                             .with_source(e.into_error()),
-                        )
+                        };
+                        return Attempt::Failed(err);
                     }
                     None => return Attempt::Failed(classify_send_error(e.into_error())),
                 },
@@ -686,11 +713,21 @@ impl HttpClient {
             }
         }
         drop(body);
-        if state == BodyState::Complete {
+        // (HEAD answers and 204/304 declare a length they do not send.)
+        let bodiless = req.method == Method::HEAD || matches!(parts.status.as_u16(), 204 | 304);
+        if state == BodyState::Complete
+            && !bodiless
+            && declared_length(&parts.headers).is_some_and(|n| n != buf.len() as u64)
+        {
+            // The body ended short of its Content-Length without an error (its connection's
+            // task was dropped): not the whole body.
+            state = BodyState::Interrupted;
+        }
+        if state == BodyState::Complete && keeps_alive(&parts) {
             self.inner.pool.checkin(conn);
         } else {
-            // Unread bytes may still be on their way: the connection cannot carry another
-            // request, and dropping it closes it now.
+            // Unread bytes may still be on their way, or the server is closing it: the
+            // connection cannot carry another request, and dropping it closes it now.
             drop::<Conn>(conn);
         }
         let mut body = buf.freeze();
@@ -744,6 +781,36 @@ fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
     }
     out.extend_from_slice(&body[copied..]);
     Some(out.freeze())
+}
+
+/// The `Content-Length` the server declared, if any.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether the server will keep the connection open after this answer: HTTP/1.1 unless it
+/// says `Connection: close`, HTTP/1.0 only if it says `keep-alive`.
+fn keeps_alive(parts: &http::response::Parts) -> bool {
+    let has = |token: &str| {
+        parts
+            .headers
+            .get_all(http::header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    if parts.version == http::Version::HTTP_10 {
+        has("keep-alive")
+    } else {
+        !has("close")
+    }
 }
 
 /// The headers this client always sends, without parsing their names each time.

@@ -14,9 +14,9 @@
 //!
 //! Connections are used newest first (the least likely to have been closed by the server).
 //! Idle ones are dropped after the idle timeout by a timer task that runs only while the pool
-//! holds idle connections, and beyond the idle cap the oldest is closed. Every connection's
-//! task is aborted when its last handle goes, so a connection dropped mid-response closes at
-//! once and a dropped client leaves no socket behind.
+//! holds idle connections, and beyond the idle cap the oldest is closed. Dropping a
+//! connection's sender closes it (hyper ends the connection's task once no request can come
+//! and no response is being read), so a dropped client leaves no socket behind.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -39,17 +39,25 @@ pub(crate) struct Conn {
     /// Whether it carried a request before this checkout (a request it refuses unsent may
     /// then be sent on another connection: the server may simply have closed an idle one).
     pub(crate) reused: bool,
-    _task: AbortOnDrop,
+    /// The error the connection's task ended with, if it ends with one: the cause behind a
+    /// request refused with a bare "connection closed".
+    failure: tokio::sync::oneshot::Receiver<hyper::Error>,
 }
 
-/// Aborts the connection's task when dropped, which closes its socket.
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+impl Conn {
+    /// Why the connection's task ended, if it ended with an error within `wait`.
+    pub(crate) async fn failure(&mut self, wait: Duration) -> Option<hyper::Error> {
+        tokio::time::timeout(wait, &mut self.failure)
+            .await
+            .ok()?
+            .ok()
     }
 }
+
+/// How long a checkout waits for an idle connection that is not ready yet. It normally is
+/// within microseconds; one that is not by then is stuck (its task is not being run, or the
+/// server stopped reading our request) and is dropped.
+const READY_WAIT: Duration = Duration::from_millis(100);
 
 struct IdleConn {
     conn: Conn,
@@ -104,37 +112,45 @@ impl Pool {
             }
             // It finished its last response a moment ago and its task has not caught up yet:
             // waiting for it is far cheaper than a new connection. An error means the
-            // connection closed instead; drop it and look again.
-            if conn.tx.ready().await.is_ok() {
+            // connection closed instead, and no answer in time that it is stuck: drop it and
+            // look again.
+            if let Ok(Ok(())) = tokio::time::timeout(READY_WAIT, conn.tx.ready()).await {
                 return Ok(conn);
             }
         }
         self.connect().await
     }
 
-    /// Takes back a connection whose response was read to the end.
+    /// Takes back a connection whose response was read to the end (and did not ask for
+    /// the connection to be closed).
     pub(crate) fn checkin(&self, mut conn: Conn) {
         let shared = &self.shared;
         if conn.tx.is_closed() || shared.max_idle == 0 || shared.idle_timeout.is_zero() {
             return;
         }
         conn.reused = true;
-        let mut idle = shared.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.conns.len() >= shared.max_idle {
-            idle.conns.remove(0);
-        }
-        idle.conns.push(IdleConn {
-            conn,
-            since: Instant::now(),
-        });
-        if !idle.reaper_running && shared.idle_timeout < NEVER {
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let (evicted, start_reaper) = {
+            let mut idle = shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let evicted = (idle.conns.len() >= shared.max_idle).then(|| idle.conns.remove(0));
+            idle.conns.push(IdleConn {
+                conn,
+                since: Instant::now(),
+            });
+            let start = !idle.reaper_running && shared.idle_timeout < NEVER && runtime.is_some();
+            if start {
                 idle.reaper_running = true;
-                rt.spawn(reap(ReaperFlag {
-                    pool: Arc::downgrade(shared),
-                    armed: true,
-                }));
             }
+            (evicted, start)
+        };
+        drop(evicted);
+        // Spawned with the lock released: a runtime that is shutting down drops the task on
+        // the spot, and its flag's drop takes the lock.
+        if let (true, Some(rt)) = (start_reaper, runtime) {
+            rt.spawn(reap(ReaperFlag {
+                pool: Arc::downgrade(shared),
+                armed: true,
+            }));
         }
     }
 
@@ -161,17 +177,20 @@ impl Pool {
     async fn connect(&self) -> Result<Conn, ConnectError> {
         let shared = &self.shared;
         let mut connector = shared.connector.clone();
+        std::future::poll_fn(|cx| tower_service::Service::poll_ready(&mut connector, cx)).await?;
         let io = tower_service::Service::call(&mut connector, shared.dst.clone()).await?;
         let (tx, connection) = http1::Builder::new().handshake(io).await?;
-        let task = tokio::spawn(async move {
+        let (report, failure) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "connection closed with an error");
+                let _ = report.send(e);
             }
         });
         Ok(Conn {
             tx,
             reused: false,
-            _task: AbortOnDrop(task.abort_handle()),
+            failure,
         })
     }
 }

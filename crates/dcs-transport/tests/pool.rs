@@ -34,6 +34,8 @@ impl Default for Behaviour {
 struct Counts {
     accepted: AtomicUsize,
     requests: AtomicUsize,
+    /// The request line of the last request.
+    last_request_line: std::sync::Mutex<String>,
     /// Connections the client closed (the server read end-of-stream or an error).
     closed_by_client: AtomicUsize,
 }
@@ -64,6 +66,10 @@ impl Server {
 
     fn requests(&self) -> usize {
         self.counts.requests.load(Ordering::SeqCst)
+    }
+
+    fn last_request_line(&self) -> String {
+        self.counts.last_request_line.lock().unwrap().clone()
     }
 
     fn closed_by_client(&self) -> usize {
@@ -99,8 +105,32 @@ async fn serve(mut stream: tokio::net::TcpStream, b: Behaviour, counts: Arc<Coun
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         };
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
         buf.drain(..end);
+        let line = head.lines().next().unwrap_or_default().to_string();
+        *counts.last_request_line.lock().unwrap() = line.clone();
         counts.requests.fetch_add(1, Ordering::SeqCst);
+        // Paths that ask for special answers.
+        if line.contains("/close ") {
+            // Says it closes the connection, but only does so a while later.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+                .await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            return;
+        }
+        if line.contains("/slow ") {
+            // Half the body, a pause, then the rest.
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n1234")
+                .await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if stream.write_all(b"5678").await.is_err() {
+                return;
+            }
+            continue;
+        }
         tokio::time::sleep(b.delay).await;
         let mut answer =
             format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", b.body_len).into_bytes();
@@ -280,4 +310,121 @@ fn the_idle_timer_outlives_a_runtime_that_shut_down() {
         assert_eq!(server.wait_closed_by_client(2).await, 2);
     });
     assert_eq!(server.accepted(), 2);
+}
+
+/// The server on a runtime of its own, so the test's runtimes can stop while it goes on.
+fn server_on_its_own_runtime(b: Behaviour) -> (tokio::runtime::Runtime, Server) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(Server::start(b));
+    (rt, server)
+}
+
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_request_an_idle_connection_refuses_unsent_goes_out_on_a_new_one() {
+    let (_server_rt, server) = server_on_its_own_runtime(Behaviour {
+        close_after_answer: true,
+        ..Behaviour::default()
+    });
+    // One attempt only: the resend on a new connection must not be a retry.
+    let client = client(&server.url, ClientConfig::default());
+    let rt = current_thread_runtime();
+    rt.block_on(async { client.send(&delete()).await.unwrap() });
+    // The server closes the connection, but this runtime is not running, so the
+    // connection's task has not seen it: the pool still holds it as ready, and hyper finds
+    // the close only when handed the next request, which it gives back unsent.
+    std::thread::sleep(Duration::from_millis(200));
+    let r = rt.block_on(async { client.send(&delete()).await });
+    assert_eq!(r.expect("sent on a new connection").attempts(), 1);
+    assert_eq!(server.accepted(), 2);
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn an_answer_that_closes_its_connection_does_not_evict_a_healthy_idle_one() {
+    let server = Server::start(Behaviour {
+        delay: Duration::from_millis(20),
+        ..Behaviour::default()
+    })
+    .await;
+    let client = client(
+        &server.url,
+        ClientConfig::default().pool_max_idle_per_host(1),
+    );
+    let keep = {
+        let client = client.clone();
+        tokio::spawn(async move { client.send(&delete()).await })
+    };
+    // Answered after the other, with `Connection: close`. (hyper usually has that
+    // connection closed by the time it is handed back; the client does not rely on it.)
+    let close = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .send(&Request::new(Method::DELETE, "/v2/p/tasks/close"))
+                .await
+        })
+    };
+    keep.await.unwrap().unwrap();
+    close.await.unwrap().unwrap();
+    assert_eq!(server.accepted(), 2);
+    // The healthy connection is still the one kept.
+    client.send(&delete()).await.unwrap();
+    assert_eq!(server.accepted(), 2);
+}
+
+#[tokio::test]
+async fn an_empty_path_is_the_root_and_a_relative_one_is_refused_unsent() {
+    let server = Server::start(Behaviour::default()).await;
+    let client = client(&server.url, ClientConfig::default());
+    client.send(&Request::new(Method::GET, "")).await.unwrap();
+    assert_eq!(server.last_request_line(), "GET / HTTP/1.1");
+    let e = client
+        .send(&Request::new(Method::GET, "v2/p"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), dcs_transport::TransportErrorKind::InvalidRequest);
+    assert!(!e.may_have_been_sent());
+    assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn a_body_cut_short_when_its_connection_task_dies_is_flagged() {
+    let (_server_rt, server) = server_on_its_own_runtime(Behaviour::default());
+    let client = client(&server.url, ClientConfig::default());
+    // A connection made on a runtime of its own: its task lives there.
+    let owner = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    owner.block_on(async { client.send(&delete()).await.unwrap() });
+    // Another runtime reuses it for an answer that arrives in two halves, and the owner
+    // shuts down (dropping the connection's task) between them. (hyper reports the cut as a
+    // body error; the client also checks the length it got against Content-Length.)
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        owner.shutdown_background();
+    });
+    let r = current_thread_runtime()
+        .block_on(async {
+            client
+                .send(&Request::new(Method::GET, "/v2/p/tasks/slow"))
+                .await
+        })
+        .unwrap();
+    stopper.join().unwrap();
+    assert_eq!(server.accepted(), 1, "the owner's connection was reused");
+    assert_eq!(r.body().as_ref(), b"1234");
+    assert_eq!(r.body_state(), dcs_transport::BodyState::Interrupted);
 }
