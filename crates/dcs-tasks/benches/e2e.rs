@@ -16,7 +16,9 @@
 //! 4. a server probe: a raw keep-alive TCP client replaying pre-signed bytes, to show what the
 //!    server can answer on this machine;
 //! 5. bulk deletes (`--bulk 10000`, `--bulk 100000`) with 32 in flight, for memory flatness;
-//! 6. client construction time (`--build-time 50`).
+//! 6. client construction time (`--build-time 50`);
+//! 7. when `DCS_OFFICIAL_SDK_PYTHON` names a Python with `huaweicloudsdkdcs`, the official
+//!    Python SDK's sequential deletes against the same kind of server, for scale.
 //!
 //! The server is a minimal hyper HTTP/1.1 server on its own thread and current-thread tokio
 //! runtime: it answers 200 with an empty body to anything and counts accepted connections.
@@ -1146,8 +1148,14 @@ fn run_child_on(cpu: Option<usize>, args: &[String], limit: Duration) -> Res<Fie
         }
         None => Command::new(exe),
     };
+    cmd.args(args);
+    run_command(cmd, &format!("child {args:?}"), "E2E ", limit)
+}
+
+/// Runs `cmd` for at most `limit` (killed beyond it) and parses the `key=value` fields of the
+/// first stdout line starting with `prefix`. A run that reports errors is an error.
+fn run_command(mut cmd: Command, what: &str, prefix: &str, limit: Duration) -> Res<Fields> {
     let mut child = cmd
-        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -1160,7 +1168,7 @@ fn run_child_on(cpu: Option<usize>, args: &[String], limit: Duration) -> Res<Fie
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("child {args:?} ran over {limit:?} and was killed").into());
+            return Err(format!("{what} ran over {limit:?} and was killed").into());
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -1169,12 +1177,12 @@ fn run_child_on(cpu: Option<usize>, args: &[String], limit: Duration) -> Res<Fie
         std::io::Read::read_to_string(&mut stdout, &mut out)?;
     }
     if !status.success() {
-        return Err(format!("child {args:?} failed ({status})").into());
+        return Err(format!("{what} failed ({status})").into());
     }
     let line = out
         .lines()
-        .find(|l| l.starts_with("E2E "))
-        .ok_or_else(|| format!("child {args:?} printed no result"))?;
+        .find(|l| l.starts_with(prefix))
+        .ok_or_else(|| format!("{what} printed no result"))?;
     let fields: Fields = line
         .split_whitespace()
         .skip(1)
@@ -1182,9 +1190,28 @@ fn run_child_on(cpu: Option<usize>, args: &[String], limit: Duration) -> Res<Fie
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     if field::<u64>(&fields, "errors") > 0 {
-        return Err(format!("child {args:?} saw errors: {line}").into());
+        return Err(format!("{what} saw errors: {line}").into());
     }
     Ok(fields)
+}
+
+/// The official Python SDK (`huaweicloudsdkdcs`, run by `python`) deleting sequentially for
+/// `secs` against a loopback server like the one the other measurements use, through
+/// `tests/interop/official_python.py`.
+fn official_python(python: &std::ffi::OsStr, secs: f64) -> Res<Fields> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/interop/official_python.py");
+    let server = Server::start()?;
+    let mut cmd = Command::new(python);
+    cmd.arg(script)
+        .arg("bench")
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .args([ACCESS_KEY, SECRET_KEY, PROJECT_ID, TASK_ID])
+        .arg(secs.to_string());
+    let limit = Duration::from_secs_f64(secs) + Duration::from_secs(60);
+    let mut f = run_command(cmd, "the official Python SDK", "OFFICIAL ", limit)?;
+    f.insert("conns".into(), server.accepted().to_string());
+    Ok(f)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -1530,6 +1557,33 @@ fn orchestrate(o: Options) -> Res<()> {
         format!("build: median < 20 ms (got {:.4} ms)", build_median / 1e3),
         build_median < 20_000.0,
     ));
+
+    // 7. The official Python SDK, when there is one to run: the same sequential deletes.
+    match std::env::var_os("DCS_OFFICIAL_SDK_PYTHON") {
+        None => println!(
+            "\nofficial Python SDK: skipped (set DCS_OFFICIAL_SDK_PYTHON to a Python with huaweicloudsdkdcs)"
+        ),
+        Some(python) => {
+            let f = official_python(&python, 2.0)?;
+            let theirs: f64 = field(&f, "rps");
+            let ours_rps = sep
+                .get(&(1, Kind::Ours))
+                .map(|v| median(v.iter().map(|f| field::<f64>(f, "rps")).collect()))
+                .unwrap_or(0.0);
+            println!(
+                "\nofficial Python SDK (huaweicloudsdkdcs), sequential, separate process: {theirs:.0} req/s, p50 {} µs, p99 {} µs, conns {}",
+                get(&f, "p50_us"),
+                get(&f, "p99_us"),
+                get(&f, "conns"),
+            );
+            if theirs > 0.0 {
+                println!(
+                    "  ours at conc 1 (separate processes, median): {ours_rps:.0} req/s = {:.1} x the official Python SDK",
+                    ours_rps / theirs
+                );
+            }
+        }
+    }
 
     println!("\ntargets:");
     for (what, ok) in &targets {
