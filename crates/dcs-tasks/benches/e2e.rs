@@ -95,8 +95,9 @@ const USAGE: &str = "\
 e2e [--ab-runs N] [--slices N] [--slice-ms MS] [--rounds N] [--secs S] [--warmup-ms MS]
     [--builds N] [--no-bulk] [--bulk-sizes A,B] [--no-pin]
     orchestrates every measurement (each in a child process) and prints the summary
-e2e --ab <concurrency> <slices> <slice-ms> <warmup-ms>
-    bare and ours in one process, one server each, alternating slices; prints the ratios
+e2e --ab <concurrency> <slices> <slice-ms> <warmup-ms> [aa]
+    bare and ours in one process on one server, alternating slices; prints the ratios
+    (aa: bare on both sides, to see the method's own bias and spread)
 e2e --child <ours|bare|raw> <concurrency> <secs> <warmup-ms>
     one client kind in this process (peak RSS, connections, CPU)
 e2e --bulk <N> [concurrency]
@@ -611,10 +612,11 @@ fn make_workers(kind: Kind, conc: usize, port: u16) -> Res<Vec<Worker>> {
 // ---------------------------------------------------------------------------------------------
 // Child modes.
 
-/// One client of the interleaved comparison, with its own server.
+/// One client of the interleaved comparison.
 struct Side {
     kind: Kind,
-    server: Server,
+    /// Connections the server accepted while this side was running.
+    conns: u64,
     workers: Vec<Worker>,
     hist: Hist,
     requests: u64,
@@ -624,9 +626,16 @@ struct Side {
     slice_p99_ns: Vec<u64>,
 }
 
-/// `--ab CONC SLICES SLICE_MS WARMUP_MS`: bare and ours in one process, each with its own
+/// `--ab CONC SLICES SLICE_MS WARMUP_MS [aa]`: bare and ours in one process, sharing one
 /// server, taking turns in short slices (bare-ours, ours-bare, ...), so that machine drift
-/// hits both alike. Ratios are taken per adjacent pair of slices.
+/// hits both alike. Ratios are taken per adjacent pair of slices. With `aa`, both sides are
+/// the bare client: the ratios then show the method's own bias and spread.
+///
+/// One server for both matters: with a server thread each, an A/A run at conc 1 unpinned
+/// gave the second side 0.89–0.96 of the first in every one of 8 processes (the two server
+/// threads are scheduled differently); with one shared server, 0.95–1.05 around 1.00.
+/// Only one side runs at a time, so the connections accepted during a side's phases are
+/// that side's.
 fn child_ab(args: &[String]) -> Res<()> {
     let conc: usize = parse_num("concurrency", args.first())?;
     let slices: usize = parse_num("slices", args.get(1))?;
@@ -639,14 +648,20 @@ fn child_ab(args: &[String]) -> Res<()> {
     {
         return Err("concurrency 1..=1024, slices 1..=100, slice-ms 20..=10000".into());
     }
+    let aa = match args.get(4).map(String::as_str) {
+        None => false,
+        Some("aa") => true,
+        Some(other) => return Err(format!("unexpected {other:?} (only `aa`)").into()),
+    };
     let rt = client_runtime()?;
+    let server = Server::start()?;
     let mut sides = Vec::with_capacity(2);
-    for kind in [Kind::Bare, Kind::Ours] {
-        let server = Server::start()?;
+    let second = if aa { Kind::Bare } else { Kind::Ours };
+    for kind in [Kind::Bare, second] {
         let workers = make_workers(kind, conc, server.port)?;
         sides.push(Side {
             kind,
-            server,
+            conns: 0,
             workers,
             hist: Hist::new(),
             requests: 0,
@@ -660,6 +675,7 @@ fn child_ab(args: &[String]) -> Res<()> {
     let slice = Duration::from_millis(slice_ms);
     rt.block_on(async {
         for side in sides.iter_mut() {
+            let accepted = server.accepted();
             let w = run_phase(
                 std::mem::take(&mut side.workers),
                 warm,
@@ -670,14 +686,13 @@ fn child_ab(args: &[String]) -> Res<()> {
                 return Err(format!("{} warm-up failed: {e}", side.kind.name()).into());
             }
             side.workers = w.workers;
+            side.conns += server.accepted() - accepted;
         }
         for i in 0..slices {
             let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
             for idx in order {
-                let servers_cpu = |sides: &[Side]| -> Option<u64> {
-                    sides.iter().map(|s| s.server.cpu_ns()).sum::<Option<u64>>()
-                };
-                let before = (process_cpu_ns(), servers_cpu(&sides));
+                let before = (process_cpu_ns(), server.cpu_ns());
+                let accepted = server.accepted();
                 let side = &mut sides[idx];
                 let m = run_phase(
                     std::mem::take(&mut side.workers),
@@ -689,13 +704,14 @@ fn child_ab(args: &[String]) -> Res<()> {
                     return Err(format!("{} failed: {e}", side.kind.name()).into());
                 }
                 side.workers = m.workers;
+                side.conns += server.accepted() - accepted;
                 let secs = m.elapsed.as_secs_f64();
                 side.requests += m.hist.n;
                 side.secs += secs;
                 side.slice_rps.push(m.hist.n as f64 / secs);
                 side.slice_p99_ns.push(m.hist.quantile(0.99));
                 side.hist.merge(&m.hist);
-                let after = (process_cpu_ns(), servers_cpu(&sides));
+                let after = (process_cpu_ns(), server.cpu_ns());
                 if let ((Some(p0), Some(s0)), (Some(p1), Some(s1))) = (before, after) {
                     let client = p1.saturating_sub(p0).saturating_sub(s1.saturating_sub(s0));
                     sides[idx].client_cpu_ns += client;
@@ -718,9 +734,11 @@ fn child_ab(args: &[String]) -> Res<()> {
         .map(|(a, b)| *a as f64 / *b as f64)
         .collect();
     let mut r = Report::new();
-    r.put("kind", "ab").put("conc", conc).put("slices", slices);
-    for side in [bare, ours] {
-        let k = side.kind.name();
+    r.put("kind", "ab")
+        .put("conc", conc)
+        .put("slices", slices)
+        .put("aa", u8::from(aa));
+    for (side, k) in [(bare, "bare"), (ours, "ours")] {
         r.put(&format!("{k}_requests"), side.requests)
             .put(
                 &format!("{k}_rps"),
@@ -734,7 +752,7 @@ fn child_ab(args: &[String]) -> Res<()> {
                 &format!("{k}_p99_us"),
                 format!("{:.1}", side.hist.quantile(0.99) as f64 / 1e3),
             )
-            .put(&format!("{k}_conns"), side.server.accepted());
+            .put(&format!("{k}_conns"), side.conns);
         if side.requests > 0 && side.client_cpu_ns > 0 {
             r.put(
                 &format!("{k}_client_cpu_us_per_req"),
@@ -759,6 +777,7 @@ fn child_ab(args: &[String]) -> Res<()> {
     r.print();
     drop(rt);
     drop(sides);
+    drop(server);
     Ok(())
 }
 
@@ -1274,7 +1293,7 @@ fn orchestrate(o: Options) -> Res<()> {
 
     // 1. Interleaved A/B in one process: the ratios.
     println!(
-        "\n[1] interleaved: {} runs x conc {{1, 32}}; each run is one process with a server per client, {} slices of {} ms per client, bare/ours order alternating",
+        "\n[1] interleaved: {} runs x conc {{1, 32}}; each run is one process, both clients on one server, {} slices of {} ms per client, bare/ours order alternating",
         o.ab_runs, o.slices, o.slice_ms
     );
     let ab_limit = Duration::from_millis(2 * o.slices as u64 * o.slice_ms + 2 * o.warmup_ms)
@@ -1325,6 +1344,30 @@ fn orchestrate(o: Options) -> Res<()> {
             ab.entry(label.clone()).or_default().push(f);
         }
     }
+    // The method's own resolution: the same interleaving with bare on both sides.
+    let mut aa = Vec::new();
+    for conc in concs {
+        let f = run_child(
+            &[
+                "--ab".into(),
+                conc.to_string(),
+                o.slices.to_string(),
+                o.slice_ms.to_string(),
+                o.warmup_ms.to_string(),
+                "aa".into(),
+            ],
+            ab_limit,
+        )?;
+        aa.push(format!(
+            "conc {conc} {} (pairs {})",
+            get(&f, "rps_ratio_median"),
+            get(&f, "rps_ratio_range")
+        ));
+    }
+    println!(
+        "method check (A/A: bare against bare, one process each): req/s ratio {}",
+        aa.join(", ")
+    );
 
     if pin {
         println!("(1@cpu0: the conc-1 run again with the whole process pinned to CPU 0 by taskset, so no request pays a cross-CPU wake-up)");
