@@ -713,16 +713,6 @@ impl HttpClient {
             }
         }
         drop(body);
-        // (HEAD answers and 204/304 declare a length they do not send.)
-        let bodiless = req.method == Method::HEAD || matches!(parts.status.as_u16(), 204 | 304);
-        if state == BodyState::Complete
-            && !bodiless
-            && declared_length(&parts.headers).is_some_and(|n| n != buf.len() as u64)
-        {
-            // The body ended short of its Content-Length without an error (its connection's
-            // task was dropped): not the whole body.
-            state = BodyState::Interrupted;
-        }
         if state == BodyState::Complete && keeps_alive(&parts) {
             self.inner.pool.checkin(conn);
         } else {
@@ -783,19 +773,8 @@ fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
     Some(out.freeze())
 }
 
-/// The `Content-Length` the server declared, if any.
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Whether the server will keep the connection open after this answer: HTTP/1.1 unless it
-/// says `Connection: close`, HTTP/1.0 only if it says `keep-alive`.
+/// Whether the server will keep the connection open after this answer: never when it says
+/// `Connection: close`; otherwise HTTP/1.1 always, HTTP/1.0 only if it says `keep-alive`.
 fn keeps_alive(parts: &http::response::Parts) -> bool {
     let has = |token: &str| {
         parts
@@ -806,10 +785,12 @@ fn keeps_alive(parts: &http::response::Parts) -> bool {
             .flat_map(|v| v.split(','))
             .any(|t| t.trim().eq_ignore_ascii_case(token))
     };
-    if parts.version == http::Version::HTTP_10 {
+    if has("close") {
+        false
+    } else if parts.version == http::Version::HTTP_10 {
         has("keep-alive")
     } else {
-        !has("close")
+        true
     }
 }
 
@@ -910,6 +891,31 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(version: http::Version, connection: &[&str]) -> http::response::Parts {
+        let mut b = http::Response::builder().version(version);
+        for v in connection {
+            b = b.header(http::header::CONNECTION, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn keeps_alive_reads_the_connection_header_by_version() {
+        use http::Version;
+        assert!(keeps_alive(&answer(Version::HTTP_11, &[])));
+        assert!(keeps_alive(&answer(Version::HTTP_11, &["keep-alive"])));
+        assert!(!keeps_alive(&answer(Version::HTTP_11, &["close"])));
+        assert!(!keeps_alive(&answer(Version::HTTP_11, &["Upgrade, CLOSE"])));
+        assert!(!keeps_alive(&answer(Version::HTTP_11, &["te", " close "])));
+        assert!(keeps_alive(&answer(Version::HTTP_11, &["closed"])));
+        assert!(!keeps_alive(&answer(Version::HTTP_10, &[])));
+        assert!(keeps_alive(&answer(Version::HTTP_10, &["Keep-Alive"])));
+        assert!(!keeps_alive(&answer(
+            Version::HTTP_10,
+            &["keep-alive, close"]
+        )));
+    }
 
     #[test]
     fn redact_replaces_every_occurrence_and_nothing_else() {

@@ -12,7 +12,10 @@
 //! rather than open a new one. So a client never holds more connections than it has requests
 //! in flight, with no task spawned and no yield per request.
 //!
-//! Connections are used newest first (the least likely to have been closed by the server).
+//! Connections are used newest first (the least likely to have been closed by the server),
+//! and only by calls on the runtime whose task drives them: a client shared between runtimes
+//! must not send on a connection of a runtime that is alive but not running, where the
+//! request would wait for the whole attempt and end up reported as possibly sent.
 //! Idle ones are dropped after the idle timeout by a timer task that runs only while the pool
 //! holds idle connections, and beyond the idle cap the oldest is closed. Dropping a
 //! connection's sender closes it (hyper ends the connection's task once no request can come
@@ -42,6 +45,8 @@ pub(crate) struct Conn {
     /// The error the connection's task ended with, if it ends with one: the cause behind a
     /// request refused with a bare "connection closed".
     failure: tokio::sync::oneshot::Receiver<hyper::Error>,
+    /// The runtime that runs the connection's task.
+    runtime: tokio::runtime::Id,
 }
 
 impl Conn {
@@ -106,7 +111,8 @@ impl Pool {
     /// An idle connection ready for a request, or else a new one. Whatever fails here, no
     /// request has been written anywhere.
     pub(crate) async fn checkout(&self) -> Result<Conn, ConnectError> {
-        while let Some(mut conn) = self.take_idle() {
+        let here = tokio::runtime::Handle::current().id();
+        while let Some(mut conn) = self.take_idle(here) {
             if conn.tx.is_ready() {
                 return Ok(conn);
             }
@@ -154,9 +160,9 @@ impl Pool {
         }
     }
 
-    /// The newest live idle connection, preferring one already ready; drops closed and
-    /// expired ones on the way.
-    fn take_idle(&self) -> Option<Conn> {
+    /// The newest live idle connection of runtime `here`, preferring one already ready; drops
+    /// closed and expired ones on the way.
+    fn take_idle(&self, here: tokio::runtime::Id) -> Option<Conn> {
         let shared = &self.shared;
         let mut idle = shared.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.conns.is_empty() {
@@ -166,11 +172,12 @@ impl Pool {
         idle.conns.retain(|c| {
             !c.conn.tx.is_closed() && now.duration_since(c.since) < shared.idle_timeout
         });
+        let ours = |c: &IdleConn| c.conn.runtime == here;
         let at = idle
             .conns
             .iter()
-            .rposition(|c| c.conn.tx.is_ready())
-            .or_else(|| idle.conns.len().checked_sub(1))?;
+            .rposition(|c| ours(c) && c.conn.tx.is_ready())
+            .or_else(|| idle.conns.iter().rposition(ours))?;
         Some(idle.conns.remove(at).conn)
     }
 
@@ -181,7 +188,8 @@ impl Pool {
         let io = tower_service::Service::call(&mut connector, shared.dst.clone()).await?;
         let (tx, connection) = http1::Builder::new().handshake(io).await?;
         let (report, failure) = tokio::sync::oneshot::channel();
-        tokio::spawn(async move {
+        let runtime = tokio::runtime::Handle::current();
+        runtime.spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "connection closed with an error");
                 let _ = report.send(e);
@@ -191,6 +199,7 @@ impl Pool {
             tx,
             reused: false,
             failure,
+            runtime: runtime.id(),
         })
     }
 }
