@@ -1317,7 +1317,7 @@ fn orchestrate(o: Options) -> Res<()> {
 
     // 1. Interleaved A/B in one process: the ratios.
     println!(
-        "\n[1] interleaved: {} runs x conc {{1, 32}}; each run is one process, both clients on one server thread (a port each), {} slices of {} ms per client, bare/ours order alternating",
+        "\n[1] interleaved: {} runs x conc {{1, 32}} (unpinned conc 1: 2 processes per run); each process has both clients on one server thread (a port each), {} slices of {} ms per client, bare/ours order alternating",
         o.ab_runs, o.slices, o.slice_ms
     );
     let ab_limit = Duration::from_millis(2 * o.slices as u64 * o.slice_ms + 2 * o.warmup_ms)
@@ -1328,27 +1328,32 @@ fn orchestrate(o: Options) -> Res<()> {
         "run", "conc", "bare r/s", "p50 µs", "p99 µs", "µs/rq", "ours r/s", "p50 µs", "p99 µs", "µs/rq",
         "rps ratio", "pair range", "p99 ratio", "pair range"
     );
-    // Variants: (label, concurrency, CPU to pin the whole process to).
+    // Variants: (label, concurrency, CPU to pin the whole process to, processes per run).
+    // Unpinned conc 1 gets twice the processes: its ratio varies most between processes
+    // (the A/A check below shows by how much), and a median of three is not enough there.
     let pin = o.pin && taskset_available();
-    let mut variants: Vec<(String, usize, Option<usize>)> =
-        concs.iter().map(|&c| (c.to_string(), c, None)).collect();
+    let mut variants: Vec<(String, usize, Option<usize>, usize)> = concs
+        .iter()
+        .map(|&c| (c.to_string(), c, None, if c == 1 { 2 } else { 1 }))
+        .collect();
     if pin {
-        variants.push(("1@cpu0".to_string(), 1, Some(0)));
+        variants.push(("1@cpu0".to_string(), 1, Some(0), 1));
     }
     for run in 1..=o.ab_runs {
-        for (label, conc, cpu) in &variants {
-            let f = run_child_on(
-                *cpu,
-                &[
-                    "--ab".into(),
-                    conc.to_string(),
-                    o.slices.to_string(),
-                    o.slice_ms.to_string(),
-                    o.warmup_ms.to_string(),
-                ],
-                ab_limit,
-            )?;
-            println!(
+        for (label, conc, cpu, per_run) in &variants {
+            for _ in 0..*per_run {
+                let f = run_child_on(
+                    *cpu,
+                    &[
+                        "--ab".into(),
+                        conc.to_string(),
+                        o.slices.to_string(),
+                        o.slice_ms.to_string(),
+                        o.warmup_ms.to_string(),
+                    ],
+                    ab_limit,
+                )?;
+                println!(
                 "{:>4} {:>6} | {:>8} {:>7} {:>7} {:>6} | {:>8} {:>7} {:>7} {:>6} | {:>9} {:>13} {:>9} {:>13}",
                 run,
                 label,
@@ -1365,7 +1370,8 @@ fn orchestrate(o: Options) -> Res<()> {
                 get(&f, "p99_ratio_median"),
                 get(&f, "p99_ratio_range"),
             );
-            ab.entry(label.clone()).or_default().push(f);
+                ab.entry(label.clone()).or_default().push(f);
+            }
         }
     }
     // The method's own resolution: the same interleaving with bare on both sides.
@@ -1480,7 +1486,7 @@ fn orchestrate(o: Options) -> Res<()> {
             .map(|f| field::<f64>(f, "ours_p99_us") / field::<f64>(f, "bare_p99_us"))
             .collect();
         println!(
-            "conc {label}, interleaved (medians of {} runs):",
+            "conc {label}, interleaved (medians of {} processes):",
             runs.len()
         );
         for k in ["bare", "ours"] {
@@ -1493,7 +1499,7 @@ fn orchestrate(o: Options) -> Res<()> {
             );
         }
         println!(
-            "  ours/bare: req/s {rps_ratio:.3} (run medians {}), p99 {p99_ratio:.3} per slice pair (run medians {}), p99 over whole runs {:.3}",
+            "  ours/bare: req/s {rps_ratio:.3} (process medians {}), p99 {p99_ratio:.3} per slice pair (process medians {}), p99 over whole processes {:.3}",
             spread(&col(runs, "rps_ratio_median")),
             spread(&col(runs, "p99_ratio_median")),
             median(p99_merged),
