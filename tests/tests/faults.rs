@@ -495,6 +495,34 @@ async fn fault_matrix() {
 }
 
 #[tokio::test]
+async fn a_single_5xx_is_uncertain_for_what_it_is_not_for_an_earlier_attempt() {
+    // One attempt, one 503: the gateway may have given up after the backend acted, so the
+    // outcome is uncertain, but there was no earlier attempt to blame.
+    let fx = Fixture::new().await;
+    fx.emu.push_fault(f(status(503)));
+    let client = fx.client_with(
+        Credentials::new(AK, SK),
+        test_config().retry(RetryPolicy::default().max_attempts(1)),
+    );
+    let e = client.delete_center_task(TASK).send().await.unwrap_err();
+    assert_eq!(e.status(), Some(503));
+    assert_eq!(e.attempts(), 1);
+    assert!(e.is_outcome_uncertain());
+    let text = e.to_string();
+    assert!(
+        text.contains("a 503 may come after the service acted"),
+        "{text}"
+    );
+    assert!(!text.contains("earlier attempt"), "{text}");
+
+    // A 429 is refused before it reaches the service: certain.
+    fx.emu.push_fault(f(status(429)));
+    let e = client.delete_center_task(TASK).send().await.unwrap_err();
+    assert_eq!(e.status(), Some(429));
+    assert!(!e.is_outcome_uncertain(), "{e}");
+}
+
+#[tokio::test]
 async fn total_timeout_bounds_the_whole_call() {
     let fx = Fixture::new().await;
     for _ in 0..3 {

@@ -95,7 +95,9 @@ fn report(e: &Error) -> ExitCode {
             eprintln!("  error_msg:  {}", e.error_msg().unwrap_or("-"));
             eprintln!("  request id: {}", e.request_id().unwrap_or("-"));
             if e.is_outcome_uncertain() {
-                eprintln!("  note: an earlier attempt may have deleted the task");
+                eprintln!(
+                    "  note: the task may have been deleted all the same (outcome uncertain)"
+                );
             }
             ExitCode::from(1)
         }

@@ -1,8 +1,7 @@
 //! The one error type of the Task Center operations.
 
 use dcs_model::{codes, ErrorBody, ValidationError};
-use dcs_transport::signer::{is_expired_message, parse_expired_message, MAX_CLOCK_SKEW_SECS};
-use dcs_transport::{BodyState, ConfigError, TransportError};
+use dcs_transport::{BodyState, ConfigError, Response, TransportError};
 use std::fmt;
 
 /// What kind of failure, for matching. More kinds may be added.
@@ -38,52 +37,47 @@ enum Repr {
         /// The last HTTP answer's body, when an earlier attempt got one.
         last_body: Option<ErrorBody>,
     },
-    Incomplete {
-        status: u16,
-        request_id: Option<String>,
-        state: BodyState,
-        prefix_len: usize,
-        attempts: u32,
-    },
+    /// A 2xx whose body could not be read whole.
+    Incomplete(Response),
 }
 
-/// An error answer from the service, kept whole.
-#[derive(Debug, Clone)]
+/// An error answer from the service, kept whole: the HTTP answer and its parsed body.
+#[derive(Clone)]
 pub struct ServiceError {
-    status: u16,
+    response: Response,
     body: ErrorBody,
-    request_id: Option<String>,
-    attempts: u32,
-    body_state: BodyState,
-    outcome_uncertain: bool,
-    clock_offset_secs: Option<i64>,
 }
 
 impl ServiceError {
-    pub(crate) fn new(
-        status: u16,
-        body: ErrorBody,
-        request_id: Option<String>,
-        attempts: u32,
-        body_state: BodyState,
-        prior_may_have_applied: bool,
-        clock_offset_secs: Option<i64>,
-    ) -> Self {
-        Self {
-            status,
-            body,
-            request_id,
-            attempts,
-            body_state,
-            outcome_uncertain: prior_may_have_applied,
-            clock_offset_secs,
-        }
-    }
-
     /// The parsed body (code, message, shape, limit violations, raw bytes).
     pub fn body(&self) -> &ErrorBody {
         &self.body
     }
+}
+
+impl fmt::Debug for ServiceError {
+    /// Bounded: the body's own Debug abbreviates, and the raw answer is not repeated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.response;
+        f.debug_struct("ServiceError")
+            .field("status", &r.status())
+            .field("request_id", &r.request_id())
+            .field("attempts", &r.attempts())
+            .field("body_state", &r.body_state())
+            .field("outcome_uncertain", &r.outcome_uncertain())
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// An answer's body, parsed (and flagged as partial when it was not read whole).
+fn parse_body(r: &Response) -> ErrorBody {
+    ErrorBody::parse(r.body(), r.body_state() != BodyState::Complete)
+}
+
+/// The `X-Request-Id` header, else the body's `request_id`.
+fn request_id<'a>(r: &'a Response, body: Option<&'a ErrorBody>) -> Option<&'a str> {
+    r.request_id().or(body.and_then(|b| b.request_id()))
 }
 
 impl Error {
@@ -99,38 +93,26 @@ impl Error {
             repr: Box::new(Repr::Config(e)),
         }
     }
-    pub(crate) fn service(operation: &'static str, e: ServiceError) -> Self {
+    /// An error answer.
+    pub(crate) fn service(operation: &'static str, response: Response) -> Self {
+        let body = parse_body(&response);
         Self {
             operation,
-            repr: Box::new(Repr::Service(e)),
+            repr: Box::new(Repr::Service(ServiceError { response, body })),
         }
     }
     pub(crate) fn transport(operation: &'static str, error: TransportError) -> Self {
-        let last_body = error
-            .last_answer()
-            .map(|r| ErrorBody::parse(r.body(), r.body_state() != BodyState::Complete));
+        let last_body = error.last_answer().map(parse_body);
         Self {
             operation,
             repr: Box::new(Repr::Transport { error, last_body }),
         }
     }
-    pub(crate) fn incomplete(
-        operation: &'static str,
-        status: u16,
-        request_id: Option<String>,
-        state: BodyState,
-        prefix_len: usize,
-        attempts: u32,
-    ) -> Self {
+    /// A success answer whose body could not be read whole.
+    pub(crate) fn incomplete(operation: &'static str, response: Response) -> Self {
         Self {
             operation,
-            repr: Box::new(Repr::Incomplete {
-                status,
-                request_id,
-                state,
-                prefix_len,
-                attempts,
-            }),
+            repr: Box::new(Repr::Incomplete(response)),
         }
     }
 
@@ -160,9 +142,9 @@ impl Error {
     /// The HTTP status of the last answer, if one arrived.
     pub fn status(&self) -> Option<u16> {
         match &*self.repr {
-            Repr::Service(s) => Some(s.status),
+            Repr::Service(s) => Some(s.response.status()),
             Repr::Transport { error, .. } => error.last_status(),
-            Repr::Incomplete { status, .. } => Some(*status),
+            Repr::Incomplete(r) => Some(r.status()),
             _ => None,
         }
     }
@@ -191,12 +173,11 @@ impl Error {
     /// The request id: the `X-Request-Id` header, else the body's `request_id`.
     pub fn request_id(&self) -> Option<&str> {
         match &*self.repr {
-            Repr::Service(s) => s.request_id.as_deref().or(s.body.request_id()),
+            Repr::Service(s) => request_id(&s.response, Some(&s.body)),
             Repr::Transport { error, last_body } => error
                 .last_answer()
-                .and_then(|r| r.request_id())
-                .or(last_body.as_ref().and_then(|b| b.request_id())),
-            Repr::Incomplete { request_id, .. } => request_id.as_deref(),
+                .and_then(|r| request_id(r, last_body.as_ref())),
+            Repr::Incomplete(r) => r.request_id(),
             _ => None,
         }
     }
@@ -220,9 +201,9 @@ impl Error {
     /// Attempts made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         match &*self.repr {
-            Repr::Service(s) => s.attempts,
+            Repr::Service(s) => s.response.attempts(),
             Repr::Transport { error, .. } => error.attempts(),
-            Repr::Incomplete { attempts, .. } => *attempts,
+            Repr::Incomplete(r) => r.attempts(),
             _ => 0,
         }
     }
@@ -246,7 +227,8 @@ impl Error {
     }
     /// 5xx from the service.
     pub fn is_server_error(&self) -> bool {
-        self.service_error().is_some_and(|s| s.status >= 500)
+        self.service_error()
+            .is_some_and(|s| s.response.status() >= 500)
     }
     /// `DCS.4017`: the task is still running.
     pub fn is_task_running(&self) -> bool {
@@ -256,7 +238,7 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match &*self.repr {
             Repr::Transport { error, .. } => error.is_timeout(),
-            Repr::Incomplete { state, .. } => *state == BodyState::TimedOut,
+            Repr::Incomplete(r) => r.body_state() == BodyState::TimedOut,
             _ => false,
         }
     }
@@ -271,44 +253,37 @@ impl Error {
     /// The answer's body was larger than the configured cap and was cut.
     pub fn is_body_too_large(&self) -> bool {
         match &*self.repr {
-            Repr::Service(s) => s.body_state == BodyState::Truncated,
-            Repr::Incomplete { state, .. } => *state == BodyState::Truncated,
+            Repr::Service(s) => s.response.body_state() == BodyState::Truncated,
+            Repr::Incomplete(r) => r.body_state() == BodyState::Truncated,
             _ => false,
         }
     }
     /// Whether the request may have been applied although this error is reported: an earlier
     /// attempt may have reached the server (so a final 404 may be our own earlier success),
-    /// or the request may have been sent before the connection failed.
+    /// the status may come after the service acted (500, 502, 503, 504), or the request may
+    /// have been sent before the connection failed.
     pub fn is_outcome_uncertain(&self) -> bool {
         match &*self.repr {
-            Repr::Service(s) => s.outcome_uncertain,
+            Repr::Service(s) => s.response.outcome_uncertain(),
             Repr::Transport { error, .. } => error.may_have_been_applied(),
-            Repr::Incomplete { .. } => false,
             _ => false,
         }
     }
     /// A 401 caused by the local clock: the message says the signature expired, or the
     /// server's `Date` is more than the gateway's 15 minutes away from our signing time.
     pub fn is_clock_skew(&self) -> bool {
-        self.is_unauthorized()
-            && (self.error_msg().is_some_and(is_expired_message)
-                || self
-                    .service_error()
-                    .and_then(|s| s.clock_offset_secs)
-                    .is_some_and(|o| o.abs() > MAX_CLOCK_SKEW_SECS))
+        self.clock_skew().is_some()
     }
     /// For a clock-skew 401: server time minus our signing time, in seconds (positive: our
     /// clock is behind). Taken from the message when it names both times
     /// (`signature time:..,server time:..`), else from the server's `Date` header.
     pub fn clock_skew_secs(&self) -> Option<i64> {
-        if !self.is_clock_skew() {
-            return None;
-        }
-        let from_message = self
-            .error_msg()
-            .and_then(parse_expired_message)
-            .map(|(sig, server)| server.unix_seconds() - sig.unix_seconds());
-        from_message.or_else(|| self.service_error().and_then(|s| s.clock_offset_secs))
+        self.clock_skew()?.secs()
+    }
+
+    fn clock_skew(&self) -> Option<dcs_transport::ClockSkew> {
+        let s = self.service_error()?;
+        s.response.clock_skew(s.body.error_msg())
     }
 
     fn status_is(&self, s: u16) -> bool {
@@ -328,18 +303,12 @@ impl fmt::Debug for Error {
             Repr::Transport { error, last_body } => {
                 d.field("transport", error).field("last_body", last_body)
             }
-            Repr::Incomplete {
-                status,
-                request_id,
-                state,
-                prefix_len,
-                attempts,
-            } => d
-                .field("status", status)
-                .field("request_id", request_id)
-                .field("body_state", state)
-                .field("body_prefix_len", prefix_len)
-                .field("attempts", attempts),
+            Repr::Incomplete(r) => d
+                .field("status", &r.status())
+                .field("request_id", &r.request_id())
+                .field("body_state", &r.body_state())
+                .field("body_prefix_len", &r.body().len())
+                .field("attempts", &r.attempts()),
         };
         d.finish()
     }
@@ -352,7 +321,8 @@ impl fmt::Display for Error {
             Repr::Invalid(v) => write!(f, "{v} (nothing was sent)"),
             Repr::Config(c) => write!(f, "{c}"),
             Repr::Service(s) => {
-                write!(f, "HTTP {}", s.status)?;
+                let r = &s.response;
+                write!(f, "HTTP {}", r.status())?;
                 if let Some(c) = s.body.error_code() {
                     write!(f, " {c}")?;
                 }
@@ -374,17 +344,23 @@ impl fmt::Display for Error {
                 if let Some(id) = self.request_id() {
                     write!(f, " (request id {id})")?;
                 }
-                if s.attempts > 1 {
-                    write!(f, " after {} attempts", s.attempts)?;
+                if r.attempts() > 1 {
+                    write!(f, " after {} attempts", r.attempts())?;
                 }
-                if s.outcome_uncertain {
+                if r.prior_attempt_may_have_applied() {
                     write!(
                         f,
                         "; an earlier attempt may have been applied, so the outcome is uncertain"
                     )?;
+                } else if r.outcome_uncertain() {
+                    write!(
+                        f,
+                        "; a {} may come after the service acted, so the outcome is uncertain",
+                        r.status()
+                    )?;
                 }
-                if s.body_state != BodyState::Complete {
-                    write!(f, "; the response body was not read whole ({:?})", s.body_state)?;
+                if r.body_state() != BodyState::Complete {
+                    write!(f, "; the response body was not read whole ({:?})", r.body_state())?;
                 }
                 Ok(())
             }
@@ -395,14 +371,12 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Repr::Incomplete {
-                status,
-                state,
-                prefix_len,
-                ..
-            } => write!(
+            Repr::Incomplete(r) => write!(
                 f,
-                "the service answered HTTP {status} (the request was accepted) but its body could not be read whole ({state:?} after {prefix_len} bytes)"
+                "the service answered HTTP {} (the request was accepted) but its body could not be read whole ({:?} after {} bytes)",
+                r.status(),
+                r.body_state(),
+                r.body().len()
             ),
         }
     }

@@ -36,7 +36,7 @@ pub use dcs_transport::{
 };
 pub use error::{Error, ErrorKind, ServiceError};
 
-use dcs_model::{DeleteCenterTaskRequest, ErrorBody, ProjectId, TaskId, DELETE_CENTER_TASK};
+use dcs_model::{DeleteCenterTaskRequest, ProjectId, TaskId, DELETE_CENTER_TASK};
 use dcs_transport::client::Jitter;
 use dcs_transport::{Clock, Endpoint, HttpClient, Method, Request, Sleeper};
 use std::sync::Arc;
@@ -236,36 +236,11 @@ impl DeleteCenterTask<'_> {
 
 /// Maps an answer for an operation whose success has no body.
 fn expect_empty_success(op: &'static str, resp: dcs_transport::Response) -> Result<(), Error> {
-    let status = resp.status();
-    if (200..300).contains(&status) {
-        if resp.body_state() != BodyState::Complete {
-            return Err(Error::incomplete(
-                op,
-                status,
-                resp.request_id().map(str::to_string),
-                resp.body_state(),
-                resp.body().len(),
-                resp.attempts(),
-            ));
-        }
-        return Ok(());
+    if !(200..300).contains(&resp.status()) {
+        return Err(Error::service(op, resp));
     }
-    let body = ErrorBody::parse(resp.body(), resp.body_state() != BodyState::Complete);
-    // After an attempt that may have been applied, no later error answer can tell us whether
-    // it was; nor can a 500, 502, 503 or 504, which may come after the backend acted.
-    let uncertain =
-        resp.prior_attempt_may_have_applied() || matches!(status, 500 | 502 | 503 | 504);
-    let clock_offset = resp.server_clock_offset_secs();
-    Err(Error::service(
-        op,
-        ServiceError::new(
-            status,
-            body,
-            resp.request_id().map(str::to_string),
-            resp.attempts(),
-            resp.body_state(),
-            uncertain,
-            clock_offset,
-        ),
-    ))
+    if resp.body_state() != BodyState::Complete {
+        return Err(Error::incomplete(op, resp));
+    }
+    Ok(())
 }

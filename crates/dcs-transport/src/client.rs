@@ -6,7 +6,7 @@ use crate::credentials::Credentials;
 use crate::date::SdkDate;
 use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
 use crate::pool::{Conn, ConnectError, Pool};
-use crate::retry::{is_retryable_status, parse_retry_after, RetryBudget};
+use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
 use crate::time::{Clock, Sleeper, SystemClock, TokioSleeper};
 use bytes::{Bytes, BytesMut};
@@ -169,6 +169,49 @@ impl Response {
     /// applied by the server: then a later "not found" may be the echo of our own success.
     pub fn prior_attempt_may_have_applied(&self) -> bool {
         self.prior_attempt_may_have_applied
+    }
+    /// Whether the request may have been applied although this answer does not say so: an
+    /// earlier attempt may have been, or this status may come after the service acted
+    /// ([`status_may_follow_apply`]).
+    pub fn outcome_uncertain(&self) -> bool {
+        self.prior_attempt_may_have_applied || status_may_follow_apply(self.status)
+    }
+    /// For a 401 that the local clock caused, how far it is off. `error_msg` is the gateway's
+    /// message from the body (parsing bodies is the caller's business). The clock is to blame
+    /// when the message says the signature expired, or when the server's `Date` is more than
+    /// [`signer::MAX_CLOCK_SKEW_SECS`] from our signing time.
+    pub fn clock_skew(&self, error_msg: Option<&str>) -> Option<ClockSkew> {
+        if self.status != 401 {
+            return None;
+        }
+        let offset = self.server_clock_offset_secs();
+        let expired = error_msg.is_some_and(signer::is_expired_message);
+        let off_by_too_much = offset.is_some_and(|o| o.abs() > signer::MAX_CLOCK_SKEW_SECS);
+        if !expired && !off_by_too_much {
+            return None;
+        }
+        // The message's two times are exact; the `Date` header is good to a second or so.
+        let from_message = error_msg
+            .and_then(signer::parse_expired_message)
+            .map(|(sig, server)| server.unix_seconds() - sig.unix_seconds());
+        Some(ClockSkew {
+            secs: from_message.or(offset),
+        })
+    }
+}
+
+/// A 401 caused by the local clock (see [`Response::clock_skew`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSkew {
+    secs: Option<i64>,
+}
+
+impl ClockSkew {
+    /// Server time minus our signing time, in seconds (positive: our clock is behind), when
+    /// the answer tells: from the message when it names both times
+    /// (`signature time:..,server time:..`), else from the server's `Date` header.
+    pub fn secs(&self) -> Option<i64> {
+        self.secs
     }
 }
 
@@ -440,7 +483,7 @@ impl HttpClient {
                             .and_then(|v| v.to_str().ok())
                             .and_then(|v| parse_retry_after(v, inner.clock.now()));
                         if let Some(wait) = self.plan_retry(attempt, hint, deadline, false) {
-                            prior_applied |= resp.status != 429;
+                            prior_applied |= status_may_follow_apply(resp.status);
                             resp.attempts = attempt;
                             last_answer = Some(resp);
                             self.sleep(wait).await;
@@ -842,7 +885,7 @@ fn classify_connect_error(e: ConnectError) -> TransportError {
             false,
         )
     }
-    .with_boxed_source(e)
+    .with_source(e)
 }
 
 /// A connection that failed after it took the request: some or all of it may have arrived.

@@ -65,19 +65,12 @@ impl TransportError {
         }
     }
 
+    /// Keeps `source` as the cause: any error, or one already boxed.
     pub(crate) fn with_source(
         mut self,
-        source: impl std::error::Error + Send + Sync + 'static,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
     ) -> Self {
-        self.source = Some(Box::new(source));
-        self
-    }
-
-    pub(crate) fn with_boxed_source(
-        mut self,
-        source: Box<dyn std::error::Error + Send + Sync + 'static>,
-    ) -> Self {
-        self.source = Some(source);
+        self.source = Some(source.into());
         self
     }
 

@@ -18,7 +18,7 @@ pub mod retry;
 pub mod signer;
 pub mod time;
 
-pub use client::{BodyState, HttpClient, HttpClientBuilder, Request, Response};
+pub use client::{BodyState, ClockSkew, HttpClient, HttpClientBuilder, Request, Response};
 pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
 pub use credentials::{Credentials, CredentialsError, SecretString};
 pub use date::SdkDate;

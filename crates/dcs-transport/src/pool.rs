@@ -76,6 +76,14 @@ struct IdleList {
     reaper_running: bool,
 }
 
+impl IdleList {
+    /// Drops the connections that are closed or idle for `timeout` by `now`.
+    fn drop_dead(&mut self, now: Instant, timeout: Duration) {
+        self.conns
+            .retain(|c| !c.conn.tx.is_closed() && now.duration_since(c.since) < timeout);
+    }
+}
+
 struct Shared {
     idle: Mutex<IdleList>,
     max_idle: usize,
@@ -83,6 +91,14 @@ struct Shared {
     connector: Connector,
     /// `scheme://authority/`: what the connector resolves and dials.
     dst: http::Uri,
+}
+
+impl Shared {
+    /// The idle list. Nothing panics while holding it, but a poisoned lock would still hold a
+    /// consistent list, so poisoning is ignored.
+    fn idle(&self) -> std::sync::MutexGuard<'_, IdleList> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The pool. Cheap to share: the client holds one.
@@ -137,7 +153,7 @@ impl Pool {
         conn.reused = true;
         let runtime = tokio::runtime::Handle::try_current().ok();
         let (evicted, start_reaper) = {
-            let mut idle = shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let mut idle = shared.idle();
             let evicted = (idle.conns.len() >= shared.max_idle).then(|| idle.conns.remove(0));
             idle.conns.push(IdleConn {
                 conn,
@@ -164,14 +180,11 @@ impl Pool {
     /// closed and expired ones on the way.
     fn take_idle(&self, here: tokio::runtime::Id) -> Option<Conn> {
         let shared = &self.shared;
-        let mut idle = shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = shared.idle();
         if idle.conns.is_empty() {
             return None;
         }
-        let now = Instant::now();
-        idle.conns.retain(|c| {
-            !c.conn.tx.is_closed() && now.duration_since(c.since) < shared.idle_timeout
-        });
+        idle.drop_dead(Instant::now(), shared.idle_timeout);
         let ours = |c: &IdleConn| c.conn.runtime == here;
         let at = idle
             .conns
@@ -215,11 +228,10 @@ async fn reap(mut flag: ReaperFlag) {
     loop {
         let wait = {
             let Some(shared) = pool.upgrade() else { return };
-            let mut idle = shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let mut idle = shared.idle();
             let now = Instant::now();
             let timeout = shared.idle_timeout;
-            idle.conns
-                .retain(|c| !c.conn.tx.is_closed() && now.duration_since(c.since) < timeout);
+            idle.drop_dead(now, timeout);
             match idle.conns.first() {
                 None => {
                     // Cleared under the same lock a check-in takes to look at it.
@@ -250,11 +262,7 @@ impl Drop for ReaperFlag {
             return;
         }
         if let Some(shared) = self.pool.upgrade() {
-            shared
-                .idle
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .reaper_running = false;
+            shared.idle().reaper_running = false;
         }
     }
 }

@@ -172,6 +172,14 @@ pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
+/// Whether an answer with this status may come after the service acted on the request: the
+/// transient server errors (a backend's 500, or a gateway's 502, 503 or 504 when it gave up
+/// waiting) can follow a change that was made. A 429 is refused before it reaches the
+/// service.
+pub fn status_may_follow_apply(status: u16) -> bool {
+    is_retryable_status(status) && status != 429
+}
+
 /// Parses a `Retry-After` value: whole seconds, or an HTTP date (relative to `now`; a date in
 /// the past means zero). `None` when it is neither.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {

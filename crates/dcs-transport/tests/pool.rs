@@ -178,12 +178,17 @@ async fn serve(mut stream: tokio::net::TcpStream, b: Behaviour, counts: Arc<Coun
     }
 }
 
+/// A client with one attempt per call, so that nothing a test checks is hidden by a retry.
 fn client(url: &str, config: ClientConfig) -> HttpClient {
+    client_with_attempts(url, config, 1)
+}
+
+fn client_with_attempts(url: &str, config: ClientConfig, attempts: u32) -> HttpClient {
     HttpClient::builder(
         Endpoint::parse(url).unwrap(),
         Credentials::new("HWTESTAKPOOL00000001", "pool-secret"),
     )
-    .config(config.retry(RetryPolicy::default().max_attempts(1)))
+    .config(config.retry(RetryPolicy::default().max_attempts(attempts)))
     .build()
     .unwrap()
 }
@@ -368,13 +373,7 @@ fn a_request_on_a_connection_the_server_just_closed_is_retried_and_flagged() {
         close_when_told: true,
         ..Behaviour::default()
     });
-    let client = HttpClient::builder(
-        Endpoint::parse(&server.url).unwrap(),
-        Credentials::new("HWTESTAKPOOL00000001", "pool-secret"),
-    )
-    .config(ClientConfig::default().retry(RetryPolicy::default().max_attempts(2)))
-    .build()
-    .unwrap();
+    let client = client_with_attempts(&server.url, ClientConfig::default(), 2);
     let rt = current_thread_runtime();
     rt.block_on(async { client.send(&delete()).await.unwrap() });
     // The server closes the idle connection while this runtime is not running, so the pool
