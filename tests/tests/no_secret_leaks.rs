@@ -71,6 +71,9 @@ fn no_secret_in_any_log_line_or_debug_output() {
                 Credentials::new(AK, SK).with_security_token(TOKEN),
                 test_config(),
             );
+            // The emulator's 401 quotes our canonical request, as the gateway does. The token
+            // in it is already redacted by the verifier (the transport's own signer code), so
+            // this checks that side; the echo below checks the client's redaction of a body.
             let e = wrong.delete_center_task(TASK).send().await.unwrap_err();
             assert!(e.is_unauthorized());
             assert!(e

@@ -19,7 +19,7 @@ pub use fault::{Fault, ScriptedFault};
 use body::{BodyAborted, EmuBody};
 use bytes::Bytes;
 use dcs_model::{
-    codes, ids::validate_path_param, DcsErrorBody, DeleteCenterTaskRequestBody, GatewayErrorBody,
+    codes, DcsErrorBody, DeleteCenterTaskRequestBody, GatewayErrorBody, TaskId, DELETE_CENTER_TASK,
 };
 use dcs_transport::signer::{verify, ReceivedRequest, VerifyError};
 use dcs_transport::{Clock, SdkDate, SecretString, SystemClock};
@@ -374,7 +374,8 @@ async fn handle(
 /// Every answer carries the request id, as the real gateway's do.
 fn with_request_id(mut r: Resp, request_id: &str) -> Resp {
     if let Ok(v) = http::HeaderValue::from_str(request_id) {
-        r.headers_mut().insert("x-request-id", v);
+        r.headers_mut()
+            .insert(dcs_transport::client::REQUEST_ID_HEADER, v);
     }
     r
 }
@@ -445,10 +446,10 @@ fn gateway_error(status: u16, code: &str, msg: &str, request_id: &str) -> Resp {
 /// The normal behaviour of the Task Center.
 fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id: &str) -> Resp {
     let raw_path = parts.uri.path();
-    let segs: Vec<&str> = raw_path.split('/').collect();
-    // ["", "v2", project, "tasks", task]
-    let (project_raw, task_raw) = match segs.as_slice() {
-        ["", "v2", p, "tasks", t] if !p.is_empty() && !t.is_empty() => (*p, *t),
+    let params = DELETE_CENTER_TASK.match_path(raw_path).unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+    let (project_raw, task_raw) = match (param("project_id"), param("task_id")) {
+        (Some(p), Some(t)) => (p, t),
         _ => {
             return gateway_error(
                 404,
@@ -510,7 +511,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     };
 
     // 2. The route's method.
-    if parts.method != http::Method::DELETE {
+    if parts.method.as_str() != DELETE_CENTER_TASK.method {
         return dcs_error(
             405,
             codes::METHOD_NOT_ALLOWED,
@@ -523,7 +524,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     let header_project = received
         .headers
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("x-project-id"))
+        .find(|(n, _)| n.eq_ignore_ascii_case(dcs_transport::signer::HEADER_PROJECT_ID))
         .map(|(_, v)| *v);
     if project != allowed_project || header_project.is_some_and(|h| h != project) {
         return dcs_error(
@@ -535,7 +536,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
 
     // 4. The task id and the body.
     let task = percent_decode_str(task_raw).decode_utf8_lossy();
-    if validate_path_param("task_id", &task).is_err() {
+    if TaskId::new(task.as_ref()).is_err() {
         return dcs_error(400, codes::INVALID_TASK_ID, "Invalid task ID format");
     }
     if !body.is_empty() && serde_json::from_slice::<DeleteCenterTaskRequestBody>(body).is_err() {
@@ -587,7 +588,9 @@ fn fault_body_for(status: u16, request_id: &str) -> Vec<u8> {
         500 => DcsErrorBody::new(codes::SYSTEM_BUSY, "The system is busy")
             .map(|b| b.to_json())
             .unwrap_or_default(),
-        s => format!(r#"{{"error_code":"DCS.{s}","error_msg":"scripted error","error_ext_msg":null}}"#).into_bytes(),
+        s => DcsErrorBody::new(format!("DCS.{s}"), "scripted error")
+            .map(|b| b.to_json())
+            .unwrap_or_default(),
     }
 }
 

@@ -39,6 +39,28 @@ impl Operation {
         out.push_str(rest);
         out
     }
+
+    /// The inverse of [`expand_path`](Self::expand_path), for servers: when `path` has the
+    /// template's shape (same segments, literal ones equal, each placeholder a non-empty
+    /// segment), each placeholder's name with its segment, still percent-encoded.
+    pub fn match_path<'p>(&self, path: &'p str) -> Option<Vec<(&'static str, &'p str)>> {
+        let template: &'static str = self.path_template;
+        let mut want = template.split('/');
+        let mut got = path.split('/');
+        let mut params = Vec::new();
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return Some(params),
+                (Some(w), Some(g)) => match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    Some(name) if !g.is_empty() => params.push((name, g)),
+                    Some(_) => return None,
+                    None if w == g => {}
+                    None => return None,
+                },
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// `DeleteCenterTask`: delete a background task record.
@@ -55,6 +77,27 @@ pub const DELETE_CENTER_TASK: Operation = Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn match_path_is_the_inverse_of_expand_path() {
+        let path = DELETE_CENTER_TASK.expand_path(&[("project_id", "p%20q"), ("task_id", "t")]);
+        assert_eq!(
+            DELETE_CENTER_TASK.match_path(&path),
+            Some(vec![("project_id", "p%20q"), ("task_id", "t")])
+        );
+        for other in [
+            "/v2/p/tasks",
+            "/v2/p/tasks/",
+            "/v2//tasks/t",
+            "/v2/p/tasks/t/x",
+            "/v3/p/tasks/t",
+            "/v2/p/jobs/t",
+            "v2/p/tasks/t",
+            "",
+        ] {
+            assert_eq!(DELETE_CENTER_TASK.match_path(other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn expand_path_fills_every_placeholder() {

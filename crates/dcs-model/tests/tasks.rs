@@ -21,6 +21,46 @@ fn operation_constants() {
     assert_eq!(DeleteCenterTaskRequest::OPERATION, DELETE_CENTER_TASK);
 }
 
+/// The reference data of every DCS v2 operation, as read from the official Python SDK:
+/// `DCS_OPERATIONS_JSON`, else `../shared/reference/dcs_v2_operations.json` beside the
+/// checkout.
+fn reference_operation(name: &str) -> serde_json::Value {
+    let path = std::env::var_os("DCS_OPERATIONS_JSON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/reference/dcs_v2_operations.json")
+        });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("the reference is JSON");
+    let ops = doc["operations"].as_array().expect("an operations array");
+    ops.iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in the reference"))
+        .clone()
+}
+
+#[test]
+fn the_operation_matches_the_official_sdk_reference() {
+    let op = reference_operation(DELETE_CENTER_TASK.name);
+    assert_eq!(op["http_method"], DELETE_CENTER_TASK.method);
+    assert_eq!(op["path"], DELETE_CENTER_TASK.path_template);
+    assert_eq!(
+        op["content_type_header_sent"],
+        DELETE_CENTER_TASK.content_type
+    );
+    let params: Vec<&str> = op["path_params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["project_id", "task_id"]);
+    assert_eq!(op["body"]["type"], "DeleteCenterTaskRequestBody");
+    assert_eq!(op["body"]["required"], false);
+}
+
 #[test]
 fn path_is_built_from_encoded_ids() {
     let req = request("proj-1", "task_2");

@@ -289,7 +289,7 @@ impl HttpClientBuilder {
                     "project id must be non-empty visible ASCII",
                 ));
             }
-            fixed.push(("X-Project-Id", p.clone()));
+            fixed.push((signer::HEADER_PROJECT_ID, p.clone()));
         }
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -572,7 +572,7 @@ impl HttpClient {
             headers.push((n, v.as_str()));
         }
         if let Some(tok) = inner.credentials.security_token() {
-            headers.push(("X-Security-Token", tok.expose_secret()));
+            headers.push((signer::HEADER_SECURITY_TOKEN, tok.expose_secret()));
         }
         let query: Vec<(&str, &str)> = req
             .query
@@ -634,7 +634,7 @@ impl HttpClient {
             Ok(())
         };
         for (n, v) in &headers {
-            let sensitive = n.eq_ignore_ascii_case("x-security-token");
+            let sensitive = n.eq_ignore_ascii_case(signer::HEADER_SECURITY_TOKEN);
             put(n, signer::trim_header_value(v), sensitive)?;
         }
         for (n, v) in &out.added_headers {
@@ -790,7 +790,7 @@ impl HttpClient {
 /// `body` with every occurrence of `secret` replaced by `** redacted **`, or `None` when it
 /// holds none.
 fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
-    const MARK: &[u8] = b"** redacted **";
+    const MARK: &[u8] = crate::credentials::REDACTED.as_bytes();
     let first = *secret.first()?;
     let found = |from: usize| {
         body[from..]
@@ -845,10 +845,10 @@ fn known_header(name: &str) -> Option<HeaderName> {
         "User-Agent" => header::USER_AGENT,
         "Host" => header::HOST,
         "Authorization" => header::AUTHORIZATION,
-        "X-Sdk-Date" => HeaderName::from_static("x-sdk-date"),
-        "X-Project-Id" => HeaderName::from_static("x-project-id"),
-        "X-Security-Token" => HeaderName::from_static("x-security-token"),
-        "X-Sdk-Content-Sha256" => HeaderName::from_static("x-sdk-content-sha256"),
+        signer::HEADER_SDK_DATE => HeaderName::from_static("x-sdk-date"),
+        signer::HEADER_PROJECT_ID => HeaderName::from_static("x-project-id"),
+        signer::HEADER_SECURITY_TOKEN => HeaderName::from_static("x-security-token"),
+        signer::HEADER_CONTENT_SHA256 => HeaderName::from_static("x-sdk-content-sha256"),
         _ => return None,
     })
 }

@@ -31,6 +31,10 @@ pub const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
 pub const HEADER_SDK_DATE: &str = "X-Sdk-Date";
 /// The header carrying a payload hash (or `UNSIGNED-PAYLOAD`).
 pub const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
+/// The header carrying a temporary credential's security token (a secret: never logged).
+pub const HEADER_SECURITY_TOKEN: &str = "X-Security-Token";
+/// The header naming the project a request acts in.
+pub const HEADER_PROJECT_ID: &str = "X-Project-Id";
 
 /// Everything but `A-Z a-z 0-9 - _ . ~` is percent-encoded (upper-case hex).
 const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
@@ -753,8 +757,8 @@ where
         .iter()
         .map(|h| SignedHeader {
             name: h.name,
-            value: if h.name.eq_ignore_ascii_case("x-security-token") {
-                "** redacted **"
+            value: if h.name.eq_ignore_ascii_case(HEADER_SECURITY_TOKEN) {
+                crate::credentials::REDACTED
             } else {
                 h.value
             },
