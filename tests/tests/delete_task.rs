@@ -4,7 +4,7 @@ use dcs_e2e::{test_config, Fixture, AK, PROJECT, SK, TASK};
 use dcs_emulator::TaskStatus;
 use dcs_model::BodyShape;
 use dcs_tasks::{Credentials, ErrorKind, RetryPolicy};
-use dcs_transport::{Endpoint, HttpClient, ManualTime, Method, Request};
+use dcs_transport::{Clock, Endpoint, HttpClient, ManualTime, Method, Request};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -376,4 +376,47 @@ async fn emulator_error_bodies_obey_the_documented_limits() {
         seen.push(r.status());
     }
     assert_eq!(seen, [404, 400, 403, 405, 400]);
+}
+
+#[tokio::test]
+async fn an_emulator_fault_can_wait_for_its_path() {
+    let f = Fixture::new().await;
+    f.emu.seed_task(PROJECT, "task-a", TaskStatus::Success);
+    f.emu.seed_task(PROJECT, "task-b", TaskStatus::Success);
+    assert_eq!(f.emu.task_count(), 3);
+    f.emu.push_fault(
+        dcs_emulator::ScriptedFault::new(dcs_emulator::Fault::Status {
+            status: 500,
+            retry_after: None,
+        })
+        .on_path(format!("/v2/{PROJECT}/tasks/task-b")),
+    );
+    assert_eq!(f.emu.pending_faults(), 1);
+    let client = f.client_with(
+        Credentials::new(AK, SK),
+        test_config().retry(RetryPolicy::default().max_attempts(1)),
+    );
+    // Another path passes the fault by.
+    client.delete_center_task("task-a").send().await.unwrap();
+    assert_eq!(f.emu.pending_faults(), 1);
+    assert_eq!(f.emu.task_count(), 2);
+    // Its own path meets it.
+    let e = client.delete_center_task("task-b").send().await.unwrap_err();
+    assert_eq!(e.status(), Some(500));
+    assert_eq!(f.emu.pending_faults(), 0);
+    assert!(f.emu.task_exists(PROJECT, "task-b"));
+}
+
+#[tokio::test]
+async fn an_emulator_clock_ahead_of_ours_answers_as_the_gateway_does() {
+    let f = Fixture::new().await;
+    // The emulator's clock 20 minutes ahead of the client's (the fixture's manual clock).
+    let ahead = f.time.now() + Duration::from_secs(20 * 60);
+    f.emu.set_clock(Arc::new(ManualTime::new(ahead)));
+    let err = f.client().delete_center_task(TASK).send().await.unwrap_err();
+    assert!(err.is_unauthorized(), "{err}");
+    assert!(err.is_clock_skew(), "{err}");
+    let skew = err.clock_skew_secs().expect("the message names both times");
+    assert!((1195..=1205).contains(&skew), "{skew}");
+    assert!(f.emu.task_exists(PROJECT, TASK));
 }
