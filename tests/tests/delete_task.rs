@@ -401,7 +401,11 @@ async fn an_emulator_fault_can_wait_for_its_path() {
     assert_eq!(f.emu.pending_faults(), 1);
     assert_eq!(f.emu.task_count(), 2);
     // Its own path meets it.
-    let e = client.delete_center_task("task-b").send().await.unwrap_err();
+    let e = client
+        .delete_center_task("task-b")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(500));
     assert_eq!(f.emu.pending_faults(), 0);
     assert!(f.emu.task_exists(PROJECT, "task-b"));
@@ -413,7 +417,12 @@ async fn an_emulator_clock_ahead_of_ours_answers_as_the_gateway_does() {
     // The emulator's clock 20 minutes ahead of the client's (the fixture's manual clock).
     let ahead = f.time.now() + Duration::from_secs(20 * 60);
     f.emu.set_clock(Arc::new(ManualTime::new(ahead)));
-    let err = f.client().delete_center_task(TASK).send().await.unwrap_err();
+    let err = f
+        .client()
+        .delete_center_task(TASK)
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
     assert!(err.is_clock_skew(), "{err}");
     let skew = err.clock_skew_secs().expect("the message names both times");

@@ -295,23 +295,33 @@ fn check_field(field: &'static str, value: &str, max: usize) -> Result<(), Valid
     Ok(())
 }
 
-/// A DCS error body as the service writes it; construction enforces the
-/// documented limits.
+/// A DCS error body as the service writes it. The fields are private, so the only way to
+/// build one is through [`DcsErrorBody::new`] and [`DcsErrorBody::with_ext_msg`], which
+/// enforce the documented limits.
 ///
 /// Serialises as `{"error_code":..,"error_msg":..,"error_ext_msg":..}`, with
 /// `error_ext_msg` written as `null` when it is `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DcsErrorBody {
-    /// The error code, e.g. `DCS.4017` (at most
-    /// [`ERROR_CODE_MAX_CHARS`] characters).
-    pub error_code: String,
-    /// The error message (at most [`ERROR_MSG_MAX_CHARS`] characters).
-    pub error_msg: String,
-    /// Extra detail (at most [`ERROR_EXT_MSG_MAX_CHARS`] characters).
-    pub error_ext_msg: Option<String>,
+    error_code: String,
+    error_msg: String,
+    error_ext_msg: Option<String>,
 }
 
 impl DcsErrorBody {
+    /// The error code, e.g. `DCS.4017` (at most [`ERROR_CODE_MAX_CHARS`] characters).
+    pub fn error_code(&self) -> &str {
+        &self.error_code
+    }
+    /// The error message (at most [`ERROR_MSG_MAX_CHARS`] characters).
+    pub fn error_msg(&self) -> &str {
+        &self.error_msg
+    }
+    /// Extra detail (at most [`ERROR_EXT_MSG_MAX_CHARS`] characters).
+    pub fn error_ext_msg(&self) -> Option<&str> {
+        self.error_ext_msg.as_deref()
+    }
+
     /// Builds a body without `error_ext_msg`.
     ///
     /// Fails with [`Rule::FieldTooLong`] naming `error_code` or `error_msg`

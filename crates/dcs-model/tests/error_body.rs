@@ -380,7 +380,7 @@ fn dcs_error_body_limits() {
 #[test]
 fn dcs_error_body_json() {
     let body = DcsErrorBody::new("DCS.4017", "The task does not exist.").unwrap();
-    assert_eq!(body.error_ext_msg, None);
+    assert_eq!(body.error_ext_msg(), None);
     assert_eq!(
         String::from_utf8(body.to_json()).unwrap(),
         r#"{"error_code":"DCS.4017","error_msg":"The task does not exist.","error_ext_msg":null}"#

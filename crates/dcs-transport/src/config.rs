@@ -215,7 +215,8 @@ impl Default for ClientConfig {
     }
 }
 
-/// `dcs-rust-sdk/<version>` plus the transport's version.
+/// `huaweicloud-dcs-rust-sdk/<version>`: the SDK's name (its crates share one version), not
+/// a service's; any service's crate sends it.
 pub fn default_user_agent() -> String {
     format!("huaweicloud-dcs-rust-sdk/{}", env!("CARGO_PKG_VERSION"))
 }
