@@ -22,14 +22,13 @@ fn operation_constants() {
 }
 
 /// The reference data of every DCS v2 operation, as read from the official Python SDK:
-/// `DCS_OPERATIONS_JSON`, else `../shared/reference/dcs_v2_operations.json` beside the
-/// checkout.
+/// `DCS_OPERATIONS_JSON`, else the copy checked in at `codegen/dcs_v2_operations.json`.
 fn reference_operation(name: &str) -> serde_json::Value {
     let path = std::env::var_os("DCS_OPERATIONS_JSON")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
             std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/reference/dcs_v2_operations.json")
+                .join("../../codegen/dcs_v2_operations.json")
         });
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod date;
 pub mod error;
 mod pool;
+pub mod provider;
 pub mod retry;
 pub mod signer;
 pub mod time;
@@ -22,6 +23,7 @@ pub use client::{BodyState, ClockSkew, HttpClient, HttpClientBuilder, Request, R
 pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
 pub use credentials::{Credentials, CredentialsError, SecretString};
 pub use date::SdkDate;
+pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError};
 pub use error::{TimeoutKind, TransportError, TransportErrorKind};
 pub use http::Method;
 pub use retry::RetryPolicy;

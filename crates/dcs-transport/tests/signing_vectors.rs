@@ -1,7 +1,7 @@
 //! Conformance: every SDK-HMAC-SHA256 vector produced by the official Python SDK.
 //!
-//! Reads the file named by `DCS_SIGNING_VECTORS`, else `../shared/vectors/signing.json`
-//! relative to the workspace root. Fails when the file is missing or holds no vector of our
+//! Reads the file named by `DCS_SIGNING_VECTORS`, else the copy checked in beside this test
+//! (`tests/data/signing.json`, produced by the official Python SDK). Fails when the file is missing or holds no vector of our
 //! algorithm. Every field of `expected` that the algorithm defines is compared.
 
 use dcs_transport::signer::{canonical_form, sign, SignableRequest, ALGORITHM};
@@ -18,8 +18,7 @@ fn vectors_path() -> PathBuf {
     if let Some(p) = std::env::var_os("DCS_SIGNING_VECTORS") {
         return PathBuf::from(p);
     }
-    // crates/dcs-transport -> workspace root -> ../shared
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/signing.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/signing.json")
 }
 
 fn s(v: &Value, key: &str) -> String {
