@@ -1,11 +1,15 @@
-//! Project automation, std only.
+//! Project automation.
 //!
 //! ```text
+//! cargo xtask codegen [--check]          regenerate everything that follows from the spec
+//!                                         (codegen/); --check fails when a file is stale
 //! cargo xtask ci                          fmt check, clippy, tests, cargo-deny (if installed)
 //! cargo xtask bench [--only signer|e2e] [ARGS...]
 //!                                         the signer micro-benchmarks and the loopback
 //!                                         end-to-end benchmark; ARGS go to the bench binaries
 //! ```
+
+mod codegen;
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
@@ -17,6 +21,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  codegen [--check]
+           regenerate the code that follows from codegen/dcs_v2_operations.json and
+           codegen/overrides.toml; --check writes nothing and fails when a file is stale
   ci       cargo fmt --all -- --check
            cargo clippy --workspace --all-targets -- -D warnings
            cargo test --workspace
@@ -34,6 +41,8 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     let result = match cmd.as_deref() {
         Some("ci") if rest.is_empty() => ci(),
+        Some("codegen") if rest.is_empty() => codegen::run(&root(), false),
+        Some("codegen") if rest == ["--check"] => codegen::run(&root(), true),
         Some("bench") => bench(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -87,6 +96,8 @@ fn step(name: &str, args: &[&str]) -> Result<(), String> {
 fn ci() -> Result<(), String> {
     let t0 = Instant::now();
     step("fmt", &["fmt", "--all", "--", "--check"])?;
+    println!("\n==> codegen --check");
+    codegen::run(&root(), true)?;
     step(
         "clippy",
         &[

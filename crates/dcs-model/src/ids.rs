@@ -12,6 +12,7 @@
 //! Everything else, including non-ASCII text, is accepted and
 //! percent-encoded by [`encode_path_segment`] when the path is built.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -35,19 +36,23 @@ const SEGMENT_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {field}: {rule}")]
 pub struct ValidationError {
-    field: &'static str,
+    field: Cow<'static, str>,
     rule: Rule,
 }
 
 impl ValidationError {
-    /// Builds an error for `field` breaking `rule`.
-    pub fn new(field: &'static str, rule: Rule) -> Self {
-        Self { field, rule }
+    /// Builds an error for `field` breaking `rule`. A field inside the body is named by its
+    /// path, e.g. `body.bss_param.charging_mode` or `body.tags[1].key`.
+    pub fn new(field: impl Into<Cow<'static, str>>, rule: Rule) -> Self {
+        Self {
+            field: field.into(),
+            rule,
+        }
     }
 
-    /// The name of the offending field, e.g. `"task_id"` or `"project_id"`.
-    pub fn field(&self) -> &'static str {
-        self.field
+    /// The name (or path) of the offending field, e.g. `"task_id"` or `"body.message"`.
+    pub fn field(&self) -> &str {
+        &self.field
     }
 
     /// The rule that was broken.
@@ -86,6 +91,50 @@ pub enum Rule {
         /// The number of characters received.
         actual: usize,
     },
+    /// A field was shorter than its documented minimum.
+    TooShort {
+        /// The minimum number of characters.
+        min: usize,
+        /// The number of characters received.
+        actual: usize,
+    },
+    /// A required parameter or body field was not set.
+    Missing,
+    /// A number outside its documented range.
+    OutOfRange {
+        /// The smallest value allowed, if bounded below.
+        min: Option<String>,
+        /// The largest value allowed, if bounded above.
+        max: Option<String>,
+        /// The value received.
+        actual: String,
+    },
+    /// Text that must hold a number did not.
+    NotANumber {
+        /// The value received.
+        actual: String,
+    },
+    /// A value outside its documented set.
+    NotOneOf {
+        /// The values allowed.
+        allowed: &'static [&'static str],
+        /// The value received.
+        actual: String,
+    },
+    /// A path id equal to a literal segment of another operation's path at the same place,
+    /// so the request would reach that operation instead (e.g. `instance_id = "status"`).
+    Reserved {
+        /// The value received.
+        actual: String,
+    },
+    /// A project id outside its rule: 1 to 64 ASCII letters, digits, `-` or `_`.
+    NotAProjectId,
+    /// A JSON input whose shape is not the API's: an unknown field, or a value of the wrong
+    /// type (for input given as JSON, e.g. to the command line or the emulator).
+    Shape {
+        /// What was wrong.
+        message: String,
+    },
 }
 
 /// Writes a character so that it is readable in a message: invisible
@@ -112,6 +161,28 @@ impl fmt::Display for Rule {
             Rule::TooLong { max, actual } | Rule::FieldTooLong { max, actual } => {
                 write!(f, "must be at most {max} characters, got {actual}")
             }
+            Rule::TooShort { min, actual } => {
+                write!(f, "must be at least {min} characters, got {actual}")
+            }
+            Rule::Missing => f.write_str("is required"),
+            Rule::OutOfRange { min, max, actual } => match (min, max) {
+                (Some(lo), Some(hi)) => write!(f, "must be between {lo} and {hi}, got {actual}"),
+                (Some(lo), None) => write!(f, "must be at least {lo}, got {actual}"),
+                (None, Some(hi)) => write!(f, "must be at most {hi}, got {actual}"),
+                (None, None) => write!(f, "is out of range: {actual}"),
+            },
+            Rule::NotANumber { actual } => write!(f, "must be a number, got {actual:?}"),
+            Rule::NotOneOf { allowed, actual } => {
+                write!(f, "must be one of {}, got {actual:?}", allowed.join(", "))
+            }
+            Rule::Reserved { actual } => write!(
+                f,
+                "must not be {actual:?}: that path segment names another operation"
+            ),
+            Rule::NotAProjectId => f.write_str(
+                "must be a project id: 1 to 64 ASCII letters, digits, '-' or '_' (Huawei Cloud's are 32 hexadecimal characters)",
+            ),
+            Rule::Shape { message } => f.write_str(message),
         }
     }
 }
@@ -157,8 +228,27 @@ pub fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT_ENCODE_SET).to_string()
 }
 
+/// Checks a project id: 1 to 64 ASCII letters, digits, `-` or `_`. Huawei Cloud's project
+/// ids are 32 hexadecimal characters; the rule is a little wider so that test projects and
+/// future formats pass, but nothing that would change as it travels (non-ASCII, spaces,
+/// separators) does: the same bytes go in the path and in `X-Project-Id`.
+pub fn validate_project_id(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    validate_path_param(field, value)?;
+    let ok = value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(ValidationError::new(field, Rule::NotAProjectId));
+    }
+    Ok(())
+}
+
 macro_rules! path_id {
     ($(#[$meta:meta])* $name:ident, $field:literal) => {
+        path_id!($(#[$meta])* $name, $field, validate_path_param);
+    };
+    ($(#[$meta:meta])* $name:ident, $field:literal, $check:path) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
@@ -174,7 +264,7 @@ macro_rules! path_id {
             )]
             pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
                 let value = value.into();
-                validate_path_param($field, &value)?;
+                $check($field, &value)?;
                 Ok(Self(value))
             }
 
@@ -233,9 +323,11 @@ macro_rules! path_id {
 }
 
 path_id!(
-    /// A validated project id (the `{project_id}` path parameter).
+    /// A validated project id (the `{project_id}` path parameter and the `X-Project-Id`
+    /// header): 1 to 64 ASCII letters, digits, `-` or `_`.
     ProjectId,
-    "project_id"
+    "project_id",
+    validate_project_id
 );
 
 path_id!(

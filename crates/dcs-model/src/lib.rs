@@ -1,10 +1,11 @@
 //! The Huawei Cloud DCS (Distributed Cache Service) API contract, expressed as
 //! plain Rust data.
 //!
-//! This crate describes *what* goes over the wire: validated path parameters,
-//! the operations and their URL templates, request bodies, documented field
-//! limits, and a lenient reader for the error bodies the service (or the API
-//! gateway in front of it) sends back.
+//! This crate describes *what* goes over the wire: every DCS v2 operation as a request type
+//! implementing [`Operation`] (generated from the spec into [`generated`], one module and one
+//! cargo feature per resource group), the models of bodies and answers, validated path
+//! parameters, documented field limits, and a lenient reader for the error bodies the service
+//! (or the API gateway in front of it) sends back.
 //!
 //! It is deliberately pure. It must not depend on I/O, async runtimes, or any
 //! HTTP transport; the transport and client crates build on top of it. Every
@@ -21,13 +22,25 @@
 
 pub mod codes;
 pub mod error_body;
+pub mod generated;
 pub mod ids;
 mod json;
+pub mod lenient;
 pub mod limits;
 pub mod operation;
-pub mod tasks;
+pub mod query;
+pub mod redact;
+pub mod strict;
+pub mod validate;
 
 pub use error_body::{BodyShape, DcsErrorBody, ErrorBody, GatewayErrorBody, LimitViolation};
+pub use generated::operations::{find as find_operation, OPERATIONS};
 pub use ids::{ProjectId, Rule, TaskId, ValidationError};
-pub use operation::{Operation, DELETE_CENTER_TASK};
-pub use tasks::*;
+pub use operation::{
+    Decode, DecodeError, HttpMethod, Operation, OperationMeta, Paginated, ResponseKind,
+};
+
+/// The Task Center's `DeleteCenterTask`, as the first releases named it.
+pub use generated::operations::DELETE_CENTER_TASK;
+#[cfg(feature = "tasks")]
+pub use generated::tasks::{DeleteCenterTaskRequest, DeleteCenterTaskRequestBody};

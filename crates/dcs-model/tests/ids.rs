@@ -90,12 +90,35 @@ fn length_boundary() {
         }
     );
     // Characters, not bytes: 256 two-byte characters are fine.
-    ProjectId::new("é".repeat(256)).unwrap();
-    let err = ProjectId::new("é".repeat(300)).unwrap_err();
+    TaskId::new("é".repeat(256)).unwrap();
+    let err = TaskId::new("é".repeat(300)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid project_id: must be at most 256 characters, got 300"
+        "invalid task_id: must be at most 256 characters, got 300"
     );
+}
+
+/// Project ids go in the path and in the `X-Project-Id` header, so they keep to their own
+/// rule: ASCII letters, digits, `-` and `_`, at most 64. `pé` once passed as "visible" and
+/// went out as raw UTF-8 in the header and percent-encoded in the path.
+#[test]
+fn project_ids_are_ascii_by_their_own_rule() {
+    ProjectId::new("0a1b2c3d4e5f40718293a4b5c6d7e8f9").unwrap();
+    ProjectId::new("proj-1_A").unwrap();
+    ProjectId::new("a".repeat(64)).unwrap();
+    for bad in ["pé", "p q", "p:q", "p.q", "项目", "p\u{7f}"] {
+        let err = ProjectId::new(bad).unwrap_err();
+        assert_eq!(err.field(), "project_id", "{bad:?}");
+    }
+    assert_eq!(
+        ProjectId::new("pé").unwrap_err().rule(),
+        &Rule::NotAProjectId
+    );
+    assert_eq!(
+        ProjectId::new("a".repeat(65)).unwrap_err().rule(),
+        &Rule::NotAProjectId
+    );
+    assert_eq!(ProjectId::new("").unwrap_err().rule(), &Rule::Empty);
 }
 
 #[test]
