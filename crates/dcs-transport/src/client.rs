@@ -36,7 +36,30 @@ pub struct Request {
     body: Bytes,
     content_type: &'static str,
     idempotent: bool,
+    headers: Vec<(&'static str, String)>,
+    overrides: Overrides,
 }
+
+/// Per-request settings that replace the client's [`ClientConfig`] for one call.
+#[derive(Debug, Clone, Copy, Default)]
+struct Overrides {
+    attempt_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
+    max_attempts: Option<u32>,
+}
+
+/// Headers the transport writes itself; a request cannot set them.
+const RESERVED_HEADERS: [&str; 8] = [
+    "Authorization",
+    "Host",
+    signer::HEADER_SDK_DATE,
+    signer::HEADER_SECURITY_TOKEN,
+    "Content-Length",
+    "Transfer-Encoding",
+    "Connection",
+    "Content-Type",
+];
 
 impl Request {
     /// A request without a body. Idempotency follows the method (GET, HEAD, PUT, DELETE and
@@ -53,7 +76,50 @@ impl Request {
             body: Bytes::new(),
             content_type: "application/json",
             idempotent,
+            headers: Vec::new(),
+            overrides: Overrides::default(),
         }
+    }
+
+    /// Adds a header, sent and signed like the client's own. One with the name of a header
+    /// the client sends by default (`X-Project-Id`, `User-Agent`) replaces it for this request.
+    /// The transport's own headers (`Authorization`, `Host`, `X-Sdk-Date`, `X-Security-Token`,
+    /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`) cannot be set here.
+    /// An invalid name or value, a reserved name or the same name twice fails the call with
+    /// [`TransportErrorKind::InvalidRequest`] before anything is sent.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Replaces the client's per-attempt timeout for this request.
+    pub fn attempt_timeout(mut self, d: Duration) -> Self {
+        self.overrides.attempt_timeout = Some(d);
+        self
+    }
+
+    /// Replaces the client's total timeout (retries and backoff included) for this request.
+    pub fn total_timeout(mut self, d: Duration) -> Self {
+        self.overrides.total_timeout = Some(d);
+        self
+    }
+
+    /// Replaces the client's cap on response-body bytes read for this request.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.overrides.max_response_bytes = Some(n);
+        self
+    }
+
+    /// Replaces the retry policy's number of attempts (the first included, at least 1) for
+    /// this request.
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.overrides.max_attempts = Some(n.max(1));
+        self
+    }
+
+    /// The headers added with [`header`](Self::header).
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.headers.iter().map(|(n, v)| (*n, v.as_str()))
     }
 
     /// Adds a query pair.
@@ -371,6 +437,37 @@ impl std::fmt::Debug for HttpClient {
     }
 }
 
+/// The limits in force for one call: the client's configuration, with the request's
+/// overrides.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+    max_response_bytes: usize,
+    max_attempts: u32,
+}
+
+impl Limits {
+    fn for_request(config: &ClientConfig, req: &Request) -> Result<Self, TransportError> {
+        let o = &req.overrides;
+        let limits = Self {
+            attempt_timeout: o.attempt_timeout.unwrap_or(config.attempt_timeout),
+            total_timeout: o.total_timeout.unwrap_or(config.total_timeout),
+            max_response_bytes: o.max_response_bytes.unwrap_or(config.max_response_bytes),
+            max_attempts: o.max_attempts.unwrap_or(config.retry.get_max_attempts()),
+        };
+        if limits.attempt_timeout.is_zero() || limits.total_timeout.is_zero() {
+            return Err(TransportError::new(
+                TransportErrorKind::InvalidRequest,
+                "a request's timeouts must be greater than zero",
+                false,
+            )
+            .finish(0, false, None));
+        }
+        Ok(limits)
+    }
+}
+
 /// What one attempt produced.
 enum Attempt {
     Answer(Response),
@@ -438,11 +535,8 @@ impl HttpClient {
 
     async fn send_inner(&self, req: &Request) -> Result<Response, TransportError> {
         let inner = &*self.inner;
-        let policy = &inner.config.retry;
-        let deadline = inner
-            .clock
-            .monotonic()
-            .saturating_add(inner.config.total_timeout);
+        let limits = Limits::for_request(&inner.config, req)?;
+        let deadline = inner.clock.monotonic().saturating_add(limits.total_timeout);
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
         let mut last_answer: Option<Response> = None;
@@ -458,13 +552,21 @@ impl HttpClient {
                 )
                 .finish(attempt - 1, prior_applied, last_answer));
             }
-            let (budget_for_attempt, kind) = if remaining < inner.config.attempt_timeout {
+            let (budget_for_attempt, kind) = if remaining < limits.attempt_timeout {
                 (remaining, TimeoutKind::Total)
             } else {
-                (inner.config.attempt_timeout, TimeoutKind::Attempt)
+                (limits.attempt_timeout, TimeoutKind::Attempt)
             };
-            let outcome = self.attempt(req, now, budget_for_attempt, kind).await;
-            let may_retry = attempt < policy.get_max_attempts();
+            let outcome = self
+                .attempt(
+                    req,
+                    now,
+                    budget_for_attempt,
+                    kind,
+                    limits.max_response_bytes,
+                )
+                .await;
+            let may_retry = attempt < limits.max_attempts;
             match outcome {
                 Attempt::Answer(mut resp) => {
                     tracing::debug!(
@@ -566,9 +668,28 @@ impl HttpClient {
     ) -> Result<http::Request<Full<Bytes>>, TransportError> {
         let inner = &*self.inner;
         let invalid = |m: String| TransportError::new(TransportErrorKind::InvalidRequest, m, false);
-        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(5);
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(5 + req.headers.len());
         headers.push(("Content-Type", req.content_type));
         for (n, v) in &inner.fixed_headers {
+            // A request's own header of the same name replaces the client's default.
+            if !req.headers.iter().any(|(rn, _)| rn.eq_ignore_ascii_case(n)) {
+                headers.push((n, v.as_str()));
+            }
+        }
+        for (n, v) in &req.headers {
+            if RESERVED_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(n)) {
+                return Err(invalid(format!(
+                    "header {n} is written by the transport and cannot be set per request"
+                )));
+            }
+            if HeaderName::from_bytes(n.as_bytes()).is_err() {
+                return Err(invalid(format!("invalid header name {n:?}")));
+            }
+            if !v.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+                return Err(invalid(format!(
+                    "invalid value for header {n}: visible ASCII, spaces and tabs only"
+                )));
+            }
             headers.push((n, v.as_str()));
         }
         if let Some(tok) = inner.credentials.security_token() {
@@ -651,6 +772,7 @@ impl HttpClient {
         now: SystemTime,
         budget: Duration,
         timeout_kind: TimeoutKind,
+        cap: usize,
     ) -> Attempt {
         let mut http_req = match self.build_request(req, now) {
             Ok(r) => r,
@@ -727,7 +849,6 @@ impl HttpClient {
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let cap = self.inner.config.max_response_bytes;
         let mut buf = BytesMut::new();
         let mut state = BodyState::Complete;
         loop {

@@ -23,8 +23,8 @@ pub use client::{BodyState, ClockSkew, HttpClient, HttpClientBuilder, Request, R
 pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
 pub use credentials::{Credentials, CredentialsError, SecretString};
 pub use date::SdkDate;
-pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError};
 pub use error::{TimeoutKind, TransportError, TransportErrorKind};
 pub use http::Method;
+pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError};
 pub use retry::RetryPolicy;
 pub use time::{Clock, ManualTime, Sleeper, SystemClock, TokioSleeper};
