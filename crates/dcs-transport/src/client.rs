@@ -6,6 +6,7 @@ use crate::credentials::Credentials;
 use crate::date::SdkDate;
 use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
 use crate::pool::{Conn, ConnectError, Pool};
+use crate::provider::ProvideCredentials;
 use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
 use crate::time::{Clock, Sleeper, SystemClock, TokioSleeper};
@@ -14,6 +15,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
@@ -183,6 +185,18 @@ pub struct Response {
     prior_attempt_may_have_applied: bool,
     signed_at: SystemTime,
     secrets_redacted: bool,
+    secrets: SigningSecrets,
+}
+
+/// The credentials an answer's request was signed with, kept so that text taken from the
+/// answer can be cleaned of them ([`Response::redact_text`]); never shown.
+#[derive(Clone, Default)]
+struct SigningSecrets(Option<Arc<Credentials>>);
+
+impl std::fmt::Debug for SigningSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(crate::credentials::REDACTED)
+    }
 }
 
 impl Response {
@@ -202,10 +216,38 @@ impl Response {
     pub fn body_state(&self) -> BodyState {
         self.body_state
     }
-    /// Whether the body echoed our security token and it was replaced by `** redacted **`
-    /// (the only change ever made to a body).
+    /// Whether the body echoed our security token (or secret key) byte for byte and it was
+    /// replaced by `** redacted **` (the only change ever made to a body). Strings decoded
+    /// from the body still need [`redact_text`](Self::redact_text).
     pub fn secrets_redacted(&self) -> bool {
         self.secrets_redacted
+    }
+    /// `text` with every occurrence of the secret key and the security token this answer's
+    /// request was signed with replaced by `** redacted **`.
+    ///
+    /// The raw body is already cleaned of the token byte for byte, but a server that echoes it
+    /// inside a JSON string may escape it (`\/`, `\u00XX`), which only decoding undoes: call
+    /// this on every string decoded from the body (error messages above all) before it is
+    /// shown, logged or kept. Borrows `text` when there is nothing to replace.
+    pub fn redact_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let Some(creds) = &self.secrets.0 else {
+            return Cow::Borrowed(text);
+        };
+        let mut out = Cow::Borrowed(text);
+        let sk = creds.secret_access_key().expose_secret();
+        let token = creds.security_token().map_or("", |t| t.expose_secret());
+        // The longer first, so one holding the other is still replaced whole.
+        let (first, second) = if token.len() > sk.len() {
+            (token, sk)
+        } else {
+            (sk, token)
+        };
+        for secret in [first, second] {
+            if !secret.is_empty() && out.contains(secret) {
+                out = Cow::Owned(out.replace(secret, crate::credentials::REDACTED));
+            }
+        }
+        out
     }
     /// The `X-Request-Id` header, if the server sent one.
     pub fn request_id(&self) -> Option<&str> {
@@ -285,6 +327,7 @@ impl ClockSkew {
 pub struct HttpClientBuilder {
     endpoint: Endpoint,
     credentials: Credentials,
+    provider: Option<Arc<dyn ProvideCredentials>>,
     project_id: Option<String>,
     config: ClientConfig,
     clock: Arc<dyn Clock>,
@@ -300,6 +343,7 @@ impl std::fmt::Debug for HttpClientBuilder {
         f.debug_struct("HttpClientBuilder")
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.credentials)
+            .field("credentials_provider", &self.provider)
             .field("project_id", &self.project_id)
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -307,7 +351,16 @@ impl std::fmt::Debug for HttpClientBuilder {
 }
 
 impl HttpClientBuilder {
-    /// Sends `X-Project-Id` with every request.
+    /// Signs every attempt with what `provider` returns at that moment, in place of the fixed
+    /// credentials given to [`HttpClient::builder`] (which are then neither used nor checked).
+    /// A provider error fails the call before anything is sent
+    /// ([`TransportErrorKind::Credentials`]).
+    pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+    /// Sends `X-Project-Id` with every request (a request's own `X-Project-Id` header
+    /// replaces it for that request).
     pub fn project_id(mut self, id: impl Into<String>) -> Self {
         self.project_id = Some(id.into());
         self
@@ -338,7 +391,13 @@ impl HttpClientBuilder {
     /// no runtime; sending needs a tokio runtime.
     pub fn build(self) -> Result<HttpClient, ConfigError> {
         self.config.check()?;
-        self.credentials.validate()?;
+        let credentials = match self.provider {
+            Some(p) => CredentialSource::Provider(p),
+            None => {
+                self.credentials.validate()?;
+                CredentialSource::Fixed(Arc::new(self.credentials))
+            }
+        };
         if self.endpoint.scheme() == crate::config::Scheme::Http
             && !self.endpoint.is_loopback()
             && !self.config.allow_insecure_http
@@ -396,7 +455,7 @@ impl HttpClientBuilder {
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 endpoint: self.endpoint,
-                credentials: self.credentials,
+                credentials,
                 fixed_headers: fixed,
                 config: self.config,
                 clock: self.clock,
@@ -415,9 +474,18 @@ pub struct HttpClient {
     inner: Arc<Inner>,
 }
 
+/// Where each attempt's credentials come from.
+#[derive(Debug)]
+enum CredentialSource {
+    /// Checked once at build; each attempt shares them.
+    Fixed(Arc<Credentials>),
+    /// Asked before every attempt.
+    Provider(Arc<dyn ProvideCredentials>),
+}
+
 struct Inner {
     endpoint: Endpoint,
-    credentials: Credentials,
+    credentials: CredentialSource,
     fixed_headers: Vec<(&'static str, String)>,
     config: ClientConfig,
     clock: Arc<dyn Clock>,
@@ -480,6 +548,7 @@ impl HttpClient {
         HttpClientBuilder {
             endpoint,
             credentials,
+            provider: None,
             project_id: None,
             config: ClientConfig::default(),
             clock: Arc::new(SystemClock),
@@ -607,6 +676,7 @@ impl HttpClient {
                     let permanent = matches!(
                         err.kind(),
                         TransportErrorKind::InvalidRequest
+                            | TransportErrorKind::Credentials
                             | TransportErrorKind::Tls
                             | TransportErrorKind::Timeout(TimeoutKind::Total)
                     );
@@ -661,10 +731,42 @@ impl HttpClient {
         }
     }
 
+    /// The credentials to sign the next attempt with: the fixed ones, or the provider's
+    /// answer (checked), within `deadline`. Nothing has been sent when this fails.
+    async fn credentials(
+        &self,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<Credentials>, TransportError> {
+        let provider = match &self.inner.credentials {
+            CredentialSource::Fixed(c) => return Ok(c.clone()),
+            CredentialSource::Provider(p) => p,
+        };
+        let failed = |m: String| TransportError::new(TransportErrorKind::Credentials, m, false);
+        let creds = match tokio::time::timeout_at(deadline, provider.provide_credentials()).await {
+            Err(_) => {
+                return Err(failed(
+                    "the credentials provider did not answer within the attempt's time".into(),
+                ))
+            }
+            Ok(Err(e)) => {
+                return Err(failed(format!("the credentials provider failed: {e}")).with_source(e))
+            }
+            Ok(Ok(c)) => c,
+        };
+        creds.validate().map_err(|e| {
+            failed(format!(
+                "the credentials provider returned unusable credentials: {e}"
+            ))
+            .with_source(e)
+        })?;
+        Ok(Arc::new(creds))
+    }
+
     fn build_request(
         &self,
         req: &Request,
         now: SystemTime,
+        credentials: &Credentials,
     ) -> Result<http::Request<Full<Bytes>>, TransportError> {
         let inner = &*self.inner;
         let invalid = |m: String| TransportError::new(TransportErrorKind::InvalidRequest, m, false);
@@ -692,7 +794,7 @@ impl HttpClient {
             }
             headers.push((n, v.as_str()));
         }
-        if let Some(tok) = inner.credentials.security_token() {
+        if let Some(tok) = credentials.security_token() {
             headers.push((signer::HEADER_SECURITY_TOKEN, tok.expose_secret()));
         }
         let query: Vec<(&str, &str)> = req
@@ -710,8 +812,8 @@ impl HttpClient {
         };
         let out = signer::sign(
             &signable,
-            inner.credentials.access_key_id(),
-            inner.credentials.secret_access_key(),
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
             SdkDate::from_system_time(now),
         )
         .map_err(|e| invalid(format!("cannot sign the request: {e}")))?;
@@ -774,12 +876,16 @@ impl HttpClient {
         timeout_kind: TimeoutKind,
         cap: usize,
     ) -> Attempt {
-        let mut http_req = match self.build_request(req, now) {
+        // Clamp so a huge configured timeout ("never") cannot overflow the timer.
+        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
+        let credentials = match self.credentials(deadline).await {
+            Ok(c) => c,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let mut http_req = match self.build_request(req, now, &credentials) {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(e),
         };
-        // Clamp so a huge configured timeout ("never") cannot overflow the timer.
-        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
         let (conn, head) = loop {
             // Until a connection takes the request, nothing has been sent: a timer that fires
             // here is a connect timeout, safe to retry whatever the method.
@@ -886,10 +992,15 @@ impl HttpClient {
         }
         let mut body = buf.freeze();
         let mut secrets_redacted = false;
-        if let Some(token) = self.inner.credentials.security_token() {
-            // A server that echoes our request (some gateways put the canonical request in
-            // their 401 message) would hand the token to every log that prints the error.
-            if let Some(clean) = redact(&body, token.expose_secret().as_bytes()) {
+        // A server that echoes our request (some gateways put the canonical request in
+        // their 401 message) would hand the token to every log that prints the error; the
+        // secret key is never sent, but a body that holds it is cleaned all the same.
+        let token = credentials.security_token().map(|t| t.expose_secret());
+        for secret in [token, Some(credentials.secret_access_key().expose_secret())]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(clean) = redact(&body, secret.as_bytes()) {
                 body = clean;
                 secrets_redacted = true;
             }
@@ -904,6 +1015,7 @@ impl HttpClient {
             attempts: 1,
             prior_attempt_may_have_applied: false,
             signed_at: now,
+            secrets: SigningSecrets(Some(credentials)),
         })
     }
 }
