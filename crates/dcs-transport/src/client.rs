@@ -9,6 +9,7 @@ use crate::pool::{Conn, ConnectError, Pool};
 use crate::provider::ProvideCredentials;
 use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
+use crate::stream::{Head, ResponseStream, StreamLimits, Streamed};
 use crate::time::{Clock, Sleeper, SystemClock, TokioSleeper};
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
@@ -539,6 +540,8 @@ impl Limits {
 /// What one attempt produced.
 enum Attempt {
     Answer(Response),
+    /// A 2xx whose body is left for the caller to read (streaming calls only).
+    Stream(ResponseStream),
     Failed(TransportError),
 }
 
@@ -585,15 +588,51 @@ impl HttpClient {
             elapsed_us = tracing::field::Empty,
         );
         let t0 = std::time::Instant::now();
-        let out = self.send_inner(req).instrument(span.clone()).await;
+        let out = self.send_inner(req, false).instrument(span.clone()).await;
         span.record("elapsed_us", t0.elapsed().as_micros() as u64);
-        match &out {
-            Ok(r) => {
+        match out {
+            Ok(Streamed::Buffered(r)) => {
                 span.record("attempts", r.attempts);
                 span.record("status", r.status);
                 if let Some(id) = &r.request_id {
                     span.record("request_id", id.as_str());
                 }
+                Ok(r)
+            }
+            // A buffered call never leaves a body unread.
+            Ok(Streamed::Stream(s)) => Err(TransportError::new(
+                TransportErrorKind::Io,
+                "internal error: a buffered call produced a stream",
+                true,
+            )
+            .finish(s.attempts(), false, None)),
+            Err(e) => {
+                span.record("attempts", e.attempts());
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends `req` like [`send`](Self::send), retrying what the policy allows until response
+    /// headers arrive, but leaves a successful (2xx) body for the caller to read chunk by
+    /// chunk: [`Streamed::Stream`]. Any other answer is read (bounded) into a
+    /// [`Streamed::Buffered`] response. The response cap does not apply to a stream; the
+    /// attempt timeout bounds each wait for a chunk, and the total timeout still bounds the
+    /// whole call.
+    pub async fn send_streaming(&self, req: &Request) -> Result<Streamed, TransportError> {
+        let span = tracing::debug_span!(
+            "dcs.http",
+            method = %req.method,
+            path = %req.path,
+            streaming = true,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        let out = self.send_inner(req, true).instrument(span.clone()).await;
+        match &out {
+            Ok(s) => {
+                span.record("attempts", s.attempts());
+                span.record("status", s.status());
             }
             Err(e) => {
                 span.record("attempts", e.attempts());
@@ -602,7 +641,7 @@ impl HttpClient {
         out
     }
 
-    async fn send_inner(&self, req: &Request) -> Result<Response, TransportError> {
+    async fn send_inner(&self, req: &Request, streaming: bool) -> Result<Streamed, TransportError> {
         let inner = &*self.inner;
         let limits = Limits::for_request(&inner.config, req)?;
         let deadline = inner.clock.monotonic().saturating_add(limits.total_timeout);
@@ -633,6 +672,10 @@ impl HttpClient {
                     budget_for_attempt,
                     kind,
                     limits.max_response_bytes,
+                    streaming.then(|| StreamLimits {
+                        chunk_timeout: limits.attempt_timeout,
+                        total_deadline: tokio::time::Instant::now() + remaining.min(MAX_TIMER),
+                    }),
                 )
                 .await;
             let may_retry = attempt < limits.max_attempts;
@@ -666,7 +709,12 @@ impl HttpClient {
                     }
                     resp.attempts = attempt;
                     resp.prior_attempt_may_have_applied = prior_applied;
-                    return Ok(resp);
+                    return Ok(Streamed::Buffered(resp));
+                }
+                Attempt::Stream(mut s) => {
+                    inner.budget.refund(1);
+                    s.set_attempts(attempt, prior_applied);
+                    return Ok(Streamed::Stream(s));
                 }
                 Attempt::Failed(err) => {
                     tracing::debug!(attempt, error = %err, "attempt failed");
@@ -875,6 +923,7 @@ impl HttpClient {
         budget: Duration,
         timeout_kind: TimeoutKind,
         cap: usize,
+        stream: Option<StreamLimits>,
     ) -> Attempt {
         // Clamp so a huge configured timeout ("never") cannot overflow the timer.
         let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
@@ -955,6 +1004,23 @@ impl HttpClient {
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        if let Some(limits) = stream {
+            if parts.status.is_success() {
+                let keep_alive = keeps_alive(&parts);
+                return Attempt::Stream(ResponseStream::new(
+                    Head {
+                        status: parts.status.as_u16(),
+                        headers: parts.headers,
+                        request_id,
+                    },
+                    body,
+                    conn,
+                    keep_alive,
+                    self.inner.pool.clone(),
+                    limits,
+                ));
+            }
+        }
         let mut buf = BytesMut::new();
         let mut state = BodyState::Complete;
         loop {
