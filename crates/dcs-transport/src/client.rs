@@ -937,15 +937,22 @@ impl HttpClient {
         };
         let (conn, head) = loop {
             // Until a connection takes the request, nothing has been sent: a timer that fires
-            // here is a connect timeout, safe to retry whatever the method.
-            let mut conn = match tokio::time::timeout_at(deadline, self.inner.pool.checkout()).await
-            {
+            // here is a connect timeout, safe to retry whatever the method. The connect
+            // timeout bounds DNS, TCP and TLS together (a server that accepts TCP and never
+            // answers the ClientHello must not hold the attempt for the attempt timeout).
+            let started = tokio::time::Instant::now();
+            let connect_deadline =
+                deadline.min(started + self.inner.config.connect_timeout.min(MAX_TIMER));
+            let checkout = self.inner.pool.checkout();
+            let mut conn = match tokio::time::timeout_at(connect_deadline, checkout).await {
                 Err(_) => {
                     return Attempt::Failed(TransportError::new(
                         TransportErrorKind::Timeout(TimeoutKind::Connect),
                         format!(
-                            "no connection within {} ms (nothing was sent)",
-                            budget.as_millis()
+                            "no connection (DNS, TCP and TLS) within {} ms; nothing was sent",
+                            connect_deadline
+                                .saturating_duration_since(started)
+                                .as_millis()
                         ),
                         false,
                     ))
