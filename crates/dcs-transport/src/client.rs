@@ -6,14 +6,17 @@ use crate::credentials::Credentials;
 use crate::date::SdkDate;
 use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
 use crate::pool::{Conn, ConnectError, Pool};
+use crate::provider::ProvideCredentials;
 use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
+use crate::stream::{Head, ResponseStream, StreamLimits, Streamed};
 use crate::time::{Clock, Sleeper, SystemClock, TokioSleeper};
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
@@ -36,7 +39,30 @@ pub struct Request {
     body: Bytes,
     content_type: &'static str,
     idempotent: bool,
+    headers: Vec<(&'static str, String)>,
+    overrides: Overrides,
 }
+
+/// Per-request settings that replace the client's [`ClientConfig`] for one call.
+#[derive(Debug, Clone, Copy, Default)]
+struct Overrides {
+    attempt_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
+    max_attempts: Option<u32>,
+}
+
+/// Headers the transport writes itself; a request cannot set them.
+const RESERVED_HEADERS: [&str; 8] = [
+    "Authorization",
+    "Host",
+    signer::HEADER_SDK_DATE,
+    signer::HEADER_SECURITY_TOKEN,
+    "Content-Length",
+    "Transfer-Encoding",
+    "Connection",
+    "Content-Type",
+];
 
 impl Request {
     /// A request without a body. Idempotency follows the method (GET, HEAD, PUT, DELETE and
@@ -53,7 +79,50 @@ impl Request {
             body: Bytes::new(),
             content_type: "application/json",
             idempotent,
+            headers: Vec::new(),
+            overrides: Overrides::default(),
         }
+    }
+
+    /// Adds a header, sent and signed like the client's own. One with the name of a header
+    /// the client sends by default (`X-Project-Id`, `User-Agent`) replaces it for this request.
+    /// The transport's own headers (`Authorization`, `Host`, `X-Sdk-Date`, `X-Security-Token`,
+    /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`) cannot be set here.
+    /// An invalid name or value, a reserved name or the same name twice fails the call with
+    /// [`TransportErrorKind::InvalidRequest`] before anything is sent.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Replaces the client's per-attempt timeout for this request.
+    pub fn attempt_timeout(mut self, d: Duration) -> Self {
+        self.overrides.attempt_timeout = Some(d);
+        self
+    }
+
+    /// Replaces the client's total timeout (retries and backoff included) for this request.
+    pub fn total_timeout(mut self, d: Duration) -> Self {
+        self.overrides.total_timeout = Some(d);
+        self
+    }
+
+    /// Replaces the client's cap on response-body bytes read for this request.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.overrides.max_response_bytes = Some(n);
+        self
+    }
+
+    /// Replaces the retry policy's number of attempts (the first included, at least 1) for
+    /// this request.
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.overrides.max_attempts = Some(n.max(1));
+        self
+    }
+
+    /// The headers added with [`header`](Self::header).
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.headers.iter().map(|(n, v)| (*n, v.as_str()))
     }
 
     /// Adds a query pair.
@@ -117,6 +186,18 @@ pub struct Response {
     prior_attempt_may_have_applied: bool,
     signed_at: SystemTime,
     secrets_redacted: bool,
+    secrets: SigningSecrets,
+}
+
+/// The credentials an answer's request was signed with, kept so that text taken from the
+/// answer can be cleaned of them ([`Response::redact_text`]); never shown.
+#[derive(Clone, Default)]
+struct SigningSecrets(Option<Arc<Credentials>>);
+
+impl std::fmt::Debug for SigningSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(crate::credentials::REDACTED)
+    }
 }
 
 impl Response {
@@ -136,10 +217,38 @@ impl Response {
     pub fn body_state(&self) -> BodyState {
         self.body_state
     }
-    /// Whether the body echoed our security token and it was replaced by `** redacted **`
-    /// (the only change ever made to a body).
+    /// Whether the body echoed our security token (or secret key) byte for byte and it was
+    /// replaced by `** redacted **` (the only change ever made to a body). Strings decoded
+    /// from the body still need [`redact_text`](Self::redact_text).
     pub fn secrets_redacted(&self) -> bool {
         self.secrets_redacted
+    }
+    /// `text` with every occurrence of the secret key and the security token this answer's
+    /// request was signed with replaced by `** redacted **`.
+    ///
+    /// The raw body is already cleaned of the token byte for byte, but a server that echoes it
+    /// inside a JSON string may escape it (`\/`, `\u00XX`), which only decoding undoes: call
+    /// this on every string decoded from the body (error messages above all) before it is
+    /// shown, logged or kept. Borrows `text` when there is nothing to replace.
+    pub fn redact_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let Some(creds) = &self.secrets.0 else {
+            return Cow::Borrowed(text);
+        };
+        let mut out = Cow::Borrowed(text);
+        let sk = creds.secret_access_key().expose_secret();
+        let token = creds.security_token().map_or("", |t| t.expose_secret());
+        // The longer first, so one holding the other is still replaced whole.
+        let (first, second) = if token.len() > sk.len() {
+            (token, sk)
+        } else {
+            (sk, token)
+        };
+        for secret in [first, second] {
+            if !secret.is_empty() && out.contains(secret) {
+                out = Cow::Owned(out.replace(secret, crate::credentials::REDACTED));
+            }
+        }
+        out
     }
     /// The `X-Request-Id` header, if the server sent one.
     pub fn request_id(&self) -> Option<&str> {
@@ -219,6 +328,7 @@ impl ClockSkew {
 pub struct HttpClientBuilder {
     endpoint: Endpoint,
     credentials: Credentials,
+    provider: Option<Arc<dyn ProvideCredentials>>,
     project_id: Option<String>,
     config: ClientConfig,
     clock: Arc<dyn Clock>,
@@ -234,6 +344,7 @@ impl std::fmt::Debug for HttpClientBuilder {
         f.debug_struct("HttpClientBuilder")
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.credentials)
+            .field("credentials_provider", &self.provider)
             .field("project_id", &self.project_id)
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -241,7 +352,16 @@ impl std::fmt::Debug for HttpClientBuilder {
 }
 
 impl HttpClientBuilder {
-    /// Sends `X-Project-Id` with every request.
+    /// Signs every attempt with what `provider` returns at that moment, in place of the fixed
+    /// credentials given to [`HttpClient::builder`] (which are then neither used nor checked).
+    /// A provider error fails the call before anything is sent
+    /// ([`TransportErrorKind::Credentials`]).
+    pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+    /// Sends `X-Project-Id` with every request (a request's own `X-Project-Id` header
+    /// replaces it for that request).
     pub fn project_id(mut self, id: impl Into<String>) -> Self {
         self.project_id = Some(id.into());
         self
@@ -272,7 +392,13 @@ impl HttpClientBuilder {
     /// no runtime; sending needs a tokio runtime.
     pub fn build(self) -> Result<HttpClient, ConfigError> {
         self.config.check()?;
-        self.credentials.validate()?;
+        let credentials = match self.provider {
+            Some(p) => CredentialSource::Provider(p),
+            None => {
+                self.credentials.validate()?;
+                CredentialSource::Fixed(Arc::new(self.credentials))
+            }
+        };
         if self.endpoint.scheme() == crate::config::Scheme::Http
             && !self.endpoint.is_loopback()
             && !self.config.allow_insecure_http
@@ -330,7 +456,7 @@ impl HttpClientBuilder {
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 endpoint: self.endpoint,
-                credentials: self.credentials,
+                credentials,
                 fixed_headers: fixed,
                 config: self.config,
                 clock: self.clock,
@@ -349,9 +475,18 @@ pub struct HttpClient {
     inner: Arc<Inner>,
 }
 
+/// Where each attempt's credentials come from.
+#[derive(Debug)]
+enum CredentialSource {
+    /// Checked once at build; each attempt shares them.
+    Fixed(Arc<Credentials>),
+    /// Asked before every attempt.
+    Provider(Arc<dyn ProvideCredentials>),
+}
+
 struct Inner {
     endpoint: Endpoint,
-    credentials: Credentials,
+    credentials: CredentialSource,
     fixed_headers: Vec<(&'static str, String)>,
     config: ClientConfig,
     clock: Arc<dyn Clock>,
@@ -371,9 +506,42 @@ impl std::fmt::Debug for HttpClient {
     }
 }
 
+/// The limits in force for one call: the client's configuration, with the request's
+/// overrides.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+    max_response_bytes: usize,
+    max_attempts: u32,
+}
+
+impl Limits {
+    fn for_request(config: &ClientConfig, req: &Request) -> Result<Self, TransportError> {
+        let o = &req.overrides;
+        let limits = Self {
+            attempt_timeout: o.attempt_timeout.unwrap_or(config.attempt_timeout),
+            total_timeout: o.total_timeout.unwrap_or(config.total_timeout),
+            max_response_bytes: o.max_response_bytes.unwrap_or(config.max_response_bytes),
+            max_attempts: o.max_attempts.unwrap_or(config.retry.get_max_attempts()),
+        };
+        if limits.attempt_timeout.is_zero() || limits.total_timeout.is_zero() {
+            return Err(TransportError::new(
+                TransportErrorKind::InvalidRequest,
+                "a request's timeouts must be greater than zero",
+                false,
+            )
+            .finish(0, false, None));
+        }
+        Ok(limits)
+    }
+}
+
 /// What one attempt produced.
 enum Attempt {
     Answer(Response),
+    /// A 2xx whose body is left for the caller to read (streaming calls only).
+    Stream(ResponseStream),
     Failed(TransportError),
 }
 
@@ -383,6 +551,7 @@ impl HttpClient {
         HttpClientBuilder {
             endpoint,
             credentials,
+            provider: None,
             project_id: None,
             config: ClientConfig::default(),
             clock: Arc::new(SystemClock),
@@ -419,15 +588,51 @@ impl HttpClient {
             elapsed_us = tracing::field::Empty,
         );
         let t0 = std::time::Instant::now();
-        let out = self.send_inner(req).instrument(span.clone()).await;
+        let out = self.send_inner(req, false).instrument(span.clone()).await;
         span.record("elapsed_us", t0.elapsed().as_micros() as u64);
-        match &out {
-            Ok(r) => {
+        match out {
+            Ok(Streamed::Buffered(r)) => {
                 span.record("attempts", r.attempts);
                 span.record("status", r.status);
                 if let Some(id) = &r.request_id {
                     span.record("request_id", id.as_str());
                 }
+                Ok(r)
+            }
+            // A buffered call never leaves a body unread.
+            Ok(Streamed::Stream(s)) => Err(TransportError::new(
+                TransportErrorKind::Io,
+                "internal error: a buffered call produced a stream",
+                true,
+            )
+            .finish(s.attempts(), false, None)),
+            Err(e) => {
+                span.record("attempts", e.attempts());
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends `req` like [`send`](Self::send), retrying what the policy allows until response
+    /// headers arrive, but leaves a successful (2xx) body for the caller to read chunk by
+    /// chunk: [`Streamed::Stream`]. Any other answer is read (bounded) into a
+    /// [`Streamed::Buffered`] response. The response cap does not apply to a stream; the
+    /// attempt timeout bounds each wait for a chunk, and the total timeout still bounds the
+    /// whole call.
+    pub async fn send_streaming(&self, req: &Request) -> Result<Streamed, TransportError> {
+        let span = tracing::debug_span!(
+            "dcs.http",
+            method = %req.method,
+            path = %req.path,
+            streaming = true,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        let out = self.send_inner(req, true).instrument(span.clone()).await;
+        match &out {
+            Ok(s) => {
+                span.record("attempts", s.attempts());
+                span.record("status", s.status());
             }
             Err(e) => {
                 span.record("attempts", e.attempts());
@@ -436,13 +641,10 @@ impl HttpClient {
         out
     }
 
-    async fn send_inner(&self, req: &Request) -> Result<Response, TransportError> {
+    async fn send_inner(&self, req: &Request, streaming: bool) -> Result<Streamed, TransportError> {
         let inner = &*self.inner;
-        let policy = &inner.config.retry;
-        let deadline = inner
-            .clock
-            .monotonic()
-            .saturating_add(inner.config.total_timeout);
+        let limits = Limits::for_request(&inner.config, req)?;
+        let deadline = inner.clock.monotonic().saturating_add(limits.total_timeout);
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
         let mut last_answer: Option<Response> = None;
@@ -458,13 +660,25 @@ impl HttpClient {
                 )
                 .finish(attempt - 1, prior_applied, last_answer));
             }
-            let (budget_for_attempt, kind) = if remaining < inner.config.attempt_timeout {
+            let (budget_for_attempt, kind) = if remaining < limits.attempt_timeout {
                 (remaining, TimeoutKind::Total)
             } else {
-                (inner.config.attempt_timeout, TimeoutKind::Attempt)
+                (limits.attempt_timeout, TimeoutKind::Attempt)
             };
-            let outcome = self.attempt(req, now, budget_for_attempt, kind).await;
-            let may_retry = attempt < policy.get_max_attempts();
+            let outcome = self
+                .attempt(
+                    req,
+                    now,
+                    budget_for_attempt,
+                    kind,
+                    limits.max_response_bytes,
+                    streaming.then(|| StreamLimits {
+                        chunk_timeout: limits.attempt_timeout,
+                        total_deadline: tokio::time::Instant::now() + remaining.min(MAX_TIMER),
+                    }),
+                )
+                .await;
+            let may_retry = attempt < limits.max_attempts;
             match outcome {
                 Attempt::Answer(mut resp) => {
                     tracing::debug!(
@@ -495,7 +709,12 @@ impl HttpClient {
                     }
                     resp.attempts = attempt;
                     resp.prior_attempt_may_have_applied = prior_applied;
-                    return Ok(resp);
+                    return Ok(Streamed::Buffered(resp));
+                }
+                Attempt::Stream(mut s) => {
+                    inner.budget.refund(1);
+                    s.set_attempts(attempt, prior_applied);
+                    return Ok(Streamed::Stream(s));
                 }
                 Attempt::Failed(err) => {
                     tracing::debug!(attempt, error = %err, "attempt failed");
@@ -505,6 +724,7 @@ impl HttpClient {
                     let permanent = matches!(
                         err.kind(),
                         TransportErrorKind::InvalidRequest
+                            | TransportErrorKind::Credentials
                             | TransportErrorKind::Tls
                             | TransportErrorKind::Timeout(TimeoutKind::Total)
                     );
@@ -559,19 +779,70 @@ impl HttpClient {
         }
     }
 
+    /// The credentials to sign the next attempt with: the fixed ones, or the provider's
+    /// answer (checked), within `deadline`. Nothing has been sent when this fails.
+    async fn credentials(
+        &self,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<Credentials>, TransportError> {
+        let provider = match &self.inner.credentials {
+            CredentialSource::Fixed(c) => return Ok(c.clone()),
+            CredentialSource::Provider(p) => p,
+        };
+        let failed = |m: String| TransportError::new(TransportErrorKind::Credentials, m, false);
+        let creds = match tokio::time::timeout_at(deadline, provider.provide_credentials()).await {
+            Err(_) => {
+                return Err(failed(
+                    "the credentials provider did not answer within the attempt's time".into(),
+                ))
+            }
+            Ok(Err(e)) => {
+                return Err(failed(format!("the credentials provider failed: {e}")).with_source(e))
+            }
+            Ok(Ok(c)) => c,
+        };
+        creds.validate().map_err(|e| {
+            failed(format!(
+                "the credentials provider returned unusable credentials: {e}"
+            ))
+            .with_source(e)
+        })?;
+        Ok(Arc::new(creds))
+    }
+
     fn build_request(
         &self,
         req: &Request,
         now: SystemTime,
+        credentials: &Credentials,
     ) -> Result<http::Request<Full<Bytes>>, TransportError> {
         let inner = &*self.inner;
         let invalid = |m: String| TransportError::new(TransportErrorKind::InvalidRequest, m, false);
-        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(5);
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(5 + req.headers.len());
         headers.push(("Content-Type", req.content_type));
         for (n, v) in &inner.fixed_headers {
+            // A request's own header of the same name replaces the client's default.
+            if !req.headers.iter().any(|(rn, _)| rn.eq_ignore_ascii_case(n)) {
+                headers.push((n, v.as_str()));
+            }
+        }
+        for (n, v) in &req.headers {
+            if RESERVED_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(n)) {
+                return Err(invalid(format!(
+                    "header {n} is written by the transport and cannot be set per request"
+                )));
+            }
+            if HeaderName::from_bytes(n.as_bytes()).is_err() {
+                return Err(invalid(format!("invalid header name {n:?}")));
+            }
+            if !v.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+                return Err(invalid(format!(
+                    "invalid value for header {n}: visible ASCII, spaces and tabs only"
+                )));
+            }
             headers.push((n, v.as_str()));
         }
-        if let Some(tok) = inner.credentials.security_token() {
+        if let Some(tok) = credentials.security_token() {
             headers.push((signer::HEADER_SECURITY_TOKEN, tok.expose_secret()));
         }
         let query: Vec<(&str, &str)> = req
@@ -589,8 +860,8 @@ impl HttpClient {
         };
         let out = signer::sign(
             &signable,
-            inner.credentials.access_key_id(),
-            inner.credentials.secret_access_key(),
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
             SdkDate::from_system_time(now),
         )
         .map_err(|e| invalid(format!("cannot sign the request: {e}")))?;
@@ -651,24 +922,37 @@ impl HttpClient {
         now: SystemTime,
         budget: Duration,
         timeout_kind: TimeoutKind,
+        cap: usize,
+        stream: Option<StreamLimits>,
     ) -> Attempt {
-        let mut http_req = match self.build_request(req, now) {
+        // Clamp so a huge configured timeout ("never") cannot overflow the timer.
+        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
+        let credentials = match self.credentials(deadline).await {
+            Ok(c) => c,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let mut http_req = match self.build_request(req, now, &credentials) {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(e),
         };
-        // Clamp so a huge configured timeout ("never") cannot overflow the timer.
-        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
         let (conn, head) = loop {
             // Until a connection takes the request, nothing has been sent: a timer that fires
-            // here is a connect timeout, safe to retry whatever the method.
-            let mut conn = match tokio::time::timeout_at(deadline, self.inner.pool.checkout()).await
-            {
+            // here is a connect timeout, safe to retry whatever the method. The connect
+            // timeout bounds DNS, TCP and TLS together (a server that accepts TCP and never
+            // answers the ClientHello must not hold the attempt for the attempt timeout).
+            let started = tokio::time::Instant::now();
+            let connect_deadline =
+                deadline.min(started + self.inner.config.connect_timeout.min(MAX_TIMER));
+            let checkout = self.inner.pool.checkout();
+            let mut conn = match tokio::time::timeout_at(connect_deadline, checkout).await {
                 Err(_) => {
                     return Attempt::Failed(TransportError::new(
                         TransportErrorKind::Timeout(TimeoutKind::Connect),
                         format!(
-                            "no connection within {} ms (nothing was sent)",
-                            budget.as_millis()
+                            "no connection (DNS, TCP and TLS) within {} ms; nothing was sent",
+                            connect_deadline
+                                .saturating_duration_since(started)
+                                .as_millis()
                         ),
                         false,
                     ))
@@ -727,7 +1011,23 @@ impl HttpClient {
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let cap = self.inner.config.max_response_bytes;
+        if let Some(limits) = stream {
+            if parts.status.is_success() {
+                let keep_alive = keeps_alive(&parts);
+                return Attempt::Stream(ResponseStream::new(
+                    Head {
+                        status: parts.status.as_u16(),
+                        headers: parts.headers,
+                        request_id,
+                    },
+                    body,
+                    conn,
+                    keep_alive,
+                    self.inner.pool.clone(),
+                    limits,
+                ));
+            }
+        }
         let mut buf = BytesMut::new();
         let mut state = BodyState::Complete;
         loop {
@@ -765,10 +1065,15 @@ impl HttpClient {
         }
         let mut body = buf.freeze();
         let mut secrets_redacted = false;
-        if let Some(token) = self.inner.credentials.security_token() {
-            // A server that echoes our request (some gateways put the canonical request in
-            // their 401 message) would hand the token to every log that prints the error.
-            if let Some(clean) = redact(&body, token.expose_secret().as_bytes()) {
+        // A server that echoes our request (some gateways put the canonical request in
+        // their 401 message) would hand the token to every log that prints the error; the
+        // secret key is never sent, but a body that holds it is cleaned all the same.
+        let token = credentials.security_token().map(|t| t.expose_secret());
+        for secret in [token, Some(credentials.secret_access_key().expose_secret())]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(clean) = redact(&body, secret.as_bytes()) {
                 body = clean;
                 secrets_redacted = true;
             }
@@ -783,6 +1088,7 @@ impl HttpClient {
             attempts: 1,
             prior_attempt_may_have_applied: false,
             signed_at: now,
+            secrets: SigningSecrets(Some(credentials)),
         })
     }
 }

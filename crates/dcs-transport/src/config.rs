@@ -222,7 +222,8 @@ pub fn default_user_agent() -> String {
 }
 
 impl ClientConfig {
-    /// Time allowed to open a TCP (and TLS) connection.
+    /// Time allowed to get a connection: DNS, TCP and the TLS handshake together (and, when
+    /// the pool is at its cap, the wait for a free connection).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;
         self

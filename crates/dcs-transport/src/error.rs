@@ -35,6 +35,8 @@ pub enum TransportErrorKind {
     /// The connection failed after the request may have been sent (reset, closed early, a
     /// malformed response).
     Io,
+    /// The credentials provider failed or gave unusable credentials; nothing was sent.
+    Credentials,
 }
 
 /// A request that got no usable HTTP answer.

@@ -17,14 +17,16 @@ mod pool;
 pub mod provider;
 pub mod retry;
 pub mod signer;
+pub mod stream;
 pub mod time;
 
 pub use client::{BodyState, ClockSkew, HttpClient, HttpClientBuilder, Request, Response};
 pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
 pub use credentials::{Credentials, CredentialsError, SecretString};
 pub use date::SdkDate;
-pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError};
 pub use error::{TimeoutKind, TransportError, TransportErrorKind};
 pub use http::Method;
+pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError};
 pub use retry::RetryPolicy;
+pub use stream::{ResponseStream, Streamed};
 pub use time::{Clock, ManualTime, Sleeper, SystemClock, TokioSleeper};

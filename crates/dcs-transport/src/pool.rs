@@ -101,7 +101,8 @@ impl Shared {
     }
 }
 
-/// The pool. Cheap to share: the client holds one.
+/// The pool. Cheap to share: the client holds one, and a response stream a clone.
+#[derive(Clone)]
 pub(crate) struct Pool {
     shared: Arc<Shared>,
 }
