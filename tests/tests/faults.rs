@@ -437,7 +437,7 @@ async fn fault_matrix() {
         let exists = fx.emu.task_exists(PROJECT, TASK);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             match (&row.expect, &outcome) {
-                (Expect::Deleted, Ok(())) => {
+                (Expect::Deleted, Ok(_)) => {
                     assert!(!exists, "client said deleted but the task exists");
                 }
                 (

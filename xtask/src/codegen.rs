@@ -454,7 +454,11 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
                 ty: Ty::from_tree(&q["type_tree"])?,
                 required: q["required"].as_bool().unwrap_or(false),
                 doc: q["description"].as_str().unwrap_or("").to_string(),
-                hints: q["constraint_hints"].as_array().cloned().unwrap_or_default(),
+                hints: if o.ignore_hints.contains(&format!("{name}.{}", q["name"].as_str().unwrap_or(""))) {
+                    Vec::new()
+                } else {
+                    q["constraint_hints"].as_array().cloned().unwrap_or_default()
+                },
             });
         }
         let body = if v["body"].is_object() {
@@ -650,6 +654,21 @@ fn num_lit(v: &Value) -> Option<String> {
 fn hint_checks(ty: &Ty, hints: &[Value], path: &str, field: &str, val: &str) -> String {
     let mut out = String::new();
     let f = rust_str(field);
+    // Several value sets on one field are alternatives (per engine or mode): check the union.
+    let mut union: Vec<Value> = Vec::new();
+    for h in hints.iter().filter(|h| h["kind"] == "enum") {
+        for v in h["values"].as_array().into_iter().flatten() {
+            if !union.contains(v) {
+                union.push(v.clone());
+            }
+        }
+    }
+    let merged = json!({"kind": "enum", "values": union});
+    let hints: Vec<&Value> = hints
+        .iter()
+        .filter(|h| h["kind"] != "enum")
+        .chain((!union.is_empty()).then_some(&merged))
+        .collect();
     for h in hints {
         let kind = h["kind"].as_str().unwrap_or("");
         let min = num_lit(&h["min"]);
@@ -1572,8 +1591,8 @@ fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<Str
                     path.push_str("PROJECT");
                 } else {
                     // Ids with a character that must be percent-encoded, to prove encoding.
-                    let v = format!("{name}-{seed} 1");
-                    path.push_str(&v.replace(' ', "%20"));
+                    let v = format!("{name}-{seed}-é");
+                    path.push_str(&v.replace('é', "%C3%A9"));
                     input.insert(name.to_string(), json!(v));
                 }
             } else {
@@ -1606,10 +1625,17 @@ fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<Str
         };
         let body_text = if body.is_null() { String::new() } else { body.to_string() };
         let q: Vec<String> = query.iter().map(|(k, v)| format!("({}, {})", rust_str(k), rust_str(v))).collect();
+        let args: Vec<String> = op
+            .path_params
+            .iter()
+            .map(|(n, _)| rust_str(input[n.as_str()].as_str().unwrap_or("")))
+            .collect();
         let _ = writeln!(
             t,
-            "#[tokio::test]\nasync fn {}() {{\ncheck_call(Case {{\nname: {},\ninput: {},\nmethod: {},\npath: {},\nquery: &[{}],\nbody: {},\ncontent_type: {},\nanswer: {},\n}}).await;\n}}\n",
+            "#[tokio::test]\nasync fn {}() {{\ncheck_call::<dcs_client::types::{}::{}Request>(Case {{\nname: {},\ninput: {},\nmethod: {},\npath: {},\nquery: &[{}],\nbody: {},\ncontent_type: {},\nanswer: {},\n}}, |c| c.{}({})).await;\n}}\n",
             snake(&op.name),
+            op.group,
+            op.name,
             rust_str(&op.name),
             rust_str(&Value::Object(input).to_string()),
             rust_str(&op.method),
@@ -1618,6 +1644,8 @@ fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<Str
             rust_str(&body_text),
             rust_str(op.v["content_type_header_sent"].as_str().unwrap_or("")),
             rust_str(&answer),
+            snake(&op.name),
+            args.join(", "),
         );
     }
     Ok(t)

@@ -11,21 +11,21 @@ use common::{check_call, Case};
 
 #[tokio::test]
 async fn batch_create_or_delete_tags() {
-    check_call(Case {
+    check_call::<dcs_client::types::tags::BatchCreateOrDeleteTagsRequest>(Case {
 name: "BatchCreateOrDeleteTags",
-input: "{\"body\":{\"action\":\"batch-create-or-delete-tags-action\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags 1\"}",
+input: "{\"body\":{\"action\":\"batch-create-or-delete-tags-action\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags-é\"}",
 method: "POST",
-path: "/v2/PROJECT/dcs/instance_id-batch-create-or-delete-tags%201/tags/action",
+path: "/v2/PROJECT/dcs/instance_id-batch-create-or-delete-tags-%C3%A9/tags/action",
 query: &[],
 body: "{\"action\":\"batch-create-or-delete-tags-action\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.batch_create_or_delete_tags("instance_id-batch-create-or-delete-tags-é")).await;
 }
 
 #[tokio::test]
 async fn batch_delete_instances() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::BatchDeleteInstancesRequest>(Case {
 name: "BatchDeleteInstances",
 input: "{\"all_failure\":true,\"body\":{\"instances\":[\"batch-delete-instances-instances\"]}}",
 method: "DELETE",
@@ -34,12 +34,12 @@ query: &[("all_failure", "true")],
 body: "{\"instances\":[\"batch-delete-instances-instances\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"results\":[{\"instance\":\"batch-delete-instances-instance\",\"result\":\"batch-delete-instances-result\"}]}",
-}).await;
+}, |c| c.batch_delete_instances()).await;
 }
 
 #[tokio::test]
 async fn batch_restart_online_migration_tasks() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::BatchRestartOnlineMigrationTasksRequest>(Case {
 name: "BatchRestartOnlineMigrationTasks",
 input: "{\"body\":{\"migration_tasks\":[\"batch-restart-online-migration-tasks-migration_tasks\"]}}",
 method: "POST",
@@ -48,12 +48,12 @@ query: &[],
 body: "{\"migration_tasks\":[\"batch-restart-online-migration-tasks-migration_tasks\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"migration_tasks\":[{\"error_code\":\"batch-restart-online-migration-tasks-error_code\",\"error_msg\":\"batch-restart-online-migration-tasks-error_msg\",\"result\":\"batch-restart-online-migration-tasks-result\",\"task_id\":\"batch-restart-online-migration-tasks-task_id\"}]}",
-}).await;
+}, |c| c.batch_restart_online_migration_tasks()).await;
 }
 
 #[tokio::test]
 async fn batch_show_nodes_information() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::BatchShowNodesInformationRequest>(Case {
 name: "BatchShowNodesInformation",
 input: "{\"limit\":1,\"offset\":0}",
 method: "GET",
@@ -62,12 +62,12 @@ query: &[("offset", "0"), ("limit", "1")],
 body: "",
 content_type: "application/json",
 answer: "{\"count\":1,\"instances\":[{\"instance_id\":\"batch-show-nodes-information-instance_id\",\"node_count\":1,\"nodes\":[{\"az_code\":\"batch-show-nodes-information-az_code\",\"dimensions\":[{\"name\":\"batch-show-nodes-information-name\",\"value\":\"batch-show-nodes-information-value\"}],\"group_id\":\"batch-show-nodes-information-group_id\",\"group_name\":\"batch-show-nodes-information-group_name\",\"is_access\":true,\"is_remove_ip\":true,\"logical_node_id\":\"batch-show-nodes-information-logical_node_id\",\"name\":\"batch-show-nodes-information-name\",\"node_id\":\"batch-show-nodes-information-node_id\",\"node_ip\":\"batch-show-nodes-information-node_ip\",\"node_port\":\"batch-show-nodes-information-node_port\",\"node_role\":\"redis-server\",\"node_type\":\"master\",\"priority_weight\":1,\"replication_id\":\"batch-show-nodes-information-replication_id\",\"status\":\"Creating\"}]}]}",
-}).await;
+}, |c| c.batch_show_nodes_information()).await;
 }
 
 #[tokio::test]
 async fn batch_stop_migration_tasks() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::BatchStopMigrationTasksRequest>(Case {
 name: "BatchStopMigrationTasks",
 input: "{\"body\":{\"migration_tasks\":[\"batch-stop-migration-tasks-migration_tasks\"]}}",
 method: "POST",
@@ -76,112 +76,118 @@ query: &[],
 body: "{\"migration_tasks\":[\"batch-stop-migration-tasks-migration_tasks\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"migration_tasks\":[{\"error_code\":\"batch-stop-migration-tasks-error_code\",\"error_msg\":\"batch-stop-migration-tasks-error_msg\",\"result\":\"batch-stop-migration-tasks-result\",\"task_id\":\"batch-stop-migration-tasks-task_id\"}]}",
-}).await;
+}, |c| c.batch_stop_migration_tasks()).await;
 }
 
 #[tokio::test]
 async fn change_master_standby() {
-    check_call(Case {
-        name: "ChangeMasterStandby",
-        input: "{\"instance_id\":\"instance_id-change-master-standby 1\"}",
-        method: "POST",
-        path: "/v2/PROJECT/instances/instance_id-change-master-standby%201/swap",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "",
-    })
+    check_call::<dcs_client::types::nodes::ChangeMasterStandbyRequest>(
+        Case {
+            name: "ChangeMasterStandby",
+            input: "{\"instance_id\":\"instance_id-change-master-standby-é\"}",
+            method: "POST",
+            path: "/v2/PROJECT/instances/instance_id-change-master-standby-%C3%A9/swap",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "",
+        },
+        |c| c.change_master_standby("instance_id-change-master-standby-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn change_master_standby_async() {
-    check_call(Case {
-        name: "ChangeMasterStandbyAsync",
-        input: "{\"instance_id\":\"instance_id-change-master-standby-async 1\"}",
-        method: "PUT",
-        path: "/v2/PROJECT/instances/instance_id-change-master-standby-async%201/async-swap",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "{\"job_id\":\"change-master-standby-async-job_id\"}",
-    })
+    check_call::<dcs_client::types::nodes::ChangeMasterStandbyAsyncRequest>(
+        Case {
+            name: "ChangeMasterStandbyAsync",
+            input: "{\"instance_id\":\"instance_id-change-master-standby-async-é\"}",
+            method: "PUT",
+            path: "/v2/PROJECT/instances/instance_id-change-master-standby-async-%C3%A9/async-swap",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "{\"job_id\":\"change-master-standby-async-job_id\"}",
+        },
+        |c| c.change_master_standby_async("instance_id-change-master-standby-async-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn change_nodes_start_stop_status() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::ChangeNodesStartStopStatusRequest>(Case {
 name: "ChangeNodesStartStopStatus",
-input: "{\"body\":{\"action\":\"start\",\"node_ids\":[\"change-nodes-start-stop-status-node_ids\"]},\"instance_id\":\"instance_id-change-nodes-start-stop-status 1\"}",
+input: "{\"body\":{\"action\":\"start\",\"node_ids\":[\"change-nodes-start-stop-status-node_ids\"]},\"instance_id\":\"instance_id-change-nodes-start-stop-status-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-change-nodes-start-stop-status%201/nodes/status",
+path: "/v2/PROJECT/instances/instance_id-change-nodes-start-stop-status-%C3%A9/nodes/status",
 query: &[],
 body: "{\"action\":\"start\",\"node_ids\":[\"change-nodes-start-stop-status-node_ids\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "\"change-nodes-start-stop-status-body\"",
-}).await;
+}, |c| c.change_nodes_start_stop_status("instance_id-change-nodes-start-stop-status-é")).await;
 }
 
 #[tokio::test]
 async fn copy_instance() {
-    check_call(Case {
+    check_call::<dcs_client::types::backups::CopyInstanceRequest>(Case {
 name: "CopyInstance",
-input: "{\"body\":{\"backup_format\":\"copy-instance-backup_format\",\"remark\":\"copy-instance-remark\"},\"instance_id\":\"instance_id-copy-instance 1\"}",
+input: "{\"body\":{\"backup_format\":\"copy-instance-backup_format\",\"remark\":\"copy-instance-remark\"},\"instance_id\":\"instance_id-copy-instance-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-copy-instance%201/backups",
+path: "/v2/PROJECT/instances/instance_id-copy-instance-%C3%A9/backups",
 query: &[],
 body: "{\"backup_format\":\"copy-instance-backup_format\",\"remark\":\"copy-instance-remark\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"backup_id\":\"copy-instance-backup_id\"}",
-}).await;
+}, |c| c.copy_instance("instance_id-copy-instance-é")).await;
 }
 
 #[tokio::test]
 async fn create_acl_account() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::CreateAclAccountRequest>(Case {
 name: "CreateAclAccount",
-input: "{\"body\":{\"account_name\":\"create-acl-account-account_name\",\"account_password\":\"create-acl-account-account_password\",\"account_role\":\"create-acl-account-account_role\",\"description\":\"create-acl-account-description\"},\"instance_id\":\"instance_id-create-acl-account 1\"}",
+input: "{\"body\":{\"account_name\":\"create-acl-account-account_name\",\"account_password\":\"create-acl-account-account_password\",\"account_role\":\"create-acl-account-account_role\",\"description\":\"create-acl-account-description\"},\"instance_id\":\"instance_id-create-acl-account-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-acl-account%201/accounts",
+path: "/v2/PROJECT/instances/instance_id-create-acl-account-%C3%A9/accounts",
 query: &[],
 body: "{\"account_name\":\"create-acl-account-account_name\",\"account_password\":\"create-acl-account-account_password\",\"account_role\":\"create-acl-account-account_role\",\"description\":\"create-acl-account-description\"}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.create_acl_account("instance_id-create-acl-account-é")).await;
 }
 
 #[tokio::test]
 async fn create_auto_expire_scan_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::CreateAutoExpireScanTaskRequest>(Case {
 name: "CreateAutoExpireScanTask",
-input: "{\"instance_id\":\"instance_id-create-auto-expire-scan-task 1\"}",
+input: "{\"instance_id\":\"instance_id-create-auto-expire-scan-task-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-auto-expire-scan-task%201/scan-expire-keys-task",
+path: "/v2/PROJECT/instances/instance_id-create-auto-expire-scan-task-%C3%A9/scan-expire-keys-task",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"create-auto-expire-scan-task-created_at\",\"finished_at\":\"create-auto-expire-scan-task-finished_at\",\"id\":\"create-auto-expire-scan-task-id\",\"instance_id\":\"create-auto-expire-scan-task-instance_id\",\"scan_type\":\"create-auto-expire-scan-task-scan_type\",\"started_at\":\"create-auto-expire-scan-task-started_at\",\"status\":\"create-auto-expire-scan-task-status\"}",
-}).await;
+}, |c| c.create_auto_expire_scan_task("instance_id-create-auto-expire-scan-task-é")).await;
 }
 
 #[tokio::test]
 async fn create_bigkey_scan_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::CreateBigkeyScanTaskRequest>(Case {
 name: "CreateBigkeyScanTask",
-input: "{\"instance_id\":\"instance_id-create-bigkey-scan-task 1\"}",
+input: "{\"instance_id\":\"instance_id-create-bigkey-scan-task-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-bigkey-scan-task%201/bigkey-task",
+path: "/v2/PROJECT/instances/instance_id-create-bigkey-scan-task-%C3%A9/bigkey-task",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"create-bigkey-scan-task-created_at\",\"finished_at\":\"create-bigkey-scan-task-finished_at\",\"id\":\"create-bigkey-scan-task-id\",\"instance_id\":\"create-bigkey-scan-task-instance_id\",\"keys\":[{\"db\":1,\"name\":\"create-bigkey-scan-task-name\",\"shard\":\"create-bigkey-scan-task-shard\",\"size\":1,\"type\":\"create-bigkey-scan-task-type\",\"unit\":\"create-bigkey-scan-task-unit\"}],\"num\":1,\"scan_type\":\"create-bigkey-scan-task-scan_type\",\"started_at\":\"create-bigkey-scan-task-started_at\",\"status\":\"create-bigkey-scan-task-status\"}",
-}).await;
+}, |c| c.create_bigkey_scan_task("instance_id-create-bigkey-scan-task-é")).await;
 }
 
 #[tokio::test]
 async fn create_custom_template() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::CreateCustomTemplateRequest>(Case {
 name: "CreateCustomTemplate",
 input: "{\"body\":{\"cache_mode\":\"single\",\"description\":\"create-custom-template-description\",\"engine\":\"create-custom-template-engine\",\"engine_version\":\"4.0\",\"name\":\"create-custom-template-name\",\"params\":{\"k\":\"v\"},\"template_id\":\"create-custom-template-template_id\",\"type\":\"create-custom-template-type\"}}",
 method: "POST",
@@ -190,40 +196,40 @@ query: &[],
 body: "{\"cache_mode\":\"single\",\"description\":\"create-custom-template-description\",\"engine\":\"create-custom-template-engine\",\"engine_version\":\"4.0\",\"name\":\"create-custom-template-name\",\"params\":{\"k\":\"v\"},\"template_id\":\"create-custom-template-template_id\",\"type\":\"create-custom-template-type\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"id\":\"create-custom-template-id\"}",
-}).await;
+}, |c| c.create_custom_template()).await;
 }
 
 #[tokio::test]
 async fn create_diagnosis_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::diagnosis::CreateDiagnosisTaskRequest>(Case {
 name: "CreateDiagnosisTask",
-input: "{\"body\":{\"begin_time\":\"create-diagnosis-task-begin_time\",\"end_time\":\"create-diagnosis-task-end_time\",\"node_ip_list\":[\"create-diagnosis-task-node_ip_list\"]},\"instance_id\":\"instance_id-create-diagnosis-task 1\"}",
+input: "{\"body\":{\"begin_time\":\"create-diagnosis-task-begin_time\",\"end_time\":\"create-diagnosis-task-end_time\",\"node_ip_list\":[\"create-diagnosis-task-node_ip_list\"]},\"instance_id\":\"instance_id-create-diagnosis-task-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-diagnosis-task%201/diagnosis",
+path: "/v2/PROJECT/instances/instance_id-create-diagnosis-task-%C3%A9/diagnosis",
 query: &[],
 body: "{\"begin_time\":\"create-diagnosis-task-begin_time\",\"end_time\":\"create-diagnosis-task-end_time\",\"node_ip_list\":[\"create-diagnosis-task-node_ip_list\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"report_id\":\"create-diagnosis-task-report_id\"}",
-}).await;
+}, |c| c.create_diagnosis_task("instance_id-create-diagnosis-task-é")).await;
 }
 
 #[tokio::test]
 async fn create_hotkey_scan_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::CreateHotkeyScanTaskRequest>(Case {
 name: "CreateHotkeyScanTask",
-input: "{\"instance_id\":\"instance_id-create-hotkey-scan-task 1\"}",
+input: "{\"instance_id\":\"instance_id-create-hotkey-scan-task-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-hotkey-scan-task%201/hotkey-task",
+path: "/v2/PROJECT/instances/instance_id-create-hotkey-scan-task-%C3%A9/hotkey-task",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"create-hotkey-scan-task-created_at\",\"finished_at\":\"create-hotkey-scan-task-finished_at\",\"id\":\"create-hotkey-scan-task-id\",\"instance_id\":\"create-hotkey-scan-task-instance_id\",\"keys\":[{\"db\":1,\"freq\":1,\"name\":\"create-hotkey-scan-task-name\",\"shard\":\"create-hotkey-scan-task-shard\",\"size\":1,\"type\":\"create-hotkey-scan-task-type\",\"unit\":\"create-hotkey-scan-task-unit\"}],\"num\":1,\"scan_type\":\"create-hotkey-scan-task-scan_type\",\"started_at\":\"create-hotkey-scan-task-started_at\",\"status\":\"create-hotkey-scan-task-status\"}",
-}).await;
+}, |c| c.create_hotkey_scan_task("instance_id-create-hotkey-scan-task-é")).await;
 }
 
 #[tokio::test]
 async fn create_instance() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::CreateInstanceRequest>(Case {
 name: "CreateInstance",
 input: "{\"body\":{\"access_user\":\"create-instance-access_user\",\"az_codes\":[\"create-instance-az_codes\"],\"bss_param\":{\"charging_mode\":\"prePaid\",\"is_auto_pay\":\"true\",\"is_auto_renew\":\"false\",\"period_num\":1,\"period_type\":\"month\"},\"capacity\":2.0,\"description\":\"create-instance-description\",\"enable_publicip\":true,\"enable_ssl\":true,\"engine\":\"create-instance-engine\",\"engine_version\":\"create-instance-engine_version\",\"enterprise_project_id\":\"create-instance-enterprise_project_id\",\"enterprise_project_name\":\"create-instance-enterprise_project_name\",\"instance_backup_policy\":{\"backup_type\":\"auto\",\"periodical_backup_plan\":{\"backup_at\":[1],\"begin_at\":\"create-instance-begin_at\",\"period_type\":\"create-instance-period_type\",\"timezone_offset\":\"1\"},\"save_days\":1},\"instance_num\":1,\"maintain_begin\":\"create-instance-maintain_begin\",\"maintain_end\":\"create-instance-maintain_end\",\"name\":\"create-instance-name\",\"no_password_access\":true,\"password\":\"create-instance-password\",\"port\":1,\"private_ip\":\"create-instance-private_ip\",\"publicip_id\":\"create-instance-publicip_id\",\"rename_commands\":{\"sample\":\"rename_commands\"},\"security_group_id\":\"create-instance-security_group_id\",\"spec_code\":\"create-instance-spec_code\",\"spec_param\":{\"cache_mode\":\"ha\",\"replica_count\":1,\"sharding_count\":1},\"subnet_id\":\"create-instance-subnet_id\",\"tags\":[{\"key\":\"create-instance-key\",\"value\":\"create-instance-value\"}],\"template_id\":\"create-instance-template_id\",\"vpc_id\":\"create-instance-vpc_id\"}}",
 method: "POST",
@@ -232,12 +238,12 @@ query: &[],
 body: "{\"access_user\":\"create-instance-access_user\",\"az_codes\":[\"create-instance-az_codes\"],\"bss_param\":{\"charging_mode\":\"prePaid\",\"is_auto_pay\":\"true\",\"is_auto_renew\":\"false\",\"period_num\":1,\"period_type\":\"month\"},\"capacity\":2.0,\"description\":\"create-instance-description\",\"enable_publicip\":true,\"enable_ssl\":true,\"engine\":\"create-instance-engine\",\"engine_version\":\"create-instance-engine_version\",\"enterprise_project_id\":\"create-instance-enterprise_project_id\",\"enterprise_project_name\":\"create-instance-enterprise_project_name\",\"instance_backup_policy\":{\"backup_type\":\"auto\",\"periodical_backup_plan\":{\"backup_at\":[1],\"begin_at\":\"create-instance-begin_at\",\"period_type\":\"create-instance-period_type\",\"timezone_offset\":\"1\"},\"save_days\":1},\"instance_num\":1,\"maintain_begin\":\"create-instance-maintain_begin\",\"maintain_end\":\"create-instance-maintain_end\",\"name\":\"create-instance-name\",\"no_password_access\":true,\"password\":\"create-instance-password\",\"port\":1,\"private_ip\":\"create-instance-private_ip\",\"publicip_id\":\"create-instance-publicip_id\",\"rename_commands\":{\"sample\":\"rename_commands\"},\"security_group_id\":\"create-instance-security_group_id\",\"spec_code\":\"create-instance-spec_code\",\"spec_param\":{\"cache_mode\":\"ha\",\"replica_count\":1,\"sharding_count\":1},\"subnet_id\":\"create-instance-subnet_id\",\"tags\":[{\"key\":\"create-instance-key\",\"value\":\"create-instance-value\"}],\"template_id\":\"create-instance-template_id\",\"vpc_id\":\"create-instance-vpc_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"instances\":[{\"instance_id\":\"create-instance-instance_id\",\"instance_name\":\"create-instance-instance_name\"}],\"order_id\":\"create-instance-order_id\"}",
-}).await;
+}, |c| c.create_instance()).await;
 }
 
 #[tokio::test]
 async fn create_migration_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::CreateMigrationTaskRequest>(Case {
 name: "CreateMigrationTask",
 input: "{\"body\":{\"backup_files\":{\"backup_id\":\"create-migration-task-backup_id\",\"bucket_name\":\"create-migration-task-bucket_name\",\"file_source\":\"create-migration-task-file_source\",\"files\":[{\"file_name\":\"create-migration-task-file_name\",\"size\":\"create-migration-task-size\",\"update_at\":\"create-migration-task-update_at\"}]},\"description\":\"create-migration-task-description\",\"migration_method\":\"full_amount_migration\",\"migration_type\":\"backupfile_import\",\"network_type\":\"create-migration-task-network_type\",\"source_instance\":{\"addrs\":\"create-migration-task-addrs\",\"db\":\"create-migration-task-db\",\"id\":\"create-migration-task-id\",\"ip\":\"create-migration-task-ip\",\"name\":\"create-migration-task-name\",\"password\":\"create-migration-task-password\",\"port\":\"create-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"create-migration-task-task_status\"},\"target_instance\":{\"addrs\":\"create-migration-task-addrs\",\"db\":\"create-migration-task-db\",\"id\":\"create-migration-task-id\",\"ip\":\"create-migration-task-ip\",\"name\":\"create-migration-task-name\",\"password\":\"create-migration-task-password\",\"port\":\"create-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"create-migration-task-task_status\"},\"task_name\":\"create-migration-task-task_name\"}}",
 method: "POST",
@@ -246,26 +252,26 @@ query: &[],
 body: "{\"backup_files\":{\"backup_id\":\"create-migration-task-backup_id\",\"bucket_name\":\"create-migration-task-bucket_name\",\"file_source\":\"create-migration-task-file_source\",\"files\":[{\"file_name\":\"create-migration-task-file_name\",\"size\":\"create-migration-task-size\",\"update_at\":\"create-migration-task-update_at\"}]},\"description\":\"create-migration-task-description\",\"migration_method\":\"full_amount_migration\",\"migration_type\":\"backupfile_import\",\"network_type\":\"create-migration-task-network_type\",\"source_instance\":{\"addrs\":\"create-migration-task-addrs\",\"db\":\"create-migration-task-db\",\"id\":\"create-migration-task-id\",\"ip\":\"create-migration-task-ip\",\"name\":\"create-migration-task-name\",\"password\":\"create-migration-task-password\",\"port\":\"create-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"create-migration-task-task_status\"},\"target_instance\":{\"addrs\":\"create-migration-task-addrs\",\"db\":\"create-migration-task-db\",\"id\":\"create-migration-task-id\",\"ip\":\"create-migration-task-ip\",\"name\":\"create-migration-task-name\",\"password\":\"create-migration-task-password\",\"port\":\"create-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"create-migration-task-task_status\"},\"task_name\":\"create-migration-task-task_name\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"id\":\"create-migration-task-id\",\"name\":\"create-migration-task-name\",\"status\":\"create-migration-task-status\"}",
-}).await;
+}, |c| c.create_migration_task()).await;
 }
 
 #[tokio::test]
 async fn create_offline_key_analysis() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::CreateOfflineKeyAnalysisRequest>(Case {
 name: "CreateOfflineKeyAnalysis",
-input: "{\"body\":{\"backup_id\":\"create-offline-key-analysis-backup_id\",\"node_id\":\"create-offline-key-analysis-node_id\"},\"instance_id\":\"instance_id-create-offline-key-analysis 1\"}",
+input: "{\"body\":{\"backup_id\":\"create-offline-key-analysis-backup_id\",\"node_id\":\"create-offline-key-analysis-node_id\"},\"instance_id\":\"instance_id-create-offline-key-analysis-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-offline-key-analysis%201/offline/key-analysis",
+path: "/v2/PROJECT/instances/instance_id-create-offline-key-analysis-%C3%A9/offline/key-analysis",
 query: &[],
 body: "{\"backup_id\":\"create-offline-key-analysis-backup_id\",\"node_id\":\"create-offline-key-analysis-node_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"task_id\":\"create-offline-key-analysis-task_id\"}",
-}).await;
+}, |c| c.create_offline_key_analysis("instance_id-create-offline-key-analysis-é")).await;
 }
 
 #[tokio::test]
 async fn create_online_migration_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::CreateOnlineMigrationTaskRequest>(Case {
 name: "CreateOnlineMigrationTask",
 input: "{\"body\":{\"description\":\"create-online-migration-task-description\",\"name\":\"create-online-migration-task-name\",\"security_group_id\":\"create-online-migration-task-security_group_id\",\"subnet_id\":\"create-online-migration-task-subnet_id\",\"vpc_id\":\"create-online-migration-task-vpc_id\"}}",
 method: "POST",
@@ -274,324 +280,336 @@ query: &[],
 body: "{\"description\":\"create-online-migration-task-description\",\"name\":\"create-online-migration-task-name\",\"security_group_id\":\"create-online-migration-task-security_group_id\",\"subnet_id\":\"create-online-migration-task-subnet_id\",\"vpc_id\":\"create-online-migration-task-vpc_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"instance_id\":\"create-online-migration-task-instance_id\"}",
-}).await;
+}, |c| c.create_online_migration_task()).await;
 }
 
 #[tokio::test]
 async fn create_redislog() {
-    check_call(Case {
+    check_call::<dcs_client::types::logs::CreateRedislogRequest>(Case {
 name: "CreateRedislog",
-input: "{\"instance_id\":\"instance_id-create-redislog 1\",\"log_type\":\"create-redislog-log_type\",\"query_time\":1,\"replication_id\":\"create-redislog-replication_id\"}",
+input: "{\"instance_id\":\"instance_id-create-redislog-é\",\"log_type\":\"create-redislog-log_type\",\"query_time\":1,\"replication_id\":\"create-redislog-replication_id\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-redislog%201/redislog",
+path: "/v2/PROJECT/instances/instance_id-create-redislog-%C3%A9/redislog",
 query: &[("query_time", "1"), ("log_type", "create-redislog-log_type"), ("replication_id", "create-redislog-replication_id")],
 body: "",
 content_type: "application/json",
 answer: "",
-}).await;
+}, |c| c.create_redislog("instance_id-create-redislog-é")).await;
 }
 
 #[tokio::test]
 async fn create_redislog_download_link() {
-    check_call(Case {
+    check_call::<dcs_client::types::logs::CreateRedislogDownloadLinkRequest>(Case {
 name: "CreateRedislogDownloadLink",
-input: "{\"id\":\"id-create-redislog-download-link 1\",\"instance_id\":\"instance_id-create-redislog-download-link 1\"}",
+input: "{\"id\":\"id-create-redislog-download-link-é\",\"instance_id\":\"instance_id-create-redislog-download-link-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-create-redislog-download-link%201/redislog/id-create-redislog-download-link%201/links",
+path: "/v2/PROJECT/instances/instance_id-create-redislog-download-link-%C3%A9/redislog/id-create-redislog-download-link-%C3%A9/links",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"backup_id\":\"create-redislog-download-link-backup_id\",\"id\":\"create-redislog-download-link-id\",\"link\":\"create-redislog-download-link-link\"}",
-}).await;
+}, |c| c.create_redislog_download_link("instance_id-create-redislog-download-link-é", "id-create-redislog-download-link-é")).await;
 }
 
 #[tokio::test]
 async fn create_resize_order() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::CreateResizeOrderRequest>(Case {
 name: "CreateResizeOrder",
-input: "{\"body\":{\"auto_open_security_group_rule\":true,\"execute_immediately\":true,\"new_capacity\":0.5,\"password\":\"create-resize-order-password\",\"spec_code\":\"create-resize-order-spec_code\"},\"instance_id\":\"instance_id-create-resize-order 1\"}",
+input: "{\"body\":{\"auto_open_security_group_rule\":true,\"execute_immediately\":true,\"new_capacity\":0.5,\"password\":\"create-resize-order-password\",\"spec_code\":\"create-resize-order-spec_code\"},\"instance_id\":\"instance_id-create-resize-order-é\"}",
 method: "POST",
-path: "/v2/PROJECT/orders/instances/instance_id-create-resize-order%201/resize",
+path: "/v2/PROJECT/orders/instances/instance_id-create-resize-order-%C3%A9/resize",
 query: &[],
 body: "{\"auto_open_security_group_rule\":true,\"execute_immediately\":true,\"new_capacity\":0.5,\"password\":\"create-resize-order-password\",\"spec_code\":\"create-resize-order-spec_code\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"order_id\":\"create-resize-order-order_id\"}",
-}).await;
+}, |c| c.create_resize_order("instance_id-create-resize-order-é")).await;
 }
 
 #[tokio::test]
 async fn delete_acl_account() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::DeleteAclAccountRequest>(Case {
 name: "DeleteAclAccount",
-input: "{\"account_id\":\"account_id-delete-acl-account 1\",\"instance_id\":\"instance_id-delete-acl-account 1\"}",
+input: "{\"account_id\":\"account_id-delete-acl-account-é\",\"instance_id\":\"instance_id-delete-acl-account-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-acl-account%201/accounts/account_id-delete-acl-account%201",
+path: "/v2/PROJECT/instances/instance_id-delete-acl-account-%C3%A9/accounts/account_id-delete-acl-account-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "",
-}).await;
+}, |c| c.delete_acl_account("instance_id-delete-acl-account-é", "account_id-delete-acl-account-é")).await;
 }
 
 #[tokio::test]
 async fn delete_background_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::tasks::DeleteBackgroundTaskRequest>(Case {
 name: "DeleteBackgroundTask",
-input: "{\"instance_id\":\"instance_id-delete-background-task 1\",\"task_id\":\"task_id-delete-background-task 1\"}",
+input: "{\"instance_id\":\"instance_id-delete-background-task-é\",\"task_id\":\"task_id-delete-background-task-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-background-task%201/tasks/task_id-delete-background-task%201",
+path: "/v2/PROJECT/instances/instance_id-delete-background-task-%C3%A9/tasks/task_id-delete-background-task-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"message\":\"delete-background-task-message\"}",
-}).await;
+}, |c| c.delete_background_task("instance_id-delete-background-task-é", "task_id-delete-background-task-é")).await;
 }
 
 #[tokio::test]
 async fn delete_backup_file() {
-    check_call(Case {
+    check_call::<dcs_client::types::backups::DeleteBackupFileRequest>(Case {
 name: "DeleteBackupFile",
-input: "{\"backup_id\":\"backup_id-delete-backup-file 1\",\"instance_id\":\"instance_id-delete-backup-file 1\"}",
+input: "{\"backup_id\":\"backup_id-delete-backup-file-é\",\"instance_id\":\"instance_id-delete-backup-file-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-backup-file%201/backups/backup_id-delete-backup-file%201",
+path: "/v2/PROJECT/instances/instance_id-delete-backup-file-%C3%A9/backups/backup_id-delete-backup-file-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "",
-}).await;
+}, |c| c.delete_backup_file("instance_id-delete-backup-file-é", "backup_id-delete-backup-file-é")).await;
 }
 
 #[tokio::test]
 async fn delete_bigkey_scan_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::DeleteBigkeyScanTaskRequest>(Case {
 name: "DeleteBigkeyScanTask",
-input: "{\"bigkey_id\":\"bigkey_id-delete-bigkey-scan-task 1\",\"instance_id\":\"instance_id-delete-bigkey-scan-task 1\"}",
+input: "{\"bigkey_id\":\"bigkey_id-delete-bigkey-scan-task-é\",\"instance_id\":\"instance_id-delete-bigkey-scan-task-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-bigkey-scan-task%201/bigkey-task/bigkey_id-delete-bigkey-scan-task%201",
+path: "/v2/PROJECT/instances/instance_id-delete-bigkey-scan-task-%C3%A9/bigkey-task/bigkey_id-delete-bigkey-scan-task-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"delete-bigkey-scan-task-created_at\",\"finished_at\":\"delete-bigkey-scan-task-finished_at\",\"id\":\"delete-bigkey-scan-task-id\",\"instance_id\":\"delete-bigkey-scan-task-instance_id\",\"keys\":[{\"db\":1,\"name\":\"delete-bigkey-scan-task-name\",\"shard\":\"delete-bigkey-scan-task-shard\",\"size\":1,\"type\":\"delete-bigkey-scan-task-type\",\"unit\":\"delete-bigkey-scan-task-unit\"}],\"num\":1,\"scan_type\":\"delete-bigkey-scan-task-scan_type\",\"started_at\":\"delete-bigkey-scan-task-started_at\",\"status\":\"delete-bigkey-scan-task-status\"}",
-}).await;
+}, |c| c.delete_bigkey_scan_task("instance_id-delete-bigkey-scan-task-é", "bigkey_id-delete-bigkey-scan-task-é")).await;
 }
 
 #[tokio::test]
 async fn delete_center_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::tasks::DeleteCenterTaskRequest>(Case {
 name: "DeleteCenterTask",
-input: "{\"body\":{\"message\":\"delete-center-task-message\"},\"task_id\":\"task_id-delete-center-task 1\"}",
+input: "{\"body\":{\"message\":\"delete-center-task-message\"},\"task_id\":\"task_id-delete-center-task-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/tasks/task_id-delete-center-task%201",
+path: "/v2/PROJECT/tasks/task_id-delete-center-task-%C3%A9",
 query: &[],
 body: "{\"message\":\"delete-center-task-message\"}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.delete_center_task("task_id-delete-center-task-é")).await;
 }
 
 #[tokio::test]
 async fn delete_config_template() {
-    check_call(Case {
-        name: "DeleteConfigTemplate",
-        input: "{\"template_id\":\"template_id-delete-config-template 1\"}",
-        method: "DELETE",
-        path: "/v2/PROJECT/config-templates/template_id-delete-config-template%201",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "{\"result\":\"delete-config-template-result\"}",
-    })
+    check_call::<dcs_client::types::config::DeleteConfigTemplateRequest>(
+        Case {
+            name: "DeleteConfigTemplate",
+            input: "{\"template_id\":\"template_id-delete-config-template-é\"}",
+            method: "DELETE",
+            path: "/v2/PROJECT/config-templates/template_id-delete-config-template-%C3%A9",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "{\"result\":\"delete-config-template-result\"}",
+        },
+        |c| c.delete_config_template("template_id-delete-config-template-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn delete_diagnosis_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::diagnosis::DeleteDiagnosisTaskRequest>(Case {
 name: "DeleteDiagnosisTask",
-input: "{\"body\":{\"report_id_list\":[\"delete-diagnosis-task-report_id_list\"]},\"instance_id\":\"instance_id-delete-diagnosis-task 1\"}",
+input: "{\"body\":{\"report_id_list\":[\"delete-diagnosis-task-report_id_list\"]},\"instance_id\":\"instance_id-delete-diagnosis-task-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-diagnosis-task%201/diagnosis",
+path: "/v2/PROJECT/instances/instance_id-delete-diagnosis-task-%C3%A9/diagnosis",
 query: &[],
 body: "{\"report_id_list\":[\"delete-diagnosis-task-report_id_list\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"results\":[{\"id\":\"delete-diagnosis-task-id\",\"result\":\"delete-diagnosis-task-result\"}]}",
-}).await;
+}, |c| c.delete_diagnosis_task("instance_id-delete-diagnosis-task-é")).await;
 }
 
 #[tokio::test]
 async fn delete_hotkey_scan_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::DeleteHotkeyScanTaskRequest>(Case {
 name: "DeleteHotkeyScanTask",
-input: "{\"hotkey_id\":\"hotkey_id-delete-hotkey-scan-task 1\",\"instance_id\":\"instance_id-delete-hotkey-scan-task 1\"}",
+input: "{\"hotkey_id\":\"hotkey_id-delete-hotkey-scan-task-é\",\"instance_id\":\"instance_id-delete-hotkey-scan-task-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-hotkey-scan-task%201/hotkey-task/hotkey_id-delete-hotkey-scan-task%201",
+path: "/v2/PROJECT/instances/instance_id-delete-hotkey-scan-task-%C3%A9/hotkey-task/hotkey_id-delete-hotkey-scan-task-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"delete-hotkey-scan-task-created_at\",\"finished_at\":\"delete-hotkey-scan-task-finished_at\",\"id\":\"delete-hotkey-scan-task-id\",\"instance_id\":\"delete-hotkey-scan-task-instance_id\",\"keys\":[{\"db\":1,\"freq\":1,\"name\":\"delete-hotkey-scan-task-name\",\"shard\":\"delete-hotkey-scan-task-shard\",\"size\":1,\"type\":\"delete-hotkey-scan-task-type\",\"unit\":\"delete-hotkey-scan-task-unit\"}],\"num\":1,\"scan_type\":\"delete-hotkey-scan-task-scan_type\",\"started_at\":\"delete-hotkey-scan-task-started_at\",\"status\":\"delete-hotkey-scan-task-status\"}",
-}).await;
+}, |c| c.delete_hotkey_scan_task("instance_id-delete-hotkey-scan-task-é", "hotkey_id-delete-hotkey-scan-task-é")).await;
 }
 
 #[tokio::test]
 async fn delete_instance_bandwidth_auto_scaling_policy() {
-    check_call(Case {
+    check_call::<dcs_client::types::bandwidth::DeleteInstanceBandwidthAutoScalingPolicyRequest>(Case {
 name: "DeleteInstanceBandwidthAutoScalingPolicy",
-input: "{\"instance_id\":\"instance_id-delete-instance-bandwidth-auto-scaling-policy 1\"}",
+input: "{\"instance_id\":\"instance_id-delete-instance-bandwidth-auto-scaling-policy-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-instance-bandwidth-auto-scaling-policy%201/autoscaling-policy/bandwidth",
+path: "/v2/PROJECT/instances/instance_id-delete-instance-bandwidth-auto-scaling-policy-%C3%A9/autoscaling-policy/bandwidth",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "\"delete-instance-bandwidth-auto-scaling-policy-body\"",
-}).await;
+}, |c| c.delete_instance_bandwidth_auto_scaling_policy("instance_id-delete-instance-bandwidth-auto-scaling-policy-é")).await;
 }
 
 #[tokio::test]
 async fn delete_ip_from_domain_name() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::DeleteIpFromDomainNameRequest>(Case {
 name: "DeleteIpFromDomainName",
-input: "{\"group_id\":\"group_id-delete-ip-from-domain-name 1\",\"instance_id\":\"instance_id-delete-ip-from-domain-name 1\",\"node_id\":\"node_id-delete-ip-from-domain-name 1\"}",
+input: "{\"group_id\":\"group_id-delete-ip-from-domain-name-é\",\"instance_id\":\"instance_id-delete-ip-from-domain-name-é\",\"node_id\":\"node_id-delete-ip-from-domain-name-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-ip-from-domain-name%201/groups/group_id-delete-ip-from-domain-name%201/replications/node_id-delete-ip-from-domain-name%201/remove-ip",
+path: "/v2/PROJECT/instances/instance_id-delete-ip-from-domain-name-%C3%A9/groups/group_id-delete-ip-from-domain-name-%C3%A9/replications/node_id-delete-ip-from-domain-name-%C3%A9/remove-ip",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"job_id\":\"delete-ip-from-domain-name-job_id\"}",
-}).await;
+}, |c| c.delete_ip_from_domain_name("instance_id-delete-ip-from-domain-name-é", "group_id-delete-ip-from-domain-name-é", "node_id-delete-ip-from-domain-name-é")).await;
 }
 
 #[tokio::test]
 async fn delete_migration_task() {
-    check_call(Case {
-        name: "DeleteMigrationTask",
-        input: "{\"body\":{\"task_id_list\":[\"delete-migration-task-task_id_list\"]}}",
-        method: "DELETE",
-        path: "/v2/PROJECT/migration-tasks/delete",
-        query: &[],
-        body: "{\"task_id_list\":[\"delete-migration-task-task_id_list\"]}",
-        content_type: "application/json;charset=utf-8",
-        answer: "{\"task_id_list\":[\"delete-migration-task-task_id_list\"]}",
-    })
+    check_call::<dcs_client::types::migration::DeleteMigrationTaskRequest>(
+        Case {
+            name: "DeleteMigrationTask",
+            input: "{\"body\":{\"task_id_list\":[\"delete-migration-task-task_id_list\"]}}",
+            method: "DELETE",
+            path: "/v2/PROJECT/migration-tasks/delete",
+            query: &[],
+            body: "{\"task_id_list\":[\"delete-migration-task-task_id_list\"]}",
+            content_type: "application/json;charset=utf-8",
+            answer: "{\"task_id_list\":[\"delete-migration-task-task_id_list\"]}",
+        },
+        |c| c.delete_migration_task(),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn delete_offline_key_analysis_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::DeleteOfflineKeyAnalysisTaskRequest>(Case {
 name: "DeleteOfflineKeyAnalysisTask",
-input: "{\"instance_id\":\"instance_id-delete-offline-key-analysis-task 1\",\"task_id\":\"task_id-delete-offline-key-analysis-task 1\"}",
+input: "{\"instance_id\":\"instance_id-delete-offline-key-analysis-task-é\",\"task_id\":\"task_id-delete-offline-key-analysis-task-é\"}",
 method: "DELETE",
-path: "/v2/PROJECT/instances/instance_id-delete-offline-key-analysis-task%201/offline/key-analysis/task_id-delete-offline-key-analysis-task%201",
+path: "/v2/PROJECT/instances/instance_id-delete-offline-key-analysis-task-%C3%A9/offline/key-analysis/task_id-delete-offline-key-analysis-task-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"task_id\":\"delete-offline-key-analysis-task-task_id\"}",
-}).await;
+}, |c| c.delete_offline_key_analysis_task("instance_id-delete-offline-key-analysis-task-é", "task_id-delete-offline-key-analysis-task-é")).await;
 }
 
 #[tokio::test]
 async fn delete_public_ip() {
-    check_call(Case {
-        name: "DeletePublicIp",
-        input: "{\"instance_id\":\"instance_id-delete-public-ip 1\"}",
-        method: "DELETE",
-        path: "/v2/PROJECT/instances/instance_id-delete-public-ip%201/public-ip",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "{\"job_id\":\"delete-public-ip-job_id\"}",
-    })
+    check_call::<dcs_client::types::network::DeletePublicIpRequest>(
+        Case {
+            name: "DeletePublicIp",
+            input: "{\"instance_id\":\"instance_id-delete-public-ip-é\"}",
+            method: "DELETE",
+            path: "/v2/PROJECT/instances/instance_id-delete-public-ip-%C3%A9/public-ip",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "{\"job_id\":\"delete-public-ip-job_id\"}",
+        },
+        |c| c.delete_public_ip("instance_id-delete-public-ip-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn delete_single_instance() {
-    check_call(Case {
-        name: "DeleteSingleInstance",
-        input: "{\"instance_id\":\"instance_id-delete-single-instance 1\"}",
-        method: "DELETE",
-        path: "/v2/PROJECT/instances/instance_id-delete-single-instance%201",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "",
-    })
+    check_call::<dcs_client::types::instances::DeleteSingleInstanceRequest>(
+        Case {
+            name: "DeleteSingleInstance",
+            input: "{\"instance_id\":\"instance_id-delete-single-instance-é\"}",
+            method: "DELETE",
+            path: "/v2/PROJECT/instances/instance_id-delete-single-instance-%C3%A9",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "",
+        },
+        |c| c.delete_single_instance("instance_id-delete-single-instance-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn download_hot_key() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::DownloadHotKeyRequest>(Case {
 name: "DownloadHotKey",
-input: "{\"instance_id\":\"instance_id-download-hot-key 1\",\"task_id\":\"task_id-download-hot-key 1\"}",
+input: "{\"instance_id\":\"instance_id-download-hot-key-é\",\"task_id\":\"task_id-download-hot-key-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-download-hot-key%201/hotkey/task_id-download-hot-key%201/export",
+path: "/v2/PROJECT/instances/instance_id-download-hot-key-%C3%A9/hotkey/task_id-download-hot-key-%C3%A9/export",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "hot keys of download-hot-key\n",
-}).await;
+}, |c| c.download_hot_key("instance_id-download-hot-key-é", "task_id-download-hot-key-é")).await;
 }
 
 #[tokio::test]
 async fn download_ssl_cert() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::DownloadSslCertRequest>(Case {
 name: "DownloadSslCert",
-input: "{\"instance_id\":\"instance_id-download-ssl-cert 1\"}",
+input: "{\"instance_id\":\"instance_id-download-ssl-cert-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-download-ssl-cert%201/ssl-certs/download",
+path: "/v2/PROJECT/instances/instance_id-download-ssl-cert-%C3%A9/ssl-certs/download",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"bucket_name\":\"download-ssl-cert-bucket_name\",\"file_name\":\"download-ssl-cert-file_name\",\"link\":\"download-ssl-cert-link\"}",
-}).await;
+}, |c| c.download_ssl_cert("instance_id-download-ssl-cert-é")).await;
 }
 
 #[tokio::test]
 async fn exchange_instance_ip() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::ExchangeInstanceIpRequest>(Case {
 name: "ExchangeInstanceIp",
-input: "{\"body\":{\"exchanged_ip\":[\"exchange-instance-ip-exchanged_ip\"],\"is_exchange_domain\":true},\"task_id\":\"task_id-exchange-instance-ip 1\"}",
+input: "{\"body\":{\"exchanged_ip\":[\"exchange-instance-ip-exchanged_ip\"],\"is_exchange_domain\":true},\"task_id\":\"task_id-exchange-instance-ip-é\"}",
 method: "POST",
-path: "/v2/PROJECT/migration-task/task_id-exchange-instance-ip%201/exchange-ip",
+path: "/v2/PROJECT/migration-task/task_id-exchange-instance-ip-%C3%A9/exchange-ip",
 query: &[],
 body: "{\"exchanged_ip\":[\"exchange-instance-ip-exchanged_ip\"],\"is_exchange_domain\":true}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.exchange_instance_ip("task_id-exchange-instance-ip-é")).await;
 }
 
 #[tokio::test]
 async fn execute_cluster_switchover() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::ExecuteClusterSwitchoverRequest>(Case {
 name: "ExecuteClusterSwitchover",
-input: "{\"group_id\":\"group_id-execute-cluster-switchover 1\",\"instance_id\":\"instance_id-execute-cluster-switchover 1\",\"node_id\":\"node_id-execute-cluster-switchover 1\"}",
+input: "{\"group_id\":\"group_id-execute-cluster-switchover-é\",\"instance_id\":\"instance_id-execute-cluster-switchover-é\",\"node_id\":\"node_id-execute-cluster-switchover-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instance/instance_id-execute-cluster-switchover%201/groups/group_id-execute-cluster-switchover%201/replications/node_id-execute-cluster-switchover%201/async-switchover",
+path: "/v2/PROJECT/instance/instance_id-execute-cluster-switchover-%C3%A9/groups/group_id-execute-cluster-switchover-%C3%A9/replications/node_id-execute-cluster-switchover-%C3%A9/async-switchover",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"job_id\":\"execute-cluster-switchover-job_id\"}",
-}).await;
+}, |c| c.execute_cluster_switchover("instance_id-execute-cluster-switchover-é", "group_id-execute-cluster-switchover-é", "node_id-execute-cluster-switchover-é")).await;
 }
 
 #[tokio::test]
 async fn execute_command_mobilization() {
-    check_call(Case {
+    check_call::<dcs_client::types::clients::ExecuteCommandMobilizationRequest>(Case {
 name: "ExecuteCommandMobilization",
-input: "{\"body\":{\"client_id\":\"execute-command-mobilization-client_id\",\"command\":\"execute-command-mobilization-command\",\"database\":1},\"instance_id\":\"instance_id-execute-command-mobilization 1\"}",
+input: "{\"body\":{\"client_id\":\"execute-command-mobilization-client_id\",\"command\":\"execute-command-mobilization-command\",\"database\":1},\"instance_id\":\"instance_id-execute-command-mobilization-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-execute-command-mobilization%201/webcli/command",
+path: "/v2/PROJECT/instances/instance_id-execute-command-mobilization-%C3%A9/webcli/command",
 query: &[],
 body: "{\"client_id\":\"execute-command-mobilization-client_id\",\"command\":\"execute-command-mobilization-command\",\"database\":1}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"response\":\"execute-command-mobilization-response\"}",
-}).await;
+}, |c| c.execute_command_mobilization("instance_id-execute-command-mobilization-é")).await;
 }
 
 #[tokio::test]
 async fn export_excel_job() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ExportExcelJobRequest>(Case {
 name: "ExportExcelJob",
 input: "{\"job_id\":\"export-excel-job-job_id\"}",
 method: "GET",
@@ -600,12 +618,12 @@ query: &[("job_id", "export-excel-job-job_id")],
 body: "",
 content_type: "application/json",
 answer: "{\"err_code\":\"export-excel-job-err_code\",\"err_msg\":\"export-excel-job-err_msg\",\"file_name\":\"export-excel-job-file_name\",\"link\":\"export-excel-job-link\",\"status\":\"export-excel-job-status\"}",
-}).await;
+}, |c| c.export_excel_job()).await;
 }
 
 #[tokio::test]
 async fn export_instances_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ExportInstancesTaskRequest>(Case {
 name: "ExportInstancesTask",
 input: "{\"body\":{\"available_zone\":\"export-instances-task-available_zone\",\"cache_mode\":\"export-instances-task-cache_mode\",\"capacity\":\"export-instances-task-capacity\",\"charging_mode\":\"export-instances-task-charging_mode\",\"cpu_type\":\"export-instances-task-cpu_type\",\"engine\":\"export-instances-task-engine\",\"engine_version\":\"export-instances-task-engine_version\",\"enterprise_project_id\":\"export-instances-task-enterprise_project_id\",\"included_instances\":[\"export-instances-task-included_instances\"],\"instance_id\":\"export-instances-task-instance_id\",\"ip\":\"export-instances-task-ip\",\"name\":\"export-instances-task-name\",\"product_type\":\"export-instances-task-product_type\",\"region\":\"export-instances-task-region\",\"status\":\"export-instances-task-status\",\"tags\":\"export-instances-task-tags\"}}",
 method: "POST",
@@ -614,54 +632,54 @@ query: &[],
 body: "{\"available_zone\":\"export-instances-task-available_zone\",\"cache_mode\":\"export-instances-task-cache_mode\",\"capacity\":\"export-instances-task-capacity\",\"charging_mode\":\"export-instances-task-charging_mode\",\"cpu_type\":\"export-instances-task-cpu_type\",\"engine\":\"export-instances-task-engine\",\"engine_version\":\"export-instances-task-engine_version\",\"enterprise_project_id\":\"export-instances-task-enterprise_project_id\",\"included_instances\":[\"export-instances-task-included_instances\"],\"instance_id\":\"export-instances-task-instance_id\",\"ip\":\"export-instances-task-ip\",\"name\":\"export-instances-task-name\",\"product_type\":\"export-instances-task-product_type\",\"region\":\"export-instances-task-region\",\"status\":\"export-instances-task-status\",\"tags\":\"export-instances-task-tags\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"job_id\":\"export-instances-task-job_id\"}",
-}).await;
+}, |c| c.export_instances_task()).await;
 }
 
 #[tokio::test]
 async fn hang_up_clients() {
-    check_call(Case {
+    check_call::<dcs_client::types::clients::HangUpClientsRequest>(Case {
 name: "HangUpClients",
-input: "{\"body\":{\"client_addrs\":[\"hang-up-clients-client_addrs\"],\"node_id\":\"hang-up-clients-node_id\"},\"instance_id\":\"instance_id-hang-up-clients 1\"}",
+input: "{\"body\":{\"client_addrs\":[\"hang-up-clients-client_addrs\"],\"node_id\":\"hang-up-clients-node_id\"},\"instance_id\":\"instance_id-hang-up-clients-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-hang-up-clients%201/clients/kill",
+path: "/v2/PROJECT/instances/instance_id-hang-up-clients-%C3%A9/clients/kill",
 query: &[],
 body: "{\"client_addrs\":[\"hang-up-clients-client_addrs\"],\"node_id\":\"hang-up-clients-node_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.hang_up_clients("instance_id-hang-up-clients-é")).await;
 }
 
 #[tokio::test]
 async fn hang_up_kill_all_clients() {
-    check_call(Case {
+    check_call::<dcs_client::types::clients::HangUpKillAllClientsRequest>(Case {
 name: "HangUpKillAllClients",
-input: "{\"body\":{\"kill_all_nodes\":true,\"node_id\":\"hang-up-kill-all-clients-node_id\"},\"instance_id\":\"instance_id-hang-up-kill-all-clients 1\"}",
+input: "{\"body\":{\"kill_all_nodes\":true,\"node_id\":\"hang-up-kill-all-clients-node_id\"},\"instance_id\":\"instance_id-hang-up-kill-all-clients-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-hang-up-kill-all-clients%201/clients/kill-all",
+path: "/v2/PROJECT/instances/instance_id-hang-up-kill-all-clients-%C3%A9/clients/kill-all",
 query: &[],
 body: "{\"kill_all_nodes\":true,\"node_id\":\"hang-up-kill-all-clients-node_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"sample\":\"body\"}",
-}).await;
+}, |c| c.hang_up_kill_all_clients("instance_id-hang-up-kill-all-clients-é")).await;
 }
 
 #[tokio::test]
 async fn list_acl_accounts() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::ListAclAccountsRequest>(Case {
 name: "ListAclAccounts",
-input: "{\"instance_id\":\"instance_id-list-acl-accounts 1\"}",
+input: "{\"instance_id\":\"instance_id-list-acl-accounts-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-acl-accounts%201/accounts",
+path: "/v2/PROJECT/instances/instance_id-list-acl-accounts-%C3%A9/accounts",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"accounts\":[{\"account_id\":\"list-acl-accounts-account_id\",\"account_name\":\"list-acl-accounts-account_name\",\"account_role\":\"list-acl-accounts-account_role\",\"account_type\":\"list-acl-accounts-account_type\",\"description\":\"list-acl-accounts-description\",\"error_code\":\"list-acl-accounts-error_code\",\"instance_id\":\"list-acl-accounts-instance_id\",\"status\":\"CREATING\"}]}",
-}).await;
+}, |c| c.list_acl_accounts("instance_id-list-acl-accounts-é")).await;
 }
 
 #[tokio::test]
 async fn list_available_zones() {
-    check_call(Case {
+    check_call::<dcs_client::types::catalog::ListAvailableZonesRequest>(Case {
 name: "ListAvailableZones",
 input: "{}",
 method: "GET",
@@ -670,68 +688,68 @@ query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"available_zones\":[{\"code\":\"list-available-zones-code\",\"id\":\"list-available-zones-id\",\"name\":\"list-available-zones-name\",\"port\":\"list-available-zones-port\",\"resource_availability\":\"true\"}],\"region_id\":\"list-available-zones-region_id\"}",
-}).await;
+}, |c| c.list_available_zones()).await;
 }
 
 #[tokio::test]
 async fn list_background_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::tasks::ListBackgroundTaskRequest>(Case {
 name: "ListBackgroundTask",
-input: "{\"end_time\":\"list-background-task-end_time\",\"instance_id\":\"instance_id-list-background-task 1\",\"limit\":1,\"offset\":0,\"start_time\":\"list-background-task-start_time\"}",
+input: "{\"end_time\":\"list-background-task-end_time\",\"instance_id\":\"instance_id-list-background-task-é\",\"limit\":1,\"offset\":0,\"start_time\":\"list-background-task-start_time\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-background-task%201/tasks",
+path: "/v2/PROJECT/instances/instance_id-list-background-task-%C3%A9/tasks",
 query: &[("offset", "0"), ("limit", "1"), ("start_time", "list-background-task-start_time"), ("end_time", "list-background-task-end_time")],
 body: "",
 content_type: "application/json",
 answer: "{\"task_count\":\"list-background-task-task_count\",\"tasks\":[{\"created_at\":\"list-background-task-created_at\",\"details\":{\"account_name\":\"list-background-task-account_name\",\"enable_public_ip\":true,\"enable_ssl\":true,\"group_name\":\"list-background-task-group_name\",\"is_only_adjust_charging\":true,\"new_cache_mode\":\"list-background-task-new_cache_mode\",\"new_cache_type\":\"list-background-task-new_cache_type\",\"new_capacity\":\"list-background-task-new_capacity\",\"new_port\":1,\"new_replica_num\":1,\"new_resource_spec_code\":\"list-background-task-new_resource_spec_code\",\"node_name\":\"list-background-task-node_name\",\"old_cache_mode\":\"list-background-task-old_cache_mode\",\"old_cache_type\":\"list-background-task-old_cache_type\",\"old_capacity\":\"list-background-task-old_capacity\",\"old_port\":1,\"old_replica_num\":1,\"old_resource_spec_code\":\"list-background-task-old_resource_spec_code\",\"public_ip_address\":\"list-background-task-public_ip_address\",\"public_ip_id\":\"list-background-task-public_ip_id\",\"rename_commands\":[\"list-background-task-rename_commands\"],\"replica_az\":\"list-background-task-replica_az\",\"replica_ip\":\"list-background-task-replica_ip\",\"source_ip\":\"list-background-task-source_ip\",\"target_ip\":\"list-background-task-target_ip\",\"updated_config_length\":1},\"enable_show\":true,\"id\":\"list-background-task-id\",\"name\":\"ChangeInstanceSpec\",\"params\":\"list-background-task-params\",\"status\":\"list-background-task-status\",\"updated_at\":\"list-background-task-updated_at\",\"user_id\":\"list-background-task-user_id\",\"user_name\":\"list-background-task-user_name\"}]}",
-}).await;
+}, |c| c.list_background_task("instance_id-list-background-task-é")).await;
 }
 
 #[tokio::test]
 async fn list_backup_file_links() {
-    check_call(Case {
+    check_call::<dcs_client::types::backups::ListBackupFileLinksRequest>(Case {
 name: "ListBackupFileLinks",
-input: "{\"backup_id\":\"backup_id-list-backup-file-links 1\",\"body\":{\"expiration\":1},\"instance_id\":\"instance_id-list-backup-file-links 1\"}",
+input: "{\"backup_id\":\"backup_id-list-backup-file-links-é\",\"body\":{\"expiration\":1},\"instance_id\":\"instance_id-list-backup-file-links-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-list-backup-file-links%201/backups/backup_id-list-backup-file-links%201/links",
+path: "/v2/PROJECT/instances/instance_id-list-backup-file-links-%C3%A9/backups/backup_id-list-backup-file-links-%C3%A9/links",
 query: &[],
 body: "{\"expiration\":1}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"bucket_name\":\"list-backup-file-links-bucket_name\",\"file_path\":\"list-backup-file-links-file_path\",\"links\":[{\"file_name\":\"list-backup-file-links-file_name\",\"link\":\"list-backup-file-links-link\"}]}",
-}).await;
+}, |c| c.list_backup_file_links("instance_id-list-backup-file-links-é", "backup_id-list-backup-file-links-é")).await;
 }
 
 #[tokio::test]
 async fn list_backup_records() {
-    check_call(Case {
+    check_call::<dcs_client::types::backups::ListBackupRecordsRequest>(Case {
 name: "ListBackupRecords",
-input: "{\"begin_time\":\"list-backup-records-begin_time\",\"end_time\":\"list-backup-records-end_time\",\"instance_id\":\"instance_id-list-backup-records 1\",\"limit\":1,\"offset\":0}",
+input: "{\"begin_time\":\"list-backup-records-begin_time\",\"end_time\":\"list-backup-records-end_time\",\"instance_id\":\"instance_id-list-backup-records-é\",\"limit\":1,\"offset\":0}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-backup-records%201/backups",
+path: "/v2/PROJECT/instances/instance_id-list-backup-records-%C3%A9/backups",
 query: &[("begin_time", "list-backup-records-begin_time"), ("end_time", "list-backup-records-end_time"), ("limit", "1"), ("offset", "0")],
 body: "",
 content_type: "application/json",
 answer: "{\"backup_record_response\":[{\"backup_format\":\"list-backup-records-backup_format\",\"backup_id\":\"list-backup-records-backup_id\",\"backup_name\":\"list-backup-records-backup_name\",\"backup_type\":\"manual\",\"created_at\":\"list-backup-records-created_at\",\"error_code\":\"dcs.08.0001\",\"execution_at\":\"list-backup-records-execution_at\",\"instance_id\":\"list-backup-records-instance_id\",\"is_support_restore\":\"TRUE\",\"period\":\"list-backup-records-period\",\"progress\":\"list-backup-records-progress\",\"remark\":\"list-backup-records-remark\",\"size\":1,\"status\":\"waiting\",\"updated_at\":\"list-backup-records-updated_at\"}],\"total_num\":1}",
-}).await;
+}, |c| c.list_backup_records("instance_id-list-backup-records-é")).await;
 }
 
 #[tokio::test]
 async fn list_bigkey_scan_tasks() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ListBigkeyScanTasksRequest>(Case {
 name: "ListBigkeyScanTasks",
-input: "{\"instance_id\":\"instance_id-list-bigkey-scan-tasks 1\",\"limit\":1,\"offset\":0,\"status\":\"list-bigkey-scan-tasks-status\"}",
+input: "{\"instance_id\":\"instance_id-list-bigkey-scan-tasks-é\",\"limit\":1,\"offset\":0,\"status\":\"list-bigkey-scan-tasks-status\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-bigkey-scan-tasks%201/bigkey-tasks",
+path: "/v2/PROJECT/instances/instance_id-list-bigkey-scan-tasks-%C3%A9/bigkey-tasks",
 query: &[("offset", "0"), ("limit", "1"), ("status", "list-bigkey-scan-tasks-status")],
 body: "",
 content_type: "application/json",
 answer: "{\"count\":1,\"instance_id\":\"list-bigkey-scan-tasks-instance_id\",\"records\":[{\"created_at\":\"list-bigkey-scan-tasks-created_at\",\"finished_at\":\"list-bigkey-scan-tasks-finished_at\",\"id\":\"list-bigkey-scan-tasks-id\",\"scan_type\":\"list-bigkey-scan-tasks-scan_type\",\"started_at\":\"list-bigkey-scan-tasks-started_at\",\"status\":\"list-bigkey-scan-tasks-status\"}]}",
-}).await;
+}, |c| c.list_bigkey_scan_tasks("instance_id-list-bigkey-scan-tasks-é")).await;
 }
 
 #[tokio::test]
 async fn list_center_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::tasks::ListCenterTaskRequest>(Case {
 name: "ListCenterTask",
 input: "{\"end_time\":\"list-center-task-end_time\",\"limit\":1,\"offset\":0,\"start_time\":\"list-center-task-start_time\"}",
 method: "GET",
@@ -740,40 +758,40 @@ query: &[("offset", "0"), ("limit", "1"), ("start_time", "list-center-task-start
 body: "",
 content_type: "application/json",
 answer: "{\"task_count\":\"list-center-task-task_count\",\"tasks\":[{\"created_at\":\"list-center-task-created_at\",\"details\":{\"account_name\":\"list-center-task-account_name\",\"enable_public_ip\":true,\"enable_ssl\":true,\"group_name\":\"list-center-task-group_name\",\"is_only_adjust_charging\":true,\"new_cache_mode\":\"list-center-task-new_cache_mode\",\"new_cache_type\":\"list-center-task-new_cache_type\",\"new_capacity\":\"list-center-task-new_capacity\",\"new_port\":1,\"new_replica_num\":1,\"new_resource_spec_code\":\"list-center-task-new_resource_spec_code\",\"node_name\":\"list-center-task-node_name\",\"old_cache_mode\":\"list-center-task-old_cache_mode\",\"old_cache_type\":\"list-center-task-old_cache_type\",\"old_capacity\":\"list-center-task-old_capacity\",\"old_port\":1,\"old_replica_num\":1,\"old_resource_spec_code\":\"list-center-task-old_resource_spec_code\",\"public_ip_address\":\"list-center-task-public_ip_address\",\"public_ip_id\":\"list-center-task-public_ip_id\",\"rename_commands\":[\"list-center-task-rename_commands\"],\"replica_az\":\"list-center-task-replica_az\",\"replica_ip\":\"list-center-task-replica_ip\",\"source_ip\":\"list-center-task-source_ip\",\"target_ip\":\"list-center-task-target_ip\",\"updated_config_length\":1},\"enable_show\":true,\"error_code\":\"list-center-task-error_code\",\"id\":\"list-center-task-id\",\"job_id\":\"list-center-task-job_id\",\"name\":\"EXTEND\",\"params\":\"list-center-task-params\",\"status\":\"list-center-task-status\",\"updated_at\":\"list-center-task-updated_at\",\"user_id\":\"list-center-task-user_id\",\"user_name\":\"list-center-task-user_name\"}]}",
-}).await;
+}, |c| c.list_center_task()).await;
 }
 
 #[tokio::test]
 async fn list_clients() {
-    check_call(Case {
+    check_call::<dcs_client::types::clients::ListClientsRequest>(Case {
 name: "ListClients",
-input: "{\"addr\":\"list-clients-addr\",\"instance_id\":\"instance_id-list-clients 1\",\"limit\":1,\"node_id\":\"list-clients-node_id\",\"offset\":0,\"order\":\"list-clients-order\",\"sort\":\"list-clients-sort\"}",
+input: "{\"addr\":\"list-clients-addr\",\"instance_id\":\"instance_id-list-clients-é\",\"limit\":1,\"node_id\":\"list-clients-node_id\",\"offset\":0,\"order\":\"list-clients-order\",\"sort\":\"list-clients-sort\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-clients%201/clients",
+path: "/v2/PROJECT/instances/instance_id-list-clients-%C3%A9/clients",
 query: &[("node_id", "list-clients-node_id"), ("offset", "0"), ("limit", "1"), ("addr", "list-clients-addr"), ("sort", "list-clients-sort"), ("order", "list-clients-order")],
 body: "",
 content_type: "application/json",
 answer: "{\"clients\":[{\"addr\":\"list-clients-addr\",\"age\":1,\"cmd\":\"list-clients-cmd\",\"db\":\"list-clients-db\",\"events\":\"list-clients-events\",\"fd\":\"list-clients-fd\",\"flags\":\"list-clients-flags\",\"id\":\"list-clients-id\",\"idle\":1,\"multi\":1,\"name\":\"list-clients-name\",\"network\":\"list-clients-network\",\"obl\":1,\"oll\":1,\"omem\":1,\"peer\":\"list-clients-peer\",\"psub\":1,\"qbuf\":1,\"qbuf_free\":1,\"sub\":1,\"user\":\"list-clients-user\"}],\"count\":1,\"time\":\"list-clients-time\"}",
-}).await;
+}, |c| c.list_clients("instance_id-list-clients-é")).await;
 }
 
 #[tokio::test]
 async fn list_config_histories() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::ListConfigHistoriesRequest>(Case {
 name: "ListConfigHistories",
-input: "{\"instance_id\":\"instance_id-list-config-histories 1\",\"limit\":1,\"offset\":0}",
+input: "{\"instance_id\":\"instance_id-list-config-histories-é\",\"limit\":1,\"offset\":0}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-config-histories%201/config-histories",
+path: "/v2/PROJECT/instances/instance_id-list-config-histories-%C3%A9/config-histories",
 query: &[("offset", "0"), ("limit", "1")],
 body: "",
 content_type: "application/json",
 answer: "{\"histories\":[{\"created_at\":\"list-config-histories-created_at\",\"history_id\":\"list-config-histories-history_id\",\"status\":\"list-config-histories-status\",\"type\":\"list-config-histories-type\"}],\"history_num\":1}",
-}).await;
+}, |c| c.list_config_histories("instance_id-list-config-histories-é")).await;
 }
 
 #[tokio::test]
 async fn list_config_templates() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::ListConfigTemplatesRequest>(Case {
 name: "ListConfigTemplates",
 input: "{\"cache_mode\":\"single\",\"description\":\"list-config-templates-description\",\"engine\":\"list-config-templates-engine\",\"engine_version\":\"list-config-templates-engine_version\",\"limit\":1,\"name\":\"list-config-templates-name\",\"offset\":0,\"template_id\":\"list-config-templates-template_id\",\"type\":\"list-config-templates-type\"}",
 method: "GET",
@@ -782,40 +800,40 @@ query: &[("name", "list-config-templates-name"), ("template_id", "list-config-te
 body: "",
 content_type: "application/json",
 answer: "{\"template_num\":1,\"templates\":[{\"cache_mode\":\"single\",\"created_at\":\"list-config-templates-created_at\",\"description\":\"list-config-templates-description\",\"engine\":\"list-config-templates-engine\",\"engine_version\":\"4.0\",\"name\":\"list-config-templates-name\",\"product_type\":\"generic\",\"storage_type\":\"DRAM\",\"template_id\":\"list-config-templates-template_id\",\"type\":\"list-config-templates-type\"}]}",
-}).await;
+}, |c| c.list_config_templates()).await;
 }
 
 #[tokio::test]
 async fn list_configurations() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::ListConfigurationsRequest>(Case {
 name: "ListConfigurations",
-input: "{\"instance_id\":\"instance_id-list-configurations 1\"}",
+input: "{\"instance_id\":\"instance_id-list-configurations-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-configurations%201/configs",
+path: "/v2/PROJECT/instances/instance_id-list-configurations-%C3%A9/configs",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"config_status\":\"UPDATING\",\"config_time\":\"list-configurations-config_time\",\"instance_id\":\"list-configurations-instance_id\",\"redis_config\":[{\"default_value\":\"list-configurations-default_value\",\"description\":\"list-configurations-description\",\"param_id\":\"list-configurations-param_id\",\"param_name\":\"list-configurations-param_name\",\"param_value\":\"list-configurations-param_value\",\"value_range\":\"list-configurations-value_range\",\"value_type\":\"list-configurations-value_type\"}],\"status\":\"list-configurations-status\"}",
-}).await;
+}, |c| c.list_configurations("instance_id-list-configurations-é")).await;
 }
 
 #[tokio::test]
 async fn list_diagnosis_tasks() {
-    check_call(Case {
+    check_call::<dcs_client::types::diagnosis::ListDiagnosisTasksRequest>(Case {
 name: "ListDiagnosisTasks",
-input: "{\"instance_id\":\"instance_id-list-diagnosis-tasks 1\",\"limit\":1,\"offset\":0}",
+input: "{\"instance_id\":\"instance_id-list-diagnosis-tasks-é\",\"limit\":1,\"offset\":0}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-diagnosis-tasks%201/diagnosis",
+path: "/v2/PROJECT/instances/instance_id-list-diagnosis-tasks-%C3%A9/diagnosis",
 query: &[("limit", "1"), ("offset", "0")],
 body: "",
 content_type: "application/json",
 answer: "{\"diagnosis_report_list\":[{\"abnormal_item_sum\":1,\"begin_time\":\"list-diagnosis-tasks-begin_time\",\"created_at\":\"list-diagnosis-tasks-created_at\",\"end_time\":\"list-diagnosis-tasks-end_time\",\"failed_item_sum\":1,\"node_num\":1,\"report_id\":\"list-diagnosis-tasks-report_id\",\"status\":\"list-diagnosis-tasks-status\"}],\"total_num\":1}",
-}).await;
+}, |c| c.list_diagnosis_tasks("instance_id-list-diagnosis-tasks-é")).await;
 }
 
 #[tokio::test]
 async fn list_flavors() {
-    check_call(Case {
+    check_call::<dcs_client::types::catalog::ListFlavorsRequest>(Case {
 name: "ListFlavors",
 input: "{\"cache_mode\":\"single\",\"capacity\":\"2\",\"cpu_type\":\"x86_64\",\"engine\":\"Redis\",\"engine_version\":\"3.0\",\"instance_id\":\"list-flavors-instance_id\",\"spec_code\":\"list-flavors-spec_code\"}",
 method: "GET",
@@ -824,54 +842,54 @@ query: &[("instance_id", "list-flavors-instance_id"), ("spec_code", "list-flavor
 body: "",
 content_type: "application/json",
 answer: "{\"flavors\":[{\"attrs\":[{\"capacity\":\"list-flavors-capacity\",\"name\":\"sharding_num\",\"value\":\"list-flavors-value\"}],\"billing_mode\":[\"Hourly\"],\"cache_mode\":\"single\",\"capacity\":[\"list-flavors-capacity\"],\"cloud_resource_type_code\":\"list-flavors-cloud_resource_type_code\",\"cloud_service_type_code\":\"list-flavors-cloud_service_type_code\",\"cpu_type\":\"x86_64\",\"engine\":\"list-flavors-engine\",\"engine_version\":\"3.0\",\"flavors_available_zones\":[{\"available_zones\":[\"list-flavors-available_zones\"],\"az_codes\":[\"list-flavors-az_codes\"],\"capacity\":\"list-flavors-capacity\",\"unit\":\"list-flavors-unit\"}],\"is_dec\":true,\"pricing_type\":\"tier\",\"product_type\":\"list-flavors-product_type\",\"replica_count\":1,\"spec_code\":\"list-flavors-spec_code\",\"storage_type\":\"list-flavors-storage_type\",\"tenant_ip_count\":1}]}",
-}).await;
+}, |c| c.list_flavors()).await;
 }
 
 #[tokio::test]
 async fn list_group_replication_info() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::ListGroupReplicationInfoRequest>(Case {
 name: "ListGroupReplicationInfo",
-input: "{\"instance_id\":\"instance_id-list-group-replication-info 1\"}",
+input: "{\"instance_id\":\"instance_id-list-group-replication-info-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instance/instance_id-list-group-replication-info%201/groups",
+path: "/v2/PROJECT/instance/instance_id-list-group-replication-info-%C3%A9/groups",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"group_count\":1,\"group_list\":[{\"group_id\":\"list-group-replication-info-group_id\",\"group_name\":\"list-group-replication-info-group_name\",\"replication_list\":[{\"az_code\":\"list-group-replication-info-az_code\",\"dimensions\":[{\"name\":\"list-group-replication-info-name\",\"value\":\"list-group-replication-info-value\"}],\"is_replication\":true,\"node_id\":\"list-group-replication-info-node_id\",\"replication_id\":\"list-group-replication-info-replication_id\",\"replication_ip\":\"list-group-replication-info-replication_ip\",\"replication_role\":\"master\",\"status\":\"list-group-replication-info-status\"}]}]}",
-}).await;
+}, |c| c.list_group_replication_info("instance_id-list-group-replication-info-é")).await;
 }
 
 #[tokio::test]
 async fn list_hot_key_scan_tasks() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ListHotKeyScanTasksRequest>(Case {
 name: "ListHotKeyScanTasks",
-input: "{\"instance_id\":\"instance_id-list-hot-key-scan-tasks 1\",\"limit\":1,\"offset\":0,\"status\":\"list-hot-key-scan-tasks-status\"}",
+input: "{\"instance_id\":\"instance_id-list-hot-key-scan-tasks-é\",\"limit\":1,\"offset\":0,\"status\":\"list-hot-key-scan-tasks-status\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-hot-key-scan-tasks%201/hotkey-tasks",
+path: "/v2/PROJECT/instances/instance_id-list-hot-key-scan-tasks-%C3%A9/hotkey-tasks",
 query: &[("offset", "0"), ("limit", "1"), ("status", "list-hot-key-scan-tasks-status")],
 body: "",
 content_type: "application/json",
 answer: "{\"count\":1,\"instance_id\":\"list-hot-key-scan-tasks-instance_id\",\"records\":[{\"created_at\":\"list-hot-key-scan-tasks-created_at\",\"finished_at\":\"list-hot-key-scan-tasks-finished_at\",\"id\":\"list-hot-key-scan-tasks-id\",\"scan_type\":\"list-hot-key-scan-tasks-scan_type\",\"started_at\":\"list-hot-key-scan-tasks-started_at\",\"status\":\"list-hot-key-scan-tasks-status\"}]}",
-}).await;
+}, |c| c.list_hot_key_scan_tasks("instance_id-list-hot-key-scan-tasks-é")).await;
 }
 
 #[tokio::test]
 async fn list_instance_operations() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ListInstanceOperationsRequest>(Case {
 name: "ListInstanceOperations",
-input: "{\"instance_id\":\"instance_id-list-instance-operations 1\",\"operation\":\"list-instance-operations-operation\"}",
+input: "{\"instance_id\":\"instance_id-list-instance-operations-é\",\"operation\":\"list-instance-operations-operation\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-instance-operations%201/operations",
+path: "/v2/PROJECT/instances/instance_id-list-instance-operations-%C3%A9/operations",
 query: &[("operation", "list-instance-operations-operation")],
 body: "",
 content_type: "application/json",
 answer: "{\"instance_id\":\"list-instance-operations-instance_id\",\"operations\":[{\"cause_id\":\"list-instance-operations-cause_id\",\"is_support\":true,\"operation\":\"list-instance-operations-operation\"}]}",
-}).await;
+}, |c| c.list_instance_operations("instance_id-list-instance-operations-é")).await;
 }
 
 #[tokio::test]
 async fn list_instances() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ListInstancesRequest>(Case {
 name: "ListInstances",
 input: "{\"include_delete\":\"list-instances-include_delete\",\"include_failure\":\"list-instances-include_failure\",\"instance_id\":\"list-instances-instance_id\",\"ip\":\"list-instances-ip\",\"limit\":1,\"name\":\"list-instances-name\",\"name_equal\":\"list-instances-name_equal\",\"offset\":0,\"status\":\"list-instances-status\",\"tags\":\"list-instances-tags\"}",
 method: "GET",
@@ -880,12 +898,12 @@ query: &[("instance_id", "list-instances-instance_id"), ("include_failure", "lis
 body: "",
 content_type: "application/json",
 answer: "{\"instance_num\":1,\"instances\":[{\"access_user\":\"list-instances-access_user\",\"az_codes\":[\"list-instances-az_codes\"],\"capacity\":1,\"capacity_minor\":\"list-instances-capacity_minor\",\"charging_mode\":1,\"cpu_type\":\"list-instances-cpu_type\",\"created_at\":\"list-instances-created_at\",\"description\":\"list-instances-description\",\"domain_name\":\"list-instances-domain_name\",\"enable_publicip\":true,\"enable_ssl\":true,\"engine\":\"list-instances-engine\",\"engine_version\":\"list-instances-engine_version\",\"enterprise_project_id\":\"list-instances-enterprise_project_id\",\"features\":{\"support_acl\":true,\"support_audit_log\":true,\"support_ssl\":true,\"support_transparent_client_ip\":true},\"instance_id\":\"list-instances-instance_id\",\"ip\":\"list-instances-ip\",\"maintain_begin\":\"list-instances-maintain_begin\",\"maintain_end\":\"list-instances-maintain_end\",\"max_memory\":1,\"name\":\"list-instances-name\",\"no_password_access\":\"true\",\"order_id\":\"list-instances-order_id\",\"port\":1,\"publicip_address\":\"list-instances-publicip_address\",\"publicip_id\":\"list-instances-publicip_id\",\"readonly_domain_name\":\"list-instances-readonly_domain_name\",\"security_group_id\":\"list-instances-security_group_id\",\"service_task_id\":\"list-instances-service_task_id\",\"service_upgrade\":true,\"spec_code\":\"list-instances-spec_code\",\"status\":\"list-instances-status\",\"sub_status\":\"list-instances-sub_status\",\"subnet_id\":\"list-instances-subnet_id\",\"tags\":[{\"key\":\"list-instances-key\",\"value\":\"list-instances-value\"}],\"updated_at\":\"list-instances-updated_at\",\"used_memory\":1,\"user_id\":\"list-instances-user_id\",\"user_name\":\"list-instances-user_name\",\"vpc_id\":\"list-instances-vpc_id\",\"vpc_name\":\"list-instances-vpc_name\"}]}",
-}).await;
+}, |c| c.list_instances()).await;
 }
 
 #[tokio::test]
 async fn list_maintenance_windows() {
-    check_call(Case {
+    check_call::<dcs_client::types::catalog::ListMaintenanceWindowsRequest>(Case {
 name: "ListMaintenanceWindows",
 input: "{}",
 method: "GET",
@@ -894,12 +912,12 @@ query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"maintain_windows\":[{\"begin\":\"list-maintenance-windows-begin\",\"default\":true,\"end\":\"list-maintenance-windows-end\",\"seq\":1}]}",
-}).await;
+}, |c| c.list_maintenance_windows()).await;
 }
 
 #[tokio::test]
 async fn list_migration_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::ListMigrationTaskRequest>(Case {
 name: "ListMigrationTask",
 input: "{\"limit\":1,\"name\":\"list-migration-task-name\",\"offset\":0}",
 method: "GET",
@@ -908,26 +926,26 @@ query: &[("offset", "0"), ("limit", "1"), ("name", "list-migration-task-name")],
 body: "",
 content_type: "application/json",
 answer: "{\"count\":1,\"migration_tasks\":[{\"created_at\":\"list-migration-task-created_at\",\"data_source\":\"list-migration-task-data_source\",\"description\":\"list-migration-task-description\",\"ecs_tenant_private_ip\":\"list-migration-task-ecs_tenant_private_ip\",\"error_message\":\"list-migration-task-error_message\",\"migration_method\":\"list-migration-task-migration_method\",\"migration_type\":\"list-migration-task-migration_type\",\"released_at\":\"list-migration-task-released_at\",\"resume_mode\":\"list-migration-task-resume_mode\",\"source_instance_id\":\"list-migration-task-source_instance_id\",\"source_instance_name\":\"list-migration-task-source_instance_name\",\"source_instance_spec_code\":\"list-migration-task-source_instance_spec_code\",\"source_instance_status\":\"list-migration-task-source_instance_status\",\"source_instance_subnet_id\":\"list-migration-task-source_instance_subnet_id\",\"status\":\"list-migration-task-status\",\"supported_features\":[\"list-migration-task-supported_features\"],\"target_instance_addrs\":\"list-migration-task-target_instance_addrs\",\"target_instance_id\":\"list-migration-task-target_instance_id\",\"target_instance_name\":\"list-migration-task-target_instance_name\",\"target_instance_spec_code\":\"list-migration-task-target_instance_spec_code\",\"target_instance_status\":\"list-migration-task-target_instance_status\",\"target_instance_subnet_id\":\"list-migration-task-target_instance_subnet_id\",\"task_id\":\"list-migration-task-task_id\",\"task_name\":\"list-migration-task-task_name\",\"version\":\"list-migration-task-version\"}]}",
-}).await;
+}, |c| c.list_migration_task()).await;
 }
 
 #[tokio::test]
 async fn list_migration_task_logs() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::ListMigrationTaskLogsRequest>(Case {
 name: "ListMigrationTaskLogs",
-input: "{\"limit\":1,\"log_level\":\"list-migration-task-logs-log_level\",\"offset\":0,\"task_id\":\"task_id-list-migration-task-logs 1\"}",
+input: "{\"limit\":1,\"log_level\":\"list-migration-task-logs-log_level\",\"offset\":0,\"task_id\":\"task_id-list-migration-task-logs-é\"}",
 method: "GET",
-path: "/v2/PROJECT/migration-task/task_id-list-migration-task-logs%201/logs",
+path: "/v2/PROJECT/migration-task/task_id-list-migration-task-logs-%C3%A9/logs",
 query: &[("offset", "0"), ("limit", "1"), ("log_level", "list-migration-task-logs-log_level")],
 body: "",
 content_type: "application/json",
 answer: "{\"log_num\":1,\"migration_logs\":[{\"created_at\":\"list-migration-task-logs-created_at\",\"keyword\":[\"list-migration-task-logs-keyword\"],\"log_code\":\"list-migration-task-logs-log_code\",\"log_level\":\"list-migration-task-logs-log_level\",\"message\":\"list-migration-task-logs-message\"}]}",
-}).await;
+}, |c| c.list_migration_task_logs("task_id-list-migration-task-logs-é")).await;
 }
 
 #[tokio::test]
 async fn list_monitored_objects() {
-    check_call(Case {
+    check_call::<dcs_client::types::monitoring::ListMonitoredObjectsRequest>(Case {
 name: "ListMonitoredObjects",
 input: "{\"dim_name\":\"list-monitored-objects-dim_name\",\"limit\":1,\"offset\":0}",
 method: "GET",
@@ -936,26 +954,26 @@ query: &[("dim_name", "list-monitored-objects-dim_name"), ("offset", "0"), ("lim
 body: "",
 content_type: "application/json",
 answer: "{\"children\":[{\"dim_name\":\"list-monitored-objects-dim_name\",\"dim_route\":\"list-monitored-objects-dim_route\"}],\"instances\":[{\"dcs_instance_id\":\"list-monitored-objects-dcs_instance_id\",\"name\":\"list-monitored-objects-name\",\"status\":\"list-monitored-objects-status\"}],\"router\":[\"list-monitored-objects-router\"],\"total\":1}",
-}).await;
+}, |c| c.list_monitored_objects()).await;
 }
 
 #[tokio::test]
 async fn list_monitored_objects_of_instance() {
-    check_call(Case {
+    check_call::<dcs_client::types::monitoring::ListMonitoredObjectsOfInstanceRequest>(Case {
 name: "ListMonitoredObjectsOfInstance",
-input: "{\"dim_name\":\"list-monitored-objects-of-instance-dim_name\",\"instance_id\":\"instance_id-list-monitored-objects-of-instance 1\"}",
+input: "{\"dim_name\":\"list-monitored-objects-of-instance-dim_name\",\"instance_id\":\"instance_id-list-monitored-objects-of-instance-é\"}",
 method: "GET",
-path: "/v2/PROJECT/dims/monitored-objects/instance_id-list-monitored-objects-of-instance%201",
+path: "/v2/PROJECT/dims/monitored-objects/instance_id-list-monitored-objects-of-instance-%C3%A9",
 query: &[("dim_name", "list-monitored-objects-of-instance-dim_name")],
 body: "",
 content_type: "application/json",
 answer: "{\"children\":[{\"dim_name\":\"list-monitored-objects-of-instance-dim_name\",\"dim_route\":\"list-monitored-objects-of-instance-dim_route\"}],\"dcs_cluster_proxy2_node\":[{\"dcs_cluster_proxy2_node\":\"list-monitored-objects-of-instance-dcs_cluster_proxy2_node\",\"dcs_instance_id\":\"list-monitored-objects-of-instance-dcs_instance_id\",\"name\":\"list-monitored-objects-of-instance-name\",\"status\":\"list-monitored-objects-of-instance-status\"}],\"dcs_cluster_proxy_node\":[{\"dcs_cluster_proxy_node\":\"list-monitored-objects-of-instance-dcs_cluster_proxy_node\",\"dcs_instance_id\":\"list-monitored-objects-of-instance-dcs_instance_id\",\"name\":\"list-monitored-objects-of-instance-name\",\"status\":\"list-monitored-objects-of-instance-status\"}],\"dcs_cluster_redis_node\":[{\"dcs_cluster_redis_node\":\"list-monitored-objects-of-instance-dcs_cluster_redis_node\",\"dcs_instance_id\":\"list-monitored-objects-of-instance-dcs_instance_id\",\"name\":\"list-monitored-objects-of-instance-name\",\"status\":\"list-monitored-objects-of-instance-status\"}],\"instances\":[{\"dcs_instance_id\":\"list-monitored-objects-of-instance-dcs_instance_id\",\"name\":\"list-monitored-objects-of-instance-name\",\"status\":\"list-monitored-objects-of-instance-status\"}],\"router\":[\"list-monitored-objects-of-instance-router\"],\"total\":1}",
-}).await;
+}, |c| c.list_monitored_objects_of_instance("instance_id-list-monitored-objects-of-instance-é")).await;
 }
 
 #[tokio::test]
 async fn list_number_of_instances_in_different_status() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ListNumberOfInstancesInDifferentStatusRequest>(Case {
 name: "ListNumberOfInstancesInDifferentStatus",
 input: "{\"include_failure\":\"list-number-of-instances-in-different-status-include_failure\"}",
 method: "GET",
@@ -964,68 +982,68 @@ query: &[("include_failure", "list-number-of-instances-in-different-status-inclu
 body: "",
 content_type: "application/json",
 answer: "{\"createfailed_count\":1,\"creating_count\":1,\"error_count\":1,\"extending_count\":1,\"flushing_count\":1,\"freezing_count\":1,\"frozen_count\":1,\"memcached\":{\"createfailed_count\":1,\"creating_count\":1,\"error_count\":1,\"extending_count\":1,\"flushing_count\":1,\"freezing_count\":1,\"frozen_count\":1,\"migrating_count\":1,\"paying_count\":1,\"restarting_count\":1,\"restoring_count\":1,\"running_count\":1,\"upgrading_count\":1},\"migrating_count\":1,\"paying_count\":1,\"redis\":{\"createfailed_count\":1,\"creating_count\":1,\"error_count\":1,\"extending_count\":1,\"flushing_count\":1,\"freezing_count\":1,\"frozen_count\":1,\"migrating_count\":1,\"paying_count\":1,\"restarting_count\":1,\"restoring_count\":1,\"running_count\":1,\"upgrading_count\":1},\"restarting_count\":1,\"restoring_count\":1,\"running_count\":1,\"upgrading_count\":1}",
-}).await;
+}, |c| c.list_number_of_instances_in_different_status()).await;
 }
 
 #[tokio::test]
 async fn list_offline_key_analysis_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ListOfflineKeyAnalysisTaskRequest>(Case {
 name: "ListOfflineKeyAnalysisTask",
-input: "{\"instance_id\":\"instance_id-list-offline-key-analysis-task 1\",\"limit\":0,\"offset\":0,\"status\":\"waiting\"}",
+input: "{\"instance_id\":\"instance_id-list-offline-key-analysis-task-é\",\"limit\":0,\"offset\":0,\"status\":\"waiting\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-offline-key-analysis-task%201/offline/key-analysis",
+path: "/v2/PROJECT/instances/instance_id-list-offline-key-analysis-task-%C3%A9/offline/key-analysis",
 query: &[("offset", "0"), ("limit", "0"), ("status", "waiting")],
 body: "",
 content_type: "application/json",
 answer: "{\"instance_id\":\"list-offline-key-analysis-task-instance_id\",\"records\":[{\"created_at\":\"list-offline-key-analysis-task-created_at\",\"finished_at\":\"list-offline-key-analysis-task-finished_at\",\"id\":\"list-offline-key-analysis-task-id\",\"started_at\":\"list-offline-key-analysis-task-started_at\",\"status\":\"waiting\"}],\"total\":1}",
-}).await;
+}, |c| c.list_offline_key_analysis_task("instance_id-list-offline-key-analysis-task-é")).await;
 }
 
 #[tokio::test]
 async fn list_redislog() {
-    check_call(Case {
+    check_call::<dcs_client::types::logs::ListRedislogRequest>(Case {
 name: "ListRedislog",
-input: "{\"instance_id\":\"instance_id-list-redislog 1\",\"limit\":1,\"log_type\":\"list-redislog-log_type\",\"offset\":0}",
+input: "{\"instance_id\":\"instance_id-list-redislog-é\",\"limit\":1,\"log_type\":\"list-redislog-log_type\",\"offset\":0}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-redislog%201/redislog",
+path: "/v2/PROJECT/instances/instance_id-list-redislog-%C3%A9/redislog",
 query: &[("offset", "0"), ("limit", "1"), ("log_type", "list-redislog-log_type")],
 body: "",
 content_type: "application/json",
 answer: "{\"file_list\":[{\"backup_id\":\"list-redislog-backup_id\",\"file_name\":\"list-redislog-file_name\",\"group_name\":\"list-redislog-group_name\",\"id\":\"list-redislog-id\",\"replication_ip\":\"list-redislog-replication_ip\",\"status\":\"list-redislog-status\",\"time\":\"list-redislog-time\"}],\"total_num\":1}",
-}).await;
+}, |c| c.list_redislog("instance_id-list-redislog-é")).await;
 }
 
 #[tokio::test]
 async fn list_restore_records() {
-    check_call(Case {
+    check_call::<dcs_client::types::backups::ListRestoreRecordsRequest>(Case {
 name: "ListRestoreRecords",
-input: "{\"begin_time\":\"list-restore-records-begin_time\",\"end_time\":\"list-restore-records-end_time\",\"instance_id\":\"instance_id-list-restore-records 1\",\"limit\":1,\"offset\":0}",
+input: "{\"begin_time\":\"list-restore-records-begin_time\",\"end_time\":\"list-restore-records-end_time\",\"instance_id\":\"instance_id-list-restore-records-é\",\"limit\":1,\"offset\":0}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-restore-records%201/restores",
+path: "/v2/PROJECT/instances/instance_id-list-restore-records-%C3%A9/restores",
 query: &[("begin_time", "list-restore-records-begin_time"), ("end_time", "list-restore-records-end_time"), ("limit", "1"), ("offset", "0")],
 body: "",
 content_type: "application/json",
 answer: "{\"restore_record_response\":[{\"backup_id\":\"list-restore-records-backup_id\",\"backup_name\":\"list-restore-records-backup_name\",\"backup_remark\":\"list-restore-records-backup_remark\",\"created_at\":\"list-restore-records-created_at\",\"error_code\":\"dcs.08.0001\",\"progress\":\"list-restore-records-progress\",\"restore_id\":\"list-restore-records-restore_id\",\"restore_name\":\"list-restore-records-restore_name\",\"restore_remark\":\"list-restore-records-restore_remark\",\"status\":\"waiting\",\"updated_at\":\"list-restore-records-updated_at\"}],\"total_num\":1}",
-}).await;
+}, |c| c.list_restore_records("instance_id-list-restore-records-é")).await;
 }
 
 #[tokio::test]
 async fn list_slowlog() {
-    check_call(Case {
+    check_call::<dcs_client::types::logs::ListSlowlogRequest>(Case {
 name: "ListSlowlog",
-input: "{\"end_time\":\"list-slowlog-end_time\",\"instance_id\":\"instance_id-list-slowlog 1\",\"limit\":1,\"offset\":0,\"role\":\"list-slowlog-role\",\"sort_dir\":\"list-slowlog-sort_dir\",\"sort_key\":\"list-slowlog-sort_key\",\"start_time\":\"list-slowlog-start_time\"}",
+input: "{\"end_time\":\"list-slowlog-end_time\",\"instance_id\":\"instance_id-list-slowlog-é\",\"limit\":1,\"offset\":0,\"role\":\"list-slowlog-role\",\"sort_dir\":\"list-slowlog-sort_dir\",\"sort_key\":\"list-slowlog-sort_key\",\"start_time\":\"list-slowlog-start_time\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-list-slowlog%201/slowlog",
+path: "/v2/PROJECT/instances/instance_id-list-slowlog-%C3%A9/slowlog",
 query: &[("offset", "0"), ("limit", "1"), ("sort_key", "list-slowlog-sort_key"), ("sort_dir", "list-slowlog-sort_dir"), ("start_time", "list-slowlog-start_time"), ("end_time", "list-slowlog-end_time"), ("role", "list-slowlog-role")],
 body: "",
 content_type: "application/json",
 answer: "{\"count\":1,\"slowlogs\":[{\"client_ip\":\"list-slowlog-client_ip\",\"command\":\"list-slowlog-command\",\"database_id\":1,\"duration\":\"list-slowlog-duration\",\"id\":1,\"node_role\":\"list-slowlog-node_role\",\"shard_name\":\"list-slowlog-shard_name\",\"start_time\":\"list-slowlog-start_time\",\"username\":\"list-slowlog-username\"}],\"total_num\":1}",
-}).await;
+}, |c| c.list_slowlog("instance_id-list-slowlog-é")).await;
 }
 
 #[tokio::test]
 async fn list_statistics_of_running_instances() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ListStatisticsOfRunningInstancesRequest>(Case {
 name: "ListStatisticsOfRunningInstances",
 input: "{}",
 method: "GET",
@@ -1034,12 +1052,12 @@ query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"statistics\":[{\"cmd_get_count\":1,\"cmd_set_count\":1,\"input_kbps\":\"list-statistics-of-running-instances-input_kbps\",\"instance_id\":\"list-statistics-of-running-instances-instance_id\",\"keys\":1,\"max_memory\":1,\"output_kbps\":\"list-statistics-of-running-instances-output_kbps\",\"used_cpu\":\"list-statistics-of-running-instances-used_cpu\",\"used_memory\":1}]}",
-}).await;
+}, |c| c.list_statistics_of_running_instances()).await;
 }
 
 #[tokio::test]
 async fn list_tags_of_tenant() {
-    check_call(Case {
+    check_call::<dcs_client::types::tags::ListTagsOfTenantRequest>(Case {
 name: "ListTagsOfTenant",
 input: "{}",
 method: "GET",
@@ -1048,96 +1066,96 @@ query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"tags\":[{\"key\":\"list-tags-of-tenant-key\",\"values\":[\"list-tags-of-tenant-values\"]}]}",
-}).await;
+}, |c| c.list_tags_of_tenant()).await;
 }
 
 #[tokio::test]
 async fn login_web_cli() {
-    check_call(Case {
+    check_call::<dcs_client::types::clients::LoginWebCliRequest>(Case {
 name: "LoginWebCli",
-input: "{\"body\":{\"password\":\"login-web-cli-password\"},\"instance_id\":\"instance_id-login-web-cli 1\"}",
+input: "{\"body\":{\"password\":\"login-web-cli-password\"},\"instance_id\":\"instance_id-login-web-cli-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-login-web-cli%201/webcli/auth",
+path: "/v2/PROJECT/instances/instance_id-login-web-cli-%C3%A9/webcli/auth",
 query: &[],
 body: "{\"password\":\"login-web-cli-password\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"client_id\":\"login-web-cli-client_id\",\"databases\":1}",
-}).await;
+}, |c| c.login_web_cli("instance_id-login-web-cli-é")).await;
 }
 
 #[tokio::test]
 async fn logoff_web_cli() {
-    check_call(Case {
+    check_call::<dcs_client::types::clients::LogoffWebCliRequest>(Case {
 name: "LogoffWebCli",
-input: "{\"body\":{\"client_id\":\"logoff-web-cli-client_id\"},\"instance_id\":\"instance_id-logoff-web-cli 1\"}",
+input: "{\"body\":{\"client_id\":\"logoff-web-cli-client_id\"},\"instance_id\":\"instance_id-logoff-web-cli-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-logoff-web-cli%201/webcli/logout",
+path: "/v2/PROJECT/instances/instance_id-logoff-web-cli-%C3%A9/webcli/logout",
 query: &[],
 body: "{\"client_id\":\"logoff-web-cli-client_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.logoff_web_cli("instance_id-logoff-web-cli-é")).await;
 }
 
 #[tokio::test]
 async fn migrate_az() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::MigrateAzRequest>(Case {
 name: "MigrateAz",
-input: "{\"body\":{\"execute_immediately\":true,\"new_available_zones\":[\"migrate-az-new_available_zones\"]},\"instance_id\":\"instance_id-migrate-az 1\"}",
+input: "{\"body\":{\"execute_immediately\":true,\"new_available_zones\":[\"migrate-az-new_available_zones\"]},\"instance_id\":\"instance_id-migrate-az-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-migrate-az%201/available-zones",
+path: "/v2/PROJECT/instances/instance_id-migrate-az-%C3%A9/available-zones",
 query: &[],
 body: "{\"execute_immediately\":true,\"new_available_zones\":[\"migrate-az-new_available_zones\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.migrate_az("instance_id-migrate-az-é")).await;
 }
 
 #[tokio::test]
 async fn reset_acl_account_pass_word() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::ResetAclAccountPassWordRequest>(Case {
 name: "ResetAclAccountPassWord",
-input: "{\"account_id\":\"account_id-reset-acl-account-pass-word 1\",\"body\":{\"new_password\":\"reset-acl-account-pass-word-new_password\",\"old_password\":\"reset-acl-account-pass-word-old_password\"},\"instance_id\":\"instance_id-reset-acl-account-pass-word 1\"}",
+input: "{\"account_id\":\"account_id-reset-acl-account-pass-word-é\",\"body\":{\"new_password\":\"reset-acl-account-pass-word-new_password\",\"old_password\":\"reset-acl-account-pass-word-old_password\"},\"instance_id\":\"instance_id-reset-acl-account-pass-word-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-reset-acl-account-pass-word%201/accounts/account_id-reset-acl-account-pass-word%201/password/reset",
+path: "/v2/PROJECT/instances/instance_id-reset-acl-account-pass-word-%C3%A9/accounts/account_id-reset-acl-account-pass-word-%C3%A9/password/reset",
 query: &[],
 body: "{\"new_password\":\"reset-acl-account-pass-word-new_password\",\"old_password\":\"reset-acl-account-pass-word-old_password\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"code\":\"reset-acl-account-pass-word-code\",\"lock_time\":\"reset-acl-account-pass-word-lock_time\",\"lock_time_left\":\"reset-acl-account-pass-word-lock_time_left\",\"message\":\"reset-acl-account-pass-word-message\",\"retry_times_left\":\"reset-acl-account-pass-word-retry_times_left\"}",
-}).await;
+}, |c| c.reset_acl_account_pass_word("instance_id-reset-acl-account-pass-word-é", "account_id-reset-acl-account-pass-word-é")).await;
 }
 
 #[tokio::test]
 async fn reset_password() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::ResetPasswordRequest>(Case {
 name: "ResetPassword",
-input: "{\"body\":{\"new_password\":\"reset-password-new_password\",\"no_password_access\":true},\"instance_id\":\"instance_id-reset-password 1\"}",
+input: "{\"body\":{\"new_password\":\"reset-password-new_password\",\"no_password_access\":true},\"instance_id\":\"instance_id-reset-password-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-reset-password%201/password/reset",
+path: "/v2/PROJECT/instances/instance_id-reset-password-%C3%A9/password/reset",
 query: &[],
 body: "{\"new_password\":\"reset-password-new_password\",\"no_password_access\":true}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"code\":\"1\",\"ext_message\":\"reset-password-ext_message\",\"lock_time\":\"reset-password-lock_time\",\"lock_time_left\":\"reset-password-lock_time_left\",\"message\":\"reset-password-message\",\"retry_times_left\":\"reset-password-retry_times_left\"}",
-}).await;
+}, |c| c.reset_password("instance_id-reset-password-é")).await;
 }
 
 #[tokio::test]
 async fn resize_instance() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ResizeInstanceRequest>(Case {
 name: "ResizeInstance",
-input: "{\"body\":{\"available_zones\":[\"resize-instance-available_zones\"],\"bss_param\":{\"is_auto_pay\":\"true\"},\"change_type\":\"createReplication\",\"execute_immediately\":true,\"new_capacity\":0.125,\"node_list\":[\"resize-instance-node_list\"],\"reserved_ip\":[\"resize-instance-reserved_ip\"],\"spec_code\":\"resize-instance-spec_code\"},\"instance_id\":\"instance_id-resize-instance 1\"}",
+input: "{\"body\":{\"available_zones\":[\"resize-instance-available_zones\"],\"bss_param\":{\"is_auto_pay\":\"true\"},\"change_type\":\"createReplication\",\"execute_immediately\":true,\"new_capacity\":0.5,\"node_list\":[\"resize-instance-node_list\"],\"reserved_ip\":[\"resize-instance-reserved_ip\"],\"spec_code\":\"resize-instance-spec_code\"},\"instance_id\":\"instance_id-resize-instance-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-resize-instance%201/resize",
+path: "/v2/PROJECT/instances/instance_id-resize-instance-%C3%A9/resize",
 query: &[],
-body: "{\"available_zones\":[\"resize-instance-available_zones\"],\"bss_param\":{\"is_auto_pay\":\"true\"},\"change_type\":\"createReplication\",\"execute_immediately\":true,\"new_capacity\":0.125,\"node_list\":[\"resize-instance-node_list\"],\"reserved_ip\":[\"resize-instance-reserved_ip\"],\"spec_code\":\"resize-instance-spec_code\"}",
+body: "{\"available_zones\":[\"resize-instance-available_zones\"],\"bss_param\":{\"is_auto_pay\":\"true\"},\"change_type\":\"createReplication\",\"execute_immediately\":true,\"new_capacity\":0.5,\"node_list\":[\"resize-instance-node_list\"],\"reserved_ip\":[\"resize-instance-reserved_ip\"],\"spec_code\":\"resize-instance-spec_code\"}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.resize_instance("instance_id-resize-instance-é")).await;
 }
 
 #[tokio::test]
 async fn restart_or_flush_instances() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::RestartOrFlushInstancesRequest>(Case {
 name: "RestartOrFlushInstances",
 input: "{\"body\":{\"action\":\"restart\",\"instances\":[\"restart-or-flush-instances-instances\"]}}",
 method: "PUT",
@@ -1146,391 +1164,390 @@ query: &[],
 body: "{\"action\":\"restart\",\"instances\":[\"restart-or-flush-instances-instances\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"results\":[{\"instance\":\"restart-or-flush-instances-instance\",\"result\":\"restart-or-flush-instances-result\"}]}",
-}).await;
+}, |c| c.restart_or_flush_instances()).await;
 }
 
 #[tokio::test]
 async fn restore_instance() {
-    check_call(Case {
+    check_call::<dcs_client::types::backups::RestoreInstanceRequest>(Case {
 name: "RestoreInstance",
-input: "{\"body\":{\"backup_id\":\"restore-instance-backup_id\",\"remark\":\"restore-instance-remark\"},\"instance_id\":\"instance_id-restore-instance 1\"}",
+input: "{\"body\":{\"backup_id\":\"restore-instance-backup_id\",\"remark\":\"restore-instance-remark\"},\"instance_id\":\"instance_id-restore-instance-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-restore-instance%201/restores",
+path: "/v2/PROJECT/instances/instance_id-restore-instance-%C3%A9/restores",
 query: &[],
 body: "{\"backup_id\":\"restore-instance-backup_id\",\"remark\":\"restore-instance-remark\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"restore_id\":\"restore-instance-restore_id\"}",
-}).await;
+}, |c| c.restore_instance("instance_id-restore-instance-é")).await;
 }
 
 #[tokio::test]
 async fn rollback_exchange_instance_ip() {
-    check_call(Case {
-        name: "RollbackExchangeInstanceIp",
-        input: "{\"task_id\":\"task_id-rollback-exchange-instance-ip 1\"}",
-        method: "POST",
-        path: "/v2/PROJECT/migration-task/task_id-rollback-exchange-instance-ip%201/rollback-ip",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "",
-    })
-    .await;
+    check_call::<dcs_client::types::migration::RollbackExchangeInstanceIpRequest>(Case {
+name: "RollbackExchangeInstanceIp",
+input: "{\"task_id\":\"task_id-rollback-exchange-instance-ip-é\"}",
+method: "POST",
+path: "/v2/PROJECT/migration-task/task_id-rollback-exchange-instance-ip-%C3%A9/rollback-ip",
+query: &[],
+body: "",
+content_type: "application/json",
+answer: "",
+}, |c| c.rollback_exchange_instance_ip("task_id-rollback-exchange-instance-ip-é")).await;
 }
 
 #[tokio::test]
 async fn scan_clients() {
-    check_call(Case {
+    check_call::<dcs_client::types::clients::ScanClientsRequest>(Case {
 name: "ScanClients",
-input: "{\"body\":{\"clean_cache\":true,\"node_id\":\"scan-clients-node_id\"},\"instance_id\":\"instance_id-scan-clients 1\"}",
+input: "{\"body\":{\"clean_cache\":true,\"node_id\":\"scan-clients-node_id\"},\"instance_id\":\"instance_id-scan-clients-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-scan-clients%201/clients",
+path: "/v2/PROJECT/instances/instance_id-scan-clients-%C3%A9/clients",
 query: &[],
 body: "{\"clean_cache\":true,\"node_id\":\"scan-clients-node_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"sample\":\"body\"}",
-}).await;
+}, |c| c.scan_clients("instance_id-scan-clients-é")).await;
 }
 
 #[tokio::test]
 async fn scan_expire_key() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ScanExpireKeyRequest>(Case {
 name: "ScanExpireKey",
-input: "{\"instance_id\":\"instance_id-scan-expire-key 1\"}",
+input: "{\"instance_id\":\"instance_id-scan-expire-key-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-scan-expire-key%201/auto-expire/scan",
+path: "/v2/PROJECT/instances/instance_id-scan-expire-key-%C3%A9/auto-expire/scan",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"scan-expire-key-created_at\",\"finished_at\":\"scan-expire-key-finished_at\",\"id\":\"scan-expire-key-id\",\"instance_id\":\"scan-expire-key-instance_id\",\"scan_type\":\"scan-expire-key-scan_type\",\"started_at\":\"scan-expire-key-started_at\",\"status\":\"scan-expire-key-status\"}",
-}).await;
+}, |c| c.scan_expire_key("instance_id-scan-expire-key-é")).await;
 }
 
 #[tokio::test]
 async fn set_online_migration_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::SetOnlineMigrationTaskRequest>(Case {
 name: "SetOnlineMigrationTask",
-input: "{\"body\":{\"bandwidth_limit_mb\":\"1\",\"migration_method\":\"full_amount_migration\",\"resume_mode\":\"auto\",\"source_instance\":{\"addrs\":\"set-online-migration-task-addrs\",\"id\":\"set-online-migration-task-id\",\"password\":\"set-online-migration-task-password\"},\"target_instance\":{\"addrs\":\"set-online-migration-task-addrs\",\"id\":\"set-online-migration-task-id\",\"password\":\"set-online-migration-task-password\"}},\"task_id\":\"task_id-set-online-migration-task 1\"}",
+input: "{\"body\":{\"bandwidth_limit_mb\":\"1\",\"migration_method\":\"full_amount_migration\",\"resume_mode\":\"auto\",\"source_instance\":{\"addrs\":\"set-online-migration-task-addrs\",\"id\":\"set-online-migration-task-id\",\"password\":\"set-online-migration-task-password\"},\"target_instance\":{\"addrs\":\"set-online-migration-task-addrs\",\"id\":\"set-online-migration-task-id\",\"password\":\"set-online-migration-task-password\"}},\"task_id\":\"task_id-set-online-migration-task-é\"}",
 method: "POST",
-path: "/v2/PROJECT/migration/task_id-set-online-migration-task%201/task",
+path: "/v2/PROJECT/migration/task_id-set-online-migration-task-%C3%A9/task",
 query: &[],
 body: "{\"bandwidth_limit_mb\":\"1\",\"migration_method\":\"full_amount_migration\",\"resume_mode\":\"auto\",\"source_instance\":{\"addrs\":\"set-online-migration-task-addrs\",\"id\":\"set-online-migration-task-id\",\"password\":\"set-online-migration-task-password\"},\"target_instance\":{\"addrs\":\"set-online-migration-task-addrs\",\"id\":\"set-online-migration-task-id\",\"password\":\"set-online-migration-task-password\"}}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"id\":\"set-online-migration-task-id\",\"name\":\"set-online-migration-task-name\",\"status\":\"set-online-migration-task-status\"}",
-}).await;
+}, |c| c.set_online_migration_task("task_id-set-online-migration-task-é")).await;
 }
 
 #[tokio::test]
 async fn show_background_task_progress() {
-    check_call(Case {
+    check_call::<dcs_client::types::tasks::ShowBackgroundTaskProgressRequest>(Case {
 name: "ShowBackgroundTaskProgress",
-input: "{\"instance_id\":\"instance_id-show-background-task-progress 1\",\"task_id\":\"task_id-show-background-task-progress 1\"}",
+input: "{\"instance_id\":\"instance_id-show-background-task-progress-é\",\"task_id\":\"task_id-show-background-task-progress-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-background-task-progress%201/tasks/task_id-show-background-task-progress%201/progress",
+path: "/v2/PROJECT/instances/instance_id-show-background-task-progress-%C3%A9/tasks/task_id-show-background-task-progress-%C3%A9/progress",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"progress\":1,\"remain_time\":1,\"step_details\":[{\"begin_time\":\"show-background-task-progress-begin_time\",\"end_time\":\"show-background-task-progress-end_time\",\"error_code\":\"show-background-task-progress-error_code\",\"step_id\":\"show-background-task-progress-step_id\",\"step_name\":\"show-background-task-progress-step_name\",\"step_status\":\"show-background-task-progress-step_status\",\"sub_step_details\":[{\"begin_time\":\"show-background-task-progress-begin_time\",\"detail\":\"show-background-task-progress-detail\",\"end_time\":\"show-background-task-progress-end_time\",\"error_code\":\"show-background-task-progress-error_code\",\"sub_step_id\":\"show-background-task-progress-sub_step_id\",\"sub_step_name\":\"show-background-task-progress-sub_step_name\",\"sub_step_status\":\"show-background-task-progress-sub_step_status\"}]}]}",
-}).await;
+}, |c| c.show_background_task_progress("instance_id-show-background-task-progress-é", "task_id-show-background-task-progress-é")).await;
 }
 
 #[tokio::test]
 async fn show_bandwidths() {
-    check_call(Case {
+    check_call::<dcs_client::types::bandwidth::ShowBandwidthsRequest>(Case {
 name: "ShowBandwidths",
-input: "{\"instance_id\":\"instance_id-show-bandwidths 1\"}",
+input: "{\"instance_id\":\"instance_id-show-bandwidths-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-bandwidths%201/bandwidths",
+path: "/v2/PROJECT/instances/instance_id-show-bandwidths-%C3%A9/bandwidths",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"allow_modify\":true,\"bandwidth\":1,\"group_bandwidths\":[{\"assured_bandwidth\":1,\"bandwidth\":1,\"group_id\":\"show-bandwidths-group_id\",\"max_bandwidth\":1,\"updated_at\":\"show-bandwidths-updated_at\"}],\"max_bandwidth\":1}",
-}).await;
+}, |c| c.show_bandwidths("instance_id-show-bandwidths-é")).await;
 }
 
 #[tokio::test]
 async fn show_bigkey_autoscan_config() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ShowBigkeyAutoscanConfigRequest>(Case {
 name: "ShowBigkeyAutoscanConfig",
-input: "{\"instance_id\":\"instance_id-show-bigkey-autoscan-config 1\"}",
+input: "{\"instance_id\":\"instance_id-show-bigkey-autoscan-config-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-bigkey-autoscan-config%201/bigkey/autoscan",
+path: "/v2/PROJECT/instances/instance_id-show-bigkey-autoscan-config-%C3%A9/bigkey/autoscan",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"enable_auto_scan\":true,\"instance_id\":\"show-bigkey-autoscan-config-instance_id\",\"schedule_at\":[\"show-bigkey-autoscan-config-schedule_at\"],\"updated_at\":\"show-bigkey-autoscan-config-updated_at\"}",
-}).await;
+}, |c| c.show_bigkey_autoscan_config("instance_id-show-bigkey-autoscan-config-é")).await;
 }
 
 #[tokio::test]
 async fn show_bigkey_scan_task_details() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ShowBigkeyScanTaskDetailsRequest>(Case {
 name: "ShowBigkeyScanTaskDetails",
-input: "{\"bigkey_id\":\"bigkey_id-show-bigkey-scan-task-details 1\",\"instance_id\":\"instance_id-show-bigkey-scan-task-details 1\"}",
+input: "{\"bigkey_id\":\"bigkey_id-show-bigkey-scan-task-details-é\",\"instance_id\":\"instance_id-show-bigkey-scan-task-details-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-bigkey-scan-task-details%201/bigkey-task/bigkey_id-show-bigkey-scan-task-details%201",
+path: "/v2/PROJECT/instances/instance_id-show-bigkey-scan-task-details-%C3%A9/bigkey-task/bigkey_id-show-bigkey-scan-task-details-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"show-bigkey-scan-task-details-created_at\",\"finished_at\":\"show-bigkey-scan-task-details-finished_at\",\"id\":\"show-bigkey-scan-task-details-id\",\"instance_id\":\"show-bigkey-scan-task-details-instance_id\",\"keys\":[{\"db\":1,\"name\":\"show-bigkey-scan-task-details-name\",\"shard\":\"show-bigkey-scan-task-details-shard\",\"size\":1,\"type\":\"show-bigkey-scan-task-details-type\",\"unit\":\"show-bigkey-scan-task-details-unit\"}],\"num\":1,\"scan_type\":\"show-bigkey-scan-task-details-scan_type\",\"started_at\":\"show-bigkey-scan-task-details-started_at\",\"status\":\"show-bigkey-scan-task-details-status\"}",
-}).await;
+}, |c| c.show_bigkey_scan_task_details("instance_id-show-bigkey-scan-task-details-é", "bigkey_id-show-bigkey-scan-task-details-é")).await;
 }
 
 #[tokio::test]
 async fn show_config_history_detail() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::ShowConfigHistoryDetailRequest>(Case {
 name: "ShowConfigHistoryDetail",
-input: "{\"history_id\":\"history_id-show-config-history-detail 1\",\"instance_id\":\"instance_id-show-config-history-detail 1\"}",
+input: "{\"history_id\":\"history_id-show-config-history-detail-é\",\"instance_id\":\"instance_id-show-config-history-detail-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-config-history-detail%201/config-histories/history_id-show-config-history-detail%201",
+path: "/v2/PROJECT/instances/instance_id-show-config-history-detail-%C3%A9/config-histories/history_id-show-config-history-detail-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"sample\":\"body\"}",
-}).await;
+}, |c| c.show_config_history_detail("instance_id-show-config-history-detail-é", "history_id-show-config-history-detail-é")).await;
 }
 
 #[tokio::test]
 async fn show_config_template() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::ShowConfigTemplateRequest>(Case {
 name: "ShowConfigTemplate",
-input: "{\"template_id\":\"template_id-show-config-template 1\",\"type\":\"show-config-template-type\"}",
+input: "{\"template_id\":\"template_id-show-config-template-é\",\"type\":\"show-config-template-type\"}",
 method: "GET",
-path: "/v2/PROJECT/config-templates/template_id-show-config-template%201",
+path: "/v2/PROJECT/config-templates/template_id-show-config-template-%C3%A9",
 query: &[("type", "show-config-template-type")],
 body: "",
 content_type: "application/json",
 answer: "{\"cache_mode\":\"single\",\"created_at\":\"show-config-template-created_at\",\"description\":\"show-config-template-description\",\"engine\":\"show-config-template-engine\",\"engine_version\":\"4.0\",\"name\":\"show-config-template-name\",\"product_type\":\"generic\",\"storage_type\":\"DRAM\",\"template_id\":\"show-config-template-template_id\",\"type\":\"show-config-template-type\"}",
-}).await;
+}, |c| c.show_config_template("template_id-show-config-template-é")).await;
 }
 
 #[tokio::test]
 async fn show_diagnosis_task_details() {
-    check_call(Case {
+    check_call::<dcs_client::types::diagnosis::ShowDiagnosisTaskDetailsRequest>(Case {
 name: "ShowDiagnosisTaskDetails",
-input: "{\"report_id\":\"report_id-show-diagnosis-task-details 1\"}",
+input: "{\"report_id\":\"report_id-show-diagnosis-task-details-é\"}",
 method: "GET",
-path: "/v2/PROJECT/diagnosis/report_id-show-diagnosis-task-details%201",
+path: "/v2/PROJECT/diagnosis/report_id-show-diagnosis-task-details-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"abnormal_item_sum\":1,\"diagnosis_node_report_list\":[{\"abnormal_sum\":1,\"az_code\":\"show-diagnosis-task-details-az_code\",\"command_time_taken_list\":{\"command_list\":[{\"average_usec\":0.5,\"calls_sum\":1,\"command_name\":\"show-diagnosis-task-details-command_name\",\"per_usec\":\"show-diagnosis-task-details-per_usec\",\"usec_sum\":0.5}],\"result\":\"show-diagnosis-task-details-result\",\"total_num\":1,\"total_usec_sum\":0.5},\"diagnosis_dimension_list\":[{\"abnormal_num\":1,\"diagnosis_item_list\":[{\"advice_ids\":[{\"id\":1,\"params\":{\"k\":\"v\"}}],\"cause_ids\":[{\"id\":1,\"params\":{\"k\":\"v\"}}],\"impact_ids\":[{\"id\":1,\"params\":{\"k\":\"v\"}}],\"name\":\"show-diagnosis-task-details-name\",\"result\":\"show-diagnosis-task-details-result\"}],\"failed_num\":1,\"name\":\"show-diagnosis-task-details-name\"}],\"failed_sum\":1,\"group_name\":\"show-diagnosis-task-details-group_name\",\"node_ip\":\"show-diagnosis-task-details-node_ip\",\"role\":\"show-diagnosis-task-details-role\"}],\"failed_item_sum\":1}",
-}).await;
+}, |c| c.show_diagnosis_task_details("report_id-show-diagnosis-task-details-é")).await;
 }
 
 #[tokio::test]
 async fn show_expire_auto_scan_config() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ShowExpireAutoScanConfigRequest>(Case {
 name: "ShowExpireAutoScanConfig",
-input: "{\"instance_id\":\"instance_id-show-expire-auto-scan-config 1\"}",
+input: "{\"instance_id\":\"instance_id-show-expire-auto-scan-config-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-expire-auto-scan-config%201/scan-expire-keys/autoscan-config",
+path: "/v2/PROJECT/instances/instance_id-show-expire-auto-scan-config-%C3%A9/scan-expire-keys/autoscan-config",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"enable_auto_scan\":true,\"first_scan_at\":\"show-expire-auto-scan-config-first_scan_at\",\"instance_id\":\"show-expire-auto-scan-config-instance_id\",\"interval\":1,\"scan_keys_count\":1,\"timeout\":1,\"updated_at\":\"show-expire-auto-scan-config-updated_at\"}",
-}).await;
+}, |c| c.show_expire_auto_scan_config("instance_id-show-expire-auto-scan-config-é")).await;
 }
 
 #[tokio::test]
 async fn show_expire_key_scan_info() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ShowExpireKeyScanInfoRequest>(Case {
 name: "ShowExpireKeyScanInfo",
-input: "{\"instance_id\":\"instance_id-show-expire-key-scan-info 1\",\"limit\":1,\"offset\":0,\"status\":\"show-expire-key-scan-info-status\"}",
+input: "{\"instance_id\":\"instance_id-show-expire-key-scan-info-é\",\"limit\":1,\"offset\":0,\"status\":\"show-expire-key-scan-info-status\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-expire-key-scan-info%201/auto-expire/histories",
+path: "/v2/PROJECT/instances/instance_id-show-expire-key-scan-info-%C3%A9/auto-expire/histories",
 query: &[("offset", "0"), ("limit", "1"), ("status", "show-expire-key-scan-info-status")],
 body: "",
 content_type: "application/json",
 answer: "{\"count\":1,\"instance_id\":\"show-expire-key-scan-info-instance_id\",\"records\":[{\"created_at\":\"show-expire-key-scan-info-created_at\",\"finished_at\":\"show-expire-key-scan-info-finished_at\",\"id\":\"show-expire-key-scan-info-id\",\"instance_id\":\"show-expire-key-scan-info-instance_id\",\"num\":1,\"scan_type\":\"show-expire-key-scan-info-scan_type\",\"started_at\":\"show-expire-key-scan-info-started_at\",\"status\":\"show-expire-key-scan-info-status\"}],\"total\":1}",
-}).await;
+}, |c| c.show_expire_key_scan_info("instance_id-show-expire-key-scan-info-é")).await;
 }
 
 #[tokio::test]
 async fn show_hotkey_autoscan_config() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ShowHotkeyAutoscanConfigRequest>(Case {
 name: "ShowHotkeyAutoscanConfig",
-input: "{\"instance_id\":\"instance_id-show-hotkey-autoscan-config 1\"}",
+input: "{\"instance_id\":\"instance_id-show-hotkey-autoscan-config-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-hotkey-autoscan-config%201/hotkey/autoscan",
+path: "/v2/PROJECT/instances/instance_id-show-hotkey-autoscan-config-%C3%A9/hotkey/autoscan",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"enable_auto_scan\":true,\"instance_id\":\"show-hotkey-autoscan-config-instance_id\",\"schedule_at\":[\"show-hotkey-autoscan-config-schedule_at\"],\"updated_at\":\"show-hotkey-autoscan-config-updated_at\"}",
-}).await;
+}, |c| c.show_hotkey_autoscan_config("instance_id-show-hotkey-autoscan-config-é")).await;
 }
 
 #[tokio::test]
 async fn show_hotkey_task_details() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ShowHotkeyTaskDetailsRequest>(Case {
 name: "ShowHotkeyTaskDetails",
-input: "{\"hotkey_id\":\"hotkey_id-show-hotkey-task-details 1\",\"instance_id\":\"instance_id-show-hotkey-task-details 1\"}",
+input: "{\"hotkey_id\":\"hotkey_id-show-hotkey-task-details-é\",\"instance_id\":\"instance_id-show-hotkey-task-details-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-hotkey-task-details%201/hotkey-task/hotkey_id-show-hotkey-task-details%201",
+path: "/v2/PROJECT/instances/instance_id-show-hotkey-task-details-%C3%A9/hotkey-task/hotkey_id-show-hotkey-task-details-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"created_at\":\"show-hotkey-task-details-created_at\",\"finished_at\":\"show-hotkey-task-details-finished_at\",\"id\":\"show-hotkey-task-details-id\",\"instance_id\":\"show-hotkey-task-details-instance_id\",\"keys\":[{\"db\":1,\"freq\":1,\"name\":\"show-hotkey-task-details-name\",\"shard\":\"show-hotkey-task-details-shard\",\"size\":1,\"type\":\"show-hotkey-task-details-type\",\"unit\":\"show-hotkey-task-details-unit\"}],\"num\":1,\"scan_type\":\"show-hotkey-task-details-scan_type\",\"started_at\":\"show-hotkey-task-details-started_at\",\"status\":\"show-hotkey-task-details-status\"}",
-}).await;
+}, |c| c.show_hotkey_task_details("instance_id-show-hotkey-task-details-é", "hotkey_id-show-hotkey-task-details-é")).await;
 }
 
 #[tokio::test]
 async fn show_instance() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ShowInstanceRequest>(Case {
 name: "ShowInstance",
-input: "{\"instance_id\":\"instance_id-show-instance 1\"}",
+input: "{\"instance_id\":\"instance_id-show-instance-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-instance%201",
+path: "/v2/PROJECT/instances/instance_id-show-instance-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"access_user\":\"show-instance-access_user\",\"available_zones\":[\"show-instance-available_zones\"],\"az_codes\":[\"show-instance-az_codes\"],\"backend_addrs\":\"show-instance-backend_addrs\",\"bandwidth_info\":{\"assured_bandwidth\":1,\"bandwidth\":1,\"begin_time\":1,\"current_time\":1,\"end_time\":1,\"expand_count\":1,\"expand_effect_time\":1,\"expand_interval_time\":1,\"max_bandwidth_for_node\":1,\"max_expand_count\":1,\"next_expand_time\":1,\"task_running\":true},\"cache_mode\":\"show-instance-cache_mode\",\"capacity\":1,\"capacity_minor\":\"show-instance-capacity_minor\",\"charging_mode\":1,\"cloud_resource_type_code\":\"show-instance-cloud_resource_type_code\",\"cloud_service_type_code\":\"show-instance-cloud_service_type_code\",\"cpu_type\":\"show-instance-cpu_type\",\"created_at\":\"show-instance-created_at\",\"db_number\":1,\"description\":\"show-instance-description\",\"domain_name\":\"show-instance-domain_name\",\"domain_name_info\":{\"history_domain_names\":[{\"domain_name\":\"show-instance-domain_name\",\"is_readonly\":true}],\"is_latest_rules\":true,\"support_public_resolve\":true,\"zone_name\":\"show-instance-zone_name\"},\"enable_publicip\":true,\"enable_ssl\":true,\"engine\":\"show-instance-engine\",\"engine_version\":\"show-instance-engine_version\",\"enterprise_project_id\":\"show-instance-enterprise_project_id\",\"enterprise_project_name\":\"show-instance-enterprise_project_name\",\"features\":{\"support_acl\":true,\"support_audit_log\":true,\"support_ssl\":true,\"support_transparent_client_ip\":true},\"inquery_spec_code\":\"show-instance-inquery_spec_code\",\"instance_backup_policy\":{\"backup_policy_id\":\"show-instance-backup_policy_id\",\"created_at\":\"show-instance-created_at\",\"policy\":{\"backup_type\":\"auto\",\"periodical_backup_plan\":{\"backup_at\":[1],\"begin_at\":\"show-instance-begin_at\",\"period_type\":\"show-instance-period_type\",\"timezone_offset\":\"1\"},\"save_days\":1},\"tenant_id\":\"show-instance-tenant_id\",\"updated_at\":\"show-instance-updated_at\"},\"instance_id\":\"show-instance-instance_id\",\"ip\":\"show-instance-ip\",\"launched_at\":\"show-instance-launched_at\",\"maintain_begin\":\"show-instance-maintain_begin\",\"maintain_end\":\"show-instance-maintain_end\",\"max_memory\":1,\"name\":\"show-instance-name\",\"no_password_access\":\"true\",\"order_id\":\"show-instance-order_id\",\"port\":1,\"product_type\":\"show-instance-product_type\",\"publicip_address\":\"show-instance-publicip_address\",\"publicip_id\":\"show-instance-publicip_id\",\"readonly_domain_name\":\"show-instance-readonly_domain_name\",\"replica_count\":1,\"security_group_id\":\"show-instance-security_group_id\",\"security_group_name\":\"show-instance-security_group_name\",\"service_task_id\":\"show-instance-service_task_id\",\"service_upgrade\":true,\"sharding_count\":1,\"spec_code\":\"show-instance-spec_code\",\"status\":\"show-instance-status\",\"storage_type\":\"show-instance-storage_type\",\"sub_status\":\"show-instance-sub_status\",\"subnet_cidr\":\"show-instance-subnet_cidr\",\"subnet_id\":\"show-instance-subnet_id\",\"subnet_name\":\"show-instance-subnet_name\",\"support_slow_log_flag\":\"show-instance-support_slow_log_flag\",\"tags\":[{\"key\":\"show-instance-key\",\"value\":\"show-instance-value\"}],\"transparent_client_ip_enable\":true,\"update_at\":\"show-instance-update_at\",\"used_memory\":1,\"user_id\":\"show-instance-user_id\",\"user_name\":\"show-instance-user_name\",\"vpc_id\":\"show-instance-vpc_id\",\"vpc_name\":\"show-instance-vpc_name\"}",
-}).await;
+}, |c| c.show_instance("instance_id-show-instance-é")).await;
 }
 
 #[tokio::test]
 async fn show_instance_bandwidth_auto_scaling_policy() {
-    check_call(Case {
+    check_call::<dcs_client::types::bandwidth::ShowInstanceBandwidthAutoScalingPolicyRequest>(Case {
 name: "ShowInstanceBandwidthAutoScalingPolicy",
-input: "{\"instance_id\":\"instance_id-show-instance-bandwidth-auto-scaling-policy 1\"}",
+input: "{\"instance_id\":\"instance_id-show-instance-bandwidth-auto-scaling-policy-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-instance-bandwidth-auto-scaling-policy%201/autoscaling-policy/bandwidth",
+path: "/v2/PROJECT/instances/instance_id-show-instance-bandwidth-auto-scaling-policy-%C3%A9/autoscaling-policy/bandwidth",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"bandwidth_usage_lower_threshold\":10,\"bandwidth_usage_upper_threshold\":50,\"scale_in_cooldown\":0,\"scale_in_enabled\":true,\"scale_out_cooldown\":0,\"window_size\":1}",
-}).await;
+}, |c| c.show_instance_bandwidth_auto_scaling_policy("instance_id-show-instance-bandwidth-auto-scaling-policy-é")).await;
 }
 
 #[tokio::test]
 async fn show_instance_ssl_detail() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::ShowInstanceSslDetailRequest>(Case {
 name: "ShowInstanceSslDetail",
-input: "{\"instance_id\":\"instance_id-show-instance-ssl-detail 1\"}",
+input: "{\"instance_id\":\"instance_id-show-instance-ssl-detail-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-instance-ssl-detail%201/ssl",
+path: "/v2/PROJECT/instances/instance_id-show-instance-ssl-detail-%C3%A9/ssl",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"domain_name\":\"show-instance-ssl-detail-domain_name\",\"enabled\":true,\"ip\":\"show-instance-ssl-detail-ip\",\"port\":\"show-instance-ssl-detail-port\",\"ssl_expired_at\":\"show-instance-ssl-detail-ssl_expired_at\",\"ssl_validated\":true}",
-}).await;
+}, |c| c.show_instance_ssl_detail("instance_id-show-instance-ssl-detail-é")).await;
 }
 
 #[tokio::test]
 async fn show_instance_topology() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::ShowInstanceTopologyRequest>(Case {
 name: "ShowInstanceTopology",
-input: "{\"instance_id\":\"instance_id-show-instance-topology 1\"}",
+input: "{\"instance_id\":\"instance_id-show-instance-topology-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-instance-topology%201/nodes",
+path: "/v2/PROJECT/instances/instance_id-show-instance-topology-%C3%A9/nodes",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"cluster_admin\":[{\"bandwidth\":{\"input\":\"show-instance-topology-input\",\"output\":\"show-instance-topology-output\"},\"db_num\":\"show-instance-topology-db_num\",\"dbs\":{\"avg_ttl\":\"show-instance-topology-avg_ttl\",\"db_idx\":\"show-instance-topology-db_idx\",\"expires\":\"show-instance-topology-expires\",\"keys\":\"show-instance-topology-keys\"},\"dims\":{\"dim_k\":\"show-instance-topology-dim_k\",\"dim_v\":\"show-instance-topology-dim_v\"},\"group_id\":\"show-instance-topology-group_id\",\"ip\":\"show-instance-topology-ip\",\"max_memory\":\"show-instance-topology-max_memory\",\"node_id\":\"show-instance-topology-node_id\",\"node_name\":\"show-instance-topology-node_name\",\"node_type\":\"master\",\"port\":\"show-instance-topology-port\",\"qps\":\"show-instance-topology-qps\",\"relation_ip\":\"show-instance-topology-relation_ip\",\"relation_port\":\"show-instance-topology-relation_port\",\"status\":\"show-instance-topology-status\",\"used_memory\":\"show-instance-topology-used_memory\"}],\"cluster_lvs\":[{\"bandwidth\":{\"input\":\"show-instance-topology-input\",\"output\":\"show-instance-topology-output\"},\"db_num\":\"show-instance-topology-db_num\",\"dbs\":{\"avg_ttl\":\"show-instance-topology-avg_ttl\",\"db_idx\":\"show-instance-topology-db_idx\",\"expires\":\"show-instance-topology-expires\",\"keys\":\"show-instance-topology-keys\"},\"dims\":{\"dim_k\":\"show-instance-topology-dim_k\",\"dim_v\":\"show-instance-topology-dim_v\"},\"group_id\":\"show-instance-topology-group_id\",\"ip\":\"show-instance-topology-ip\",\"max_memory\":\"show-instance-topology-max_memory\",\"node_id\":\"show-instance-topology-node_id\",\"node_name\":\"show-instance-topology-node_name\",\"node_type\":\"master\",\"port\":\"show-instance-topology-port\",\"qps\":\"show-instance-topology-qps\",\"relation_ip\":\"show-instance-topology-relation_ip\",\"relation_port\":\"show-instance-topology-relation_port\",\"status\":\"show-instance-topology-status\",\"used_memory\":\"show-instance-topology-used_memory\"}],\"cluster_proxy\":[{\"bandwidth\":{\"input\":\"show-instance-topology-input\",\"output\":\"show-instance-topology-output\"},\"db_num\":\"show-instance-topology-db_num\",\"dbs\":{\"avg_ttl\":\"show-instance-topology-avg_ttl\",\"db_idx\":\"show-instance-topology-db_idx\",\"expires\":\"show-instance-topology-expires\",\"keys\":\"show-instance-topology-keys\"},\"dims\":{\"dim_k\":\"show-instance-topology-dim_k\",\"dim_v\":\"show-instance-topology-dim_v\"},\"group_id\":\"show-instance-topology-group_id\",\"ip\":\"show-instance-topology-ip\",\"max_memory\":\"show-instance-topology-max_memory\",\"node_id\":\"show-instance-topology-node_id\",\"node_name\":\"show-instance-topology-node_name\",\"node_type\":\"master\",\"port\":\"show-instance-topology-port\",\"qps\":\"show-instance-topology-qps\",\"relation_ip\":\"show-instance-topology-relation_ip\",\"relation_port\":\"show-instance-topology-relation_port\",\"status\":\"show-instance-topology-status\",\"used_memory\":\"show-instance-topology-used_memory\"}],\"elb\":[{\"bandwidth\":{\"input\":\"show-instance-topology-input\",\"output\":\"show-instance-topology-output\"},\"db_num\":\"show-instance-topology-db_num\",\"dbs\":{\"avg_ttl\":\"show-instance-topology-avg_ttl\",\"db_idx\":\"show-instance-topology-db_idx\",\"expires\":\"show-instance-topology-expires\",\"keys\":\"show-instance-topology-keys\"},\"dims\":{\"dim_k\":\"show-instance-topology-dim_k\",\"dim_v\":\"show-instance-topology-dim_v\"},\"group_id\":\"show-instance-topology-group_id\",\"ip\":\"show-instance-topology-ip\",\"max_memory\":\"show-instance-topology-max_memory\",\"node_id\":\"show-instance-topology-node_id\",\"node_name\":\"show-instance-topology-node_name\",\"node_type\":\"master\",\"port\":\"show-instance-topology-port\",\"qps\":\"show-instance-topology-qps\",\"relation_ip\":\"show-instance-topology-relation_ip\",\"relation_port\":\"show-instance-topology-relation_port\",\"status\":\"show-instance-topology-status\",\"used_memory\":\"show-instance-topology-used_memory\"}],\"master\":[{\"bandwidth\":{\"input\":\"show-instance-topology-input\",\"output\":\"show-instance-topology-output\"},\"db_num\":\"show-instance-topology-db_num\",\"dbs\":{\"avg_ttl\":\"show-instance-topology-avg_ttl\",\"db_idx\":\"show-instance-topology-db_idx\",\"expires\":\"show-instance-topology-expires\",\"keys\":\"show-instance-topology-keys\"},\"dims\":{\"dim_k\":\"show-instance-topology-dim_k\",\"dim_v\":\"show-instance-topology-dim_v\"},\"group_id\":\"show-instance-topology-group_id\",\"ip\":\"show-instance-topology-ip\",\"max_memory\":\"show-instance-topology-max_memory\",\"node_id\":\"show-instance-topology-node_id\",\"node_name\":\"show-instance-topology-node_name\",\"node_type\":\"master\",\"port\":\"show-instance-topology-port\",\"qps\":\"show-instance-topology-qps\",\"relation_ip\":\"show-instance-topology-relation_ip\",\"relation_port\":\"show-instance-topology-relation_port\",\"status\":\"show-instance-topology-status\",\"used_memory\":\"show-instance-topology-used_memory\"}],\"redis_server\":[{\"bandwidth\":{\"input\":\"show-instance-topology-input\",\"output\":\"show-instance-topology-output\"},\"db_num\":\"show-instance-topology-db_num\",\"dbs\":{\"avg_ttl\":\"show-instance-topology-avg_ttl\",\"db_idx\":\"show-instance-topology-db_idx\",\"expires\":\"show-instance-topology-expires\",\"keys\":\"show-instance-topology-keys\"},\"dims\":{\"dim_k\":\"show-instance-topology-dim_k\",\"dim_v\":\"show-instance-topology-dim_v\"},\"group_id\":\"show-instance-topology-group_id\",\"ip\":\"show-instance-topology-ip\",\"max_memory\":\"show-instance-topology-max_memory\",\"node_id\":\"show-instance-topology-node_id\",\"node_name\":\"show-instance-topology-node_name\",\"node_type\":\"master\",\"port\":\"show-instance-topology-port\",\"qps\":\"show-instance-topology-qps\",\"relation_ip\":\"show-instance-topology-relation_ip\",\"relation_port\":\"show-instance-topology-relation_port\",\"status\":\"show-instance-topology-status\",\"used_memory\":\"show-instance-topology-used_memory\"}],\"vpcendpoint\":[{\"bandwidth\":{\"input\":\"show-instance-topology-input\",\"output\":\"show-instance-topology-output\"},\"db_num\":\"show-instance-topology-db_num\",\"dbs\":{\"avg_ttl\":\"show-instance-topology-avg_ttl\",\"db_idx\":\"show-instance-topology-db_idx\",\"expires\":\"show-instance-topology-expires\",\"keys\":\"show-instance-topology-keys\"},\"dims\":{\"dim_k\":\"show-instance-topology-dim_k\",\"dim_v\":\"show-instance-topology-dim_v\"},\"group_id\":\"show-instance-topology-group_id\",\"ip\":\"show-instance-topology-ip\",\"max_memory\":\"show-instance-topology-max_memory\",\"node_id\":\"show-instance-topology-node_id\",\"node_name\":\"show-instance-topology-node_name\",\"node_type\":\"master\",\"port\":\"show-instance-topology-port\",\"qps\":\"show-instance-topology-qps\",\"relation_ip\":\"show-instance-topology-relation_ip\",\"relation_port\":\"show-instance-topology-relation_port\",\"status\":\"show-instance-topology-status\",\"used_memory\":\"show-instance-topology-used_memory\"}]}",
-}).await;
+}, |c| c.show_instance_topology("instance_id-show-instance-topology-é")).await;
 }
 
 #[tokio::test]
 async fn show_instance_version() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::ShowInstanceVersionRequest>(Case {
 name: "ShowInstanceVersion",
-input: "{\"instance_id\":\"instance_id-show-instance-version 1\"}",
+input: "{\"instance_id\":\"instance_id-show-instance-version-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-instance-version%201/version",
+path: "/v2/PROJECT/instances/instance_id-show-instance-version-%C3%A9/version",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"engine_minor_version\":\"show-instance-version-engine_minor_version\",\"engine_minor_version_upgradable\":true,\"latest_engine_minor_version\":\"show-instance-version-latest_engine_minor_version\",\"latest_proxy_minor_version\":\"show-instance-version-latest_proxy_minor_version\",\"proxy_minor_version\":\"show-instance-version-proxy_minor_version\",\"proxy_minor_version_upgradable\":true}",
-}).await;
+}, |c| c.show_instance_version("instance_id-show-instance-version-é")).await;
 }
 
 #[tokio::test]
 async fn show_ip_whitelist() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::ShowIpWhitelistRequest>(Case {
 name: "ShowIpWhitelist",
-input: "{\"instance_id\":\"instance_id-show-ip-whitelist 1\"}",
+input: "{\"instance_id\":\"instance_id-show-ip-whitelist-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instance/instance_id-show-ip-whitelist%201/whitelist",
+path: "/v2/PROJECT/instance/instance_id-show-ip-whitelist-%C3%A9/whitelist",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"enable_whitelist\":true,\"instance_id\":\"show-ip-whitelist-instance_id\",\"whitelist\":[{\"group_name\":\"show-ip-whitelist-group_name\",\"ip_list\":[\"show-ip-whitelist-ip_list\"]}]}",
-}).await;
+}, |c| c.show_ip_whitelist("instance_id-show-ip-whitelist-é")).await;
 }
 
 #[tokio::test]
 async fn show_job_info() {
-    check_call(Case {
+    check_call::<dcs_client::types::tasks::ShowJobInfoRequest>(Case {
 name: "ShowJobInfo",
-input: "{\"job_id\":\"job_id-show-job-info 1\"}",
+input: "{\"job_id\":\"job_id-show-job-info-é\"}",
 method: "GET",
-path: "/v2/PROJECT/jobs/job_id-show-job-info%201",
+path: "/v2/PROJECT/jobs/job_id-show-job-info-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"begin_time\":\"show-job-info-begin_time\",\"end_time\":\"show-job-info-end_time\",\"fail_reason\":\"show-job-info-fail_reason\",\"job_id\":\"show-job-info-job_id\",\"job_type\":\"masterStandbySwapJob\",\"status\":\"show-job-info-status\"}",
-}).await;
+}, |c| c.show_job_info("job_id-show-job-info-é")).await;
 }
 
 #[tokio::test]
 async fn show_migration_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::ShowMigrationTaskRequest>(Case {
 name: "ShowMigrationTask",
-input: "{\"task_id\":\"task_id-show-migration-task 1\"}",
+input: "{\"task_id\":\"task_id-show-migration-task-é\"}",
 method: "GET",
-path: "/v2/PROJECT/migration-task/task_id-show-migration-task%201",
+path: "/v2/PROJECT/migration-task/task_id-show-migration-task-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"backup_files\":{\"backup_id\":\"show-migration-task-backup_id\",\"bucket_name\":\"show-migration-task-bucket_name\",\"file_source\":\"show-migration-task-file_source\",\"files\":[{\"file_name\":\"show-migration-task-file_name\",\"size\":\"show-migration-task-size\",\"update_at\":\"show-migration-task-update_at\"}]},\"bandwidth_limit_mb\":\"show-migration-task-bandwidth_limit_mb\",\"created_at\":\"show-migration-task-created_at\",\"description\":\"show-migration-task-description\",\"ecs_tenant_private_ip\":\"show-migration-task-ecs_tenant_private_ip\",\"migration_method\":\"show-migration-task-migration_method\",\"migration_type\":\"show-migration-task-migration_type\",\"network_type\":\"show-migration-task-network_type\",\"released_at\":\"show-migration-task-released_at\",\"resume_mode\":\"show-migration-task-resume_mode\",\"source_instance\":{\"addrs\":\"show-migration-task-addrs\",\"db\":\"show-migration-task-db\",\"id\":\"show-migration-task-id\",\"ip\":\"show-migration-task-ip\",\"name\":\"show-migration-task-name\",\"password\":\"show-migration-task-password\",\"port\":\"show-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"show-migration-task-task_status\"},\"status\":\"show-migration-task-status\",\"supported_features\":[\"show-migration-task-supported_features\"],\"target_instance\":{\"addrs\":\"show-migration-task-addrs\",\"db\":\"show-migration-task-db\",\"id\":\"show-migration-task-id\",\"ip\":\"show-migration-task-ip\",\"name\":\"show-migration-task-name\",\"password\":\"show-migration-task-password\",\"port\":\"show-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"show-migration-task-task_status\"},\"task_id\":\"show-migration-task-task_id\",\"task_name\":\"show-migration-task-task_name\",\"task_status\":\"show-migration-task-task_status\",\"tenant_security_group_id\":\"show-migration-task-tenant_security_group_id\",\"tenant_subnet_id\":\"show-migration-task-tenant_subnet_id\",\"tenant_vpc_id\":\"show-migration-task-tenant_vpc_id\",\"updated_at\":\"show-migration-task-updated_at\",\"version\":\"show-migration-task-version\"}",
-}).await;
+}, |c| c.show_migration_task("task_id-show-migration-task-é")).await;
 }
 
 #[tokio::test]
 async fn show_migration_task_stats() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::ShowMigrationTaskStatsRequest>(Case {
 name: "ShowMigrationTaskStats",
-input: "{\"task_id\":\"task_id-show-migration-task-stats 1\"}",
+input: "{\"task_id\":\"task_id-show-migration-task-stats-é\"}",
 method: "GET",
-path: "/v2/PROJECT/migration-task/task_id-show-migration-task-stats%201/stats",
+path: "/v2/PROJECT/migration-task/task_id-show-migration-task-stats-%C3%A9/stats",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"full_migration_progress\":\"show-migration-task-stats-full_migration_progress\",\"is_migrating\":true,\"offset\":\"show-migration-task-stats-offset\",\"source_dbsize\":\"show-migration-task-stats-source_dbsize\",\"target_dbsize\":\"show-migration-task-stats-target_dbsize\",\"target_input_kbps\":\"show-migration-task-stats-target_input_kbps\",\"target_ops\":\"show-migration-task-stats-target_ops\"}",
-}).await;
+}, |c| c.show_migration_task_stats("task_id-show-migration-task-stats-é")).await;
 }
 
 #[tokio::test]
 async fn show_nodes_information() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::ShowNodesInformationRequest>(Case {
 name: "ShowNodesInformation",
-input: "{\"instance_id\":\"instance_id-show-nodes-information 1\"}",
+input: "{\"instance_id\":\"instance_id-show-nodes-information-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-nodes-information%201/logical-nodes",
+path: "/v2/PROJECT/instances/instance_id-show-nodes-information-%C3%A9/logical-nodes",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"instance_id\":\"show-nodes-information-instance_id\",\"nodes\":[{\"az_code\":\"show-nodes-information-az_code\",\"dimensions\":[{\"name\":\"show-nodes-information-name\",\"value\":\"show-nodes-information-value\"}],\"group_id\":\"show-nodes-information-group_id\",\"group_name\":\"show-nodes-information-group_name\",\"is_access\":true,\"is_remove_ip\":true,\"logical_node_id\":\"show-nodes-information-logical_node_id\",\"name\":\"show-nodes-information-name\",\"node_id\":\"show-nodes-information-node_id\",\"node_ip\":\"show-nodes-information-node_ip\",\"node_port\":\"show-nodes-information-node_port\",\"node_role\":\"redis-server\",\"node_type\":\"master\",\"priority_weight\":1,\"replication_id\":\"show-nodes-information-replication_id\",\"status\":\"Creating\"}],\"total\":1}",
-}).await;
+}, |c| c.show_nodes_information("instance_id-show-nodes-information-é")).await;
 }
 
 #[tokio::test]
 async fn show_offline_key_analysis_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::ShowOfflineKeyAnalysisTaskRequest>(Case {
 name: "ShowOfflineKeyAnalysisTask",
-input: "{\"instance_id\":\"instance_id-show-offline-key-analysis-task 1\",\"task_id\":\"task_id-show-offline-key-analysis-task 1\"}",
+input: "{\"instance_id\":\"instance_id-show-offline-key-analysis-task-é\",\"task_id\":\"task_id-show-offline-key-analysis-task-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-show-offline-key-analysis-task%201/offline/key-analysis/task_id-show-offline-key-analysis-task%201",
+path: "/v2/PROJECT/instances/instance_id-show-offline-key-analysis-task-%C3%A9/offline/key-analysis/task_id-show-offline-key-analysis-task-%C3%A9",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"analysis_type\":\"new_backup\",\"backup_id\":\"show-offline-key-analysis-task-backup_id\",\"finished_at\":\"show-offline-key-analysis-task-finished_at\",\"group_name\":\"show-offline-key-analysis-task-group_name\",\"id\":\"show-offline-key-analysis-task-id\",\"instance_id\":\"show-offline-key-analysis-task-instance_id\",\"largest_key_prefixes\":[{\"bytes\":1,\"key_prefix\":\"show-offline-key-analysis-task-key_prefix\",\"num\":1,\"type\":\"show-offline-key-analysis-task-type\"}],\"largest_keys\":[{\"bytes\":1,\"key\":\"show-offline-key-analysis-task-key\",\"num_of_elem\":1,\"type\":\"show-offline-key-analysis-task-type\"}],\"node_id\":\"show-offline-key-analysis-task-node_id\",\"node_ip\":\"show-offline-key-analysis-task-node_ip\",\"node_ipv6\":\"show-offline-key-analysis-task-node_ipv6\",\"node_type\":\"master\",\"started_at\":\"show-offline-key-analysis-task-started_at\",\"total_bytes\":1,\"total_num\":1,\"type_bytes\":[{\"bytes\":1,\"type\":\"show-offline-key-analysis-task-type\"}],\"type_num\":[{\"num\":1,\"type\":\"show-offline-key-analysis-task-type\"}]}",
-}).await;
+}, |c| c.show_offline_key_analysis_task("instance_id-show-offline-key-analysis-task-é", "task_id-show-offline-key-analysis-task-é")).await;
 }
 
 #[tokio::test]
 async fn show_quota_of_tenant() {
-    check_call(Case {
+    check_call::<dcs_client::types::catalog::ShowQuotaOfTenantRequest>(Case {
 name: "ShowQuotaOfTenant",
 input: "{}",
 method: "GET",
@@ -1539,400 +1556,409 @@ query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"quotas\":{\"resources\":[{\"max\":1,\"min\":1,\"quota\":1,\"type\":\"show-quota-of-tenant-type\",\"unit\":\"show-quota-of-tenant-unit\",\"used\":1}]}}",
-}).await;
+}, |c| c.show_quota_of_tenant()).await;
 }
 
 #[tokio::test]
 async fn show_replication_states() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::ShowReplicationStatesRequest>(Case {
 name: "ShowReplicationStates",
-input: "{\"group_id\":\"group_id-show-replication-states 1\",\"instance_id\":\"instance_id-show-replication-states 1\"}",
+input: "{\"group_id\":\"group_id-show-replication-states-é\",\"instance_id\":\"instance_id-show-replication-states-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instance/instance_id-show-replication-states%201/groups/group_id-show-replication-states%201/group-nodes-state",
+path: "/v2/PROJECT/instance/instance_id-show-replication-states-%C3%A9/groups/group_id-show-replication-states-%C3%A9/group-nodes-state",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "[{\"az_code\":\"show-replication-states-az_code\",\"dimensions\":[{\"name\":\"show-replication-states-name\",\"value\":\"show-replication-states-value\"}],\"is_replication\":true,\"node_id\":\"show-replication-states-node_id\",\"replication_id\":\"show-replication-states-replication_id\",\"replication_ip\":\"show-replication-states-replication_ip\",\"replication_role\":\"master\",\"status\":\"show-replication-states-status\"}]",
-}).await;
+}, |c| c.show_replication_states("instance_id-show-replication-states-é", "group_id-show-replication-states-é")).await;
 }
 
 #[tokio::test]
 async fn show_tags() {
-    check_call(Case {
-        name: "ShowTags",
-        input: "{\"instance_id\":\"instance_id-show-tags 1\"}",
-        method: "GET",
-        path: "/v2/PROJECT/instances/instance_id-show-tags%201/tags",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "{\"tags\":[{\"key\":\"show-tags-key\",\"value\":\"show-tags-value\"}]}",
-    })
+    check_call::<dcs_client::types::tags::ShowTagsRequest>(
+        Case {
+            name: "ShowTags",
+            input: "{\"instance_id\":\"instance_id-show-tags-é\"}",
+            method: "GET",
+            path: "/v2/PROJECT/instances/instance_id-show-tags-%C3%A9/tags",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "{\"tags\":[{\"key\":\"show-tags-key\",\"value\":\"show-tags-value\"}]}",
+        },
+        |c| c.show_tags("instance_id-show-tags-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn start_instance_resize_check_job() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::StartInstanceResizeCheckJobRequest>(Case {
 name: "StartInstanceResizeCheckJob",
-input: "{\"body\":{\"new_capacity\":1,\"spec_code\":\"start-instance-resize-check-job-spec_code\"},\"instance_id\":\"instance_id-start-instance-resize-check-job 1\"}",
+input: "{\"body\":{\"new_capacity\":1,\"spec_code\":\"start-instance-resize-check-job-spec_code\"},\"instance_id\":\"instance_id-start-instance-resize-check-job-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-start-instance-resize-check-job%201/resize/check-job",
+path: "/v2/PROJECT/instances/instance_id-start-instance-resize-check-job-%C3%A9/resize/check-job",
 query: &[],
 body: "{\"new_capacity\":1,\"spec_code\":\"start-instance-resize-check-job-spec_code\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"job_id\":\"start-instance-resize-check-job-job_id\"}",
-}).await;
+}, |c| c.start_instance_resize_check_job("instance_id-start-instance-resize-check-job-é")).await;
 }
 
 #[tokio::test]
 async fn stop_migration_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::StopMigrationTaskRequest>(Case {
 name: "StopMigrationTask",
-input: "{\"task_id\":\"task_id-stop-migration-task 1\"}",
+input: "{\"task_id\":\"task_id-stop-migration-task-é\"}",
 method: "POST",
-path: "/v2/PROJECT/migration-task/task_id-stop-migration-task%201/stop",
+path: "/v2/PROJECT/migration-task/task_id-stop-migration-task-%C3%A9/stop",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"backup_files\":{\"backup_id\":\"stop-migration-task-backup_id\",\"bucket_name\":\"stop-migration-task-bucket_name\",\"file_source\":\"stop-migration-task-file_source\",\"files\":[{\"file_name\":\"stop-migration-task-file_name\",\"size\":\"stop-migration-task-size\",\"update_at\":\"stop-migration-task-update_at\"}]},\"bandwidth_limit_mb\":\"stop-migration-task-bandwidth_limit_mb\",\"created_at\":\"stop-migration-task-created_at\",\"description\":\"stop-migration-task-description\",\"ecs_tenant_private_ip\":\"stop-migration-task-ecs_tenant_private_ip\",\"migration_method\":\"stop-migration-task-migration_method\",\"migration_type\":\"stop-migration-task-migration_type\",\"network_type\":\"stop-migration-task-network_type\",\"released_at\":\"stop-migration-task-released_at\",\"resume_mode\":\"stop-migration-task-resume_mode\",\"source_instance\":{\"addrs\":\"stop-migration-task-addrs\",\"db\":\"stop-migration-task-db\",\"id\":\"stop-migration-task-id\",\"ip\":\"stop-migration-task-ip\",\"name\":\"stop-migration-task-name\",\"password\":\"stop-migration-task-password\",\"port\":\"stop-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"stop-migration-task-task_status\"},\"status\":\"stop-migration-task-status\",\"supported_features\":[\"stop-migration-task-supported_features\"],\"target_instance\":{\"addrs\":\"stop-migration-task-addrs\",\"db\":\"stop-migration-task-db\",\"id\":\"stop-migration-task-id\",\"ip\":\"stop-migration-task-ip\",\"name\":\"stop-migration-task-name\",\"password\":\"stop-migration-task-password\",\"port\":\"stop-migration-task-port\",\"proxy_multi_db\":true,\"task_status\":\"stop-migration-task-task_status\"},\"task_id\":\"stop-migration-task-task_id\",\"task_name\":\"stop-migration-task-task_name\",\"task_status\":\"stop-migration-task-task_status\",\"tenant_security_group_id\":\"stop-migration-task-tenant_security_group_id\",\"tenant_subnet_id\":\"stop-migration-task-tenant_subnet_id\",\"tenant_vpc_id\":\"stop-migration-task-tenant_vpc_id\",\"updated_at\":\"stop-migration-task-updated_at\",\"version\":\"stop-migration-task-version\"}",
-}).await;
+}, |c| c.stop_migration_task("task_id-stop-migration-task-é")).await;
 }
 
 #[tokio::test]
 async fn stop_migration_task_sync() {
-    check_call(Case {
-        name: "StopMigrationTaskSync",
-        input: "{\"task_id\":\"task_id-stop-migration-task-sync 1\"}",
-        method: "POST",
-        path: "/v2/PROJECT/migration-task/task_id-stop-migration-task-sync%201/sync-stop",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "",
-    })
+    check_call::<dcs_client::types::migration::StopMigrationTaskSyncRequest>(
+        Case {
+            name: "StopMigrationTaskSync",
+            input: "{\"task_id\":\"task_id-stop-migration-task-sync-é\"}",
+            method: "POST",
+            path: "/v2/PROJECT/migration-task/task_id-stop-migration-task-sync-%C3%A9/sync-stop",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "",
+        },
+        |c| c.stop_migration_task_sync("task_id-stop-migration-task-sync-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn update_acl_account() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::UpdateAclAccountRequest>(Case {
 name: "UpdateAclAccount",
-input: "{\"account_id\":\"account_id-update-acl-account 1\",\"body\":{\"account_role\":\"update-acl-account-account_role\"},\"instance_id\":\"instance_id-update-acl-account 1\"}",
+input: "{\"account_id\":\"account_id-update-acl-account-é\",\"body\":{\"account_role\":\"update-acl-account-account_role\"},\"instance_id\":\"instance_id-update-acl-account-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-acl-account%201/accounts/account_id-update-acl-account%201/role",
+path: "/v2/PROJECT/instances/instance_id-update-acl-account-%C3%A9/accounts/account_id-update-acl-account-%C3%A9/role",
 query: &[],
 body: "{\"account_role\":\"update-acl-account-account_role\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"instance_id\":\"update-acl-account-instance_id\",\"job_id\":\"update-acl-account-job_id\"}",
-}).await;
+}, |c| c.update_acl_account("instance_id-update-acl-account-é", "account_id-update-acl-account-é")).await;
 }
 
 #[tokio::test]
 async fn update_acl_account_pass_word() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::UpdateAclAccountPassWordRequest>(Case {
 name: "UpdateAclAccountPassWord",
-input: "{\"account_id\":\"account_id-update-acl-account-pass-word 1\",\"body\":{\"new_password\":\"update-acl-account-pass-word-new_password\",\"old_password\":\"update-acl-account-pass-word-old_password\"},\"instance_id\":\"instance_id-update-acl-account-pass-word 1\"}",
+input: "{\"account_id\":\"account_id-update-acl-account-pass-word-é\",\"body\":{\"new_password\":\"update-acl-account-pass-word-new_password\",\"old_password\":\"update-acl-account-pass-word-old_password\"},\"instance_id\":\"instance_id-update-acl-account-pass-word-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-acl-account-pass-word%201/accounts/account_id-update-acl-account-pass-word%201/password/modify",
+path: "/v2/PROJECT/instances/instance_id-update-acl-account-pass-word-%C3%A9/accounts/account_id-update-acl-account-pass-word-%C3%A9/password/modify",
 query: &[],
 body: "{\"new_password\":\"update-acl-account-pass-word-new_password\",\"old_password\":\"update-acl-account-pass-word-old_password\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"lock_time\":\"update-acl-account-pass-word-lock_time\",\"lock_time_left\":\"update-acl-account-pass-word-lock_time_left\",\"message\":\"update-acl-account-pass-word-message\",\"result\":\"update-acl-account-pass-word-result\",\"retry_times_left\":\"update-acl-account-pass-word-retry_times_left\"}",
-}).await;
+}, |c| c.update_acl_account_pass_word("instance_id-update-acl-account-pass-word-é", "account_id-update-acl-account-pass-word-é")).await;
 }
 
 #[tokio::test]
 async fn update_acl_account_remark() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::UpdateAclAccountRemarkRequest>(Case {
 name: "UpdateAclAccountRemark",
-input: "{\"account_id\":\"account_id-update-acl-account-remark 1\",\"body\":{\"description\":\"update-acl-account-remark-description\"},\"instance_id\":\"instance_id-update-acl-account-remark 1\"}",
+input: "{\"account_id\":\"account_id-update-acl-account-remark-é\",\"body\":{\"description\":\"update-acl-account-remark-description\"},\"instance_id\":\"instance_id-update-acl-account-remark-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-acl-account-remark%201/accounts/account_id-update-acl-account-remark%201",
+path: "/v2/PROJECT/instances/instance_id-update-acl-account-remark-%C3%A9/accounts/account_id-update-acl-account-remark-%C3%A9",
 query: &[],
 body: "{\"description\":\"update-acl-account-remark-description\"}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.update_acl_account_remark("instance_id-update-acl-account-remark-é", "account_id-update-acl-account-remark-é")).await;
 }
 
 #[tokio::test]
 async fn update_bandwidth() {
-    check_call(Case {
+    check_call::<dcs_client::types::bandwidth::UpdateBandwidthRequest>(Case {
 name: "UpdateBandwidth",
-input: "{\"body\":{\"group_bandwidths\":[{\"group_id\":\"update-bandwidth-group_id\",\"target_bandwidth\":1}]},\"instance_id\":\"instance_id-update-bandwidth 1\"}",
+input: "{\"body\":{\"group_bandwidths\":[{\"group_id\":\"update-bandwidth-group_id\",\"target_bandwidth\":1}]},\"instance_id\":\"instance_id-update-bandwidth-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-bandwidth%201/bandwidths",
+path: "/v2/PROJECT/instances/instance_id-update-bandwidth-%C3%A9/bandwidths",
 query: &[],
 body: "{\"group_bandwidths\":[{\"group_id\":\"update-bandwidth-group_id\",\"target_bandwidth\":1}]}",
 content_type: "application/json",
 answer: "\"update-bandwidth-body\"",
-}).await;
+}, |c| c.update_bandwidth("instance_id-update-bandwidth-é")).await;
 }
 
 #[tokio::test]
 async fn update_bigkey_autoscan_config() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::UpdateBigkeyAutoscanConfigRequest>(Case {
 name: "UpdateBigkeyAutoscanConfig",
-input: "{\"body\":{\"enable_auto_scan\":true,\"schedule_at\":[\"update-bigkey-autoscan-config-schedule_at\"]},\"instance_id\":\"instance_id-update-bigkey-autoscan-config 1\"}",
+input: "{\"body\":{\"enable_auto_scan\":true,\"schedule_at\":[\"update-bigkey-autoscan-config-schedule_at\"]},\"instance_id\":\"instance_id-update-bigkey-autoscan-config-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-bigkey-autoscan-config%201/bigkey/autoscan",
+path: "/v2/PROJECT/instances/instance_id-update-bigkey-autoscan-config-%C3%A9/bigkey/autoscan",
 query: &[],
 body: "{\"enable_auto_scan\":true,\"schedule_at\":[\"update-bigkey-autoscan-config-schedule_at\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"enable_auto_scan\":true,\"instance_id\":\"update-bigkey-autoscan-config-instance_id\",\"schedule_at\":[\"update-bigkey-autoscan-config-schedule_at\"],\"updated_at\":\"update-bigkey-autoscan-config-updated_at\"}",
-}).await;
+}, |c| c.update_bigkey_autoscan_config("instance_id-update-bigkey-autoscan-config-é")).await;
 }
 
 #[tokio::test]
 async fn update_client_ip_transparent_transmission() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::UpdateClientIpTransparentTransmissionRequest>(Case {
 name: "UpdateClientIpTransparentTransmission",
-input: "{\"body\":{\"transparent_client_ip_enable\":true},\"instance_id\":\"instance_id-update-client-ip-transparent-transmission 1\"}",
+input: "{\"body\":{\"transparent_client_ip_enable\":true},\"instance_id\":\"instance_id-update-client-ip-transparent-transmission-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instance_id-update-client-ip-transparent-transmission%201/client-ip-transparent-transmission",
+path: "/v2/PROJECT/instance_id-update-client-ip-transparent-transmission-%C3%A9/client-ip-transparent-transmission",
 query: &[],
 body: "{\"transparent_client_ip_enable\":true}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"job_id\":\"update-client-ip-transparent-transmission-job_id\"}",
-}).await;
+}, |c| c.update_client_ip_transparent_transmission("instance_id-update-client-ip-transparent-transmission-é")).await;
 }
 
 #[tokio::test]
 async fn update_config_template() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::UpdateConfigTemplateRequest>(Case {
 name: "UpdateConfigTemplate",
-input: "{\"body\":{\"description\":\"update-config-template-description\",\"name\":\"update-config-template-name\",\"params\":{\"k\":\"v\"}},\"template_id\":\"template_id-update-config-template 1\"}",
+input: "{\"body\":{\"description\":\"update-config-template-description\",\"name\":\"update-config-template-name\",\"params\":{\"k\":\"v\"}},\"template_id\":\"template_id-update-config-template-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/config-templates/template_id-update-config-template%201",
+path: "/v2/PROJECT/config-templates/template_id-update-config-template-%C3%A9",
 query: &[],
 body: "{\"description\":\"update-config-template-description\",\"name\":\"update-config-template-name\",\"params\":{\"k\":\"v\"}}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"result\":\"update-config-template-result\"}",
-}).await;
+}, |c| c.update_config_template("template_id-update-config-template-é")).await;
 }
 
 #[tokio::test]
 async fn update_configurations() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::UpdateConfigurationsRequest>(Case {
 name: "UpdateConfigurations",
-input: "{\"body\":{\"redis_config\":[{\"param_id\":\"update-configurations-param_id\",\"param_name\":\"update-configurations-param_name\",\"param_value\":\"update-configurations-param_value\"}]},\"instance_id\":\"instance_id-update-configurations 1\"}",
+input: "{\"body\":{\"redis_config\":[{\"param_id\":\"update-configurations-param_id\",\"param_name\":\"update-configurations-param_name\",\"param_value\":\"update-configurations-param_value\"}]},\"instance_id\":\"instance_id-update-configurations-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-configurations%201/configs",
+path: "/v2/PROJECT/instances/instance_id-update-configurations-%C3%A9/configs",
 query: &[],
 body: "{\"redis_config\":[{\"param_id\":\"update-configurations-param_id\",\"param_name\":\"update-configurations-param_name\",\"param_value\":\"update-configurations-param_value\"}]}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.update_configurations("instance_id-update-configurations-é")).await;
 }
 
 #[tokio::test]
 async fn update_expire_auto_scan_config() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::UpdateExpireAutoScanConfigRequest>(Case {
 name: "UpdateExpireAutoScanConfig",
-input: "{\"body\":{\"enable_auto_scan\":true,\"first_scan_at\":\"update-expire-auto-scan-config-first_scan_at\",\"interval\":1,\"scan_keys_count\":1,\"timeout\":1},\"instance_id\":\"instance_id-update-expire-auto-scan-config 1\"}",
+input: "{\"body\":{\"enable_auto_scan\":true,\"first_scan_at\":\"update-expire-auto-scan-config-first_scan_at\",\"interval\":1,\"scan_keys_count\":1,\"timeout\":1},\"instance_id\":\"instance_id-update-expire-auto-scan-config-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-expire-auto-scan-config%201/scan-expire-keys/autoscan-config",
+path: "/v2/PROJECT/instances/instance_id-update-expire-auto-scan-config-%C3%A9/scan-expire-keys/autoscan-config",
 query: &[],
 body: "{\"enable_auto_scan\":true,\"first_scan_at\":\"update-expire-auto-scan-config-first_scan_at\",\"interval\":1,\"scan_keys_count\":1,\"timeout\":1}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"enable_auto_scan\":true,\"first_scan_at\":\"update-expire-auto-scan-config-first_scan_at\",\"instance_id\":\"update-expire-auto-scan-config-instance_id\",\"interval\":1,\"scan_keys_count\":1,\"timeout\":1,\"updated_at\":\"update-expire-auto-scan-config-updated_at\"}",
-}).await;
+}, |c| c.update_expire_auto_scan_config("instance_id-update-expire-auto-scan-config-é")).await;
 }
 
 #[tokio::test]
 async fn update_hotkey_auto_scan_config() {
-    check_call(Case {
+    check_call::<dcs_client::types::analysis::UpdateHotkeyAutoScanConfigRequest>(Case {
 name: "UpdateHotkeyAutoScanConfig",
-input: "{\"body\":{\"enable_auto_scan\":true,\"schedule_at\":[\"update-hotkey-auto-scan-config-schedule_at\"]},\"instance_id\":\"instance_id-update-hotkey-auto-scan-config 1\"}",
+input: "{\"body\":{\"enable_auto_scan\":true,\"schedule_at\":[\"update-hotkey-auto-scan-config-schedule_at\"]},\"instance_id\":\"instance_id-update-hotkey-auto-scan-config-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-hotkey-auto-scan-config%201/hotkey/autoscan",
+path: "/v2/PROJECT/instances/instance_id-update-hotkey-auto-scan-config-%C3%A9/hotkey/autoscan",
 query: &[],
 body: "{\"enable_auto_scan\":true,\"schedule_at\":[\"update-hotkey-auto-scan-config-schedule_at\"]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"enable_auto_scan\":true,\"instance_id\":\"update-hotkey-auto-scan-config-instance_id\",\"schedule_at\":[\"update-hotkey-auto-scan-config-schedule_at\"],\"updated_at\":\"update-hotkey-auto-scan-config-updated_at\"}",
-}).await;
+}, |c| c.update_hotkey_auto_scan_config("instance_id-update-hotkey-auto-scan-config-é")).await;
 }
 
 #[tokio::test]
 async fn update_instance() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::UpdateInstanceRequest>(Case {
 name: "UpdateInstance",
-input: "{\"body\":{\"description\":\"update-instance-description\",\"instance_backup_policy\":{\"backup_type\":\"auto\",\"periodical_backup_plan\":{\"backup_at\":[1],\"begin_at\":\"update-instance-begin_at\",\"period_type\":\"update-instance-period_type\",\"timezone_offset\":\"1\"},\"save_days\":1},\"maintain_begin\":\"update-instance-maintain_begin\",\"maintain_end\":\"update-instance-maintain_end\",\"name\":\"update-instance-name\",\"port\":1,\"rename_commands\":{\"command\":\"update-instance-command\",\"flushall\":\"update-instance-flushall\",\"flushdb\":\"update-instance-flushdb\",\"hgetall\":\"update-instance-hgetall\",\"hscan\":\"update-instance-hscan\",\"keys\":\"update-instance-keys\",\"scan\":\"update-instance-scan\",\"sscan\":\"update-instance-sscan\",\"zscan\":\"update-instance-zscan\"},\"security_group_id\":\"update-instance-security_group_id\"},\"instance_id\":\"instance_id-update-instance 1\"}",
+input: "{\"body\":{\"description\":\"update-instance-description\",\"instance_backup_policy\":{\"backup_type\":\"auto\",\"periodical_backup_plan\":{\"backup_at\":[1],\"begin_at\":\"update-instance-begin_at\",\"period_type\":\"update-instance-period_type\",\"timezone_offset\":\"1\"},\"save_days\":1},\"maintain_begin\":\"update-instance-maintain_begin\",\"maintain_end\":\"update-instance-maintain_end\",\"name\":\"update-instance-name\",\"port\":1,\"rename_commands\":{\"command\":\"update-instance-command\",\"flushall\":\"update-instance-flushall\",\"flushdb\":\"update-instance-flushdb\",\"hgetall\":\"update-instance-hgetall\",\"hscan\":\"update-instance-hscan\",\"keys\":\"update-instance-keys\",\"scan\":\"update-instance-scan\",\"sscan\":\"update-instance-sscan\",\"zscan\":\"update-instance-zscan\"},\"security_group_id\":\"update-instance-security_group_id\"},\"instance_id\":\"instance_id-update-instance-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-instance%201",
+path: "/v2/PROJECT/instances/instance_id-update-instance-%C3%A9",
 query: &[],
 body: "{\"description\":\"update-instance-description\",\"instance_backup_policy\":{\"backup_type\":\"auto\",\"periodical_backup_plan\":{\"backup_at\":[1],\"begin_at\":\"update-instance-begin_at\",\"period_type\":\"update-instance-period_type\",\"timezone_offset\":\"1\"},\"save_days\":1},\"maintain_begin\":\"update-instance-maintain_begin\",\"maintain_end\":\"update-instance-maintain_end\",\"name\":\"update-instance-name\",\"port\":1,\"rename_commands\":{\"command\":\"update-instance-command\",\"flushall\":\"update-instance-flushall\",\"flushdb\":\"update-instance-flushdb\",\"hgetall\":\"update-instance-hgetall\",\"hscan\":\"update-instance-hscan\",\"keys\":\"update-instance-keys\",\"scan\":\"update-instance-scan\",\"sscan\":\"update-instance-sscan\",\"zscan\":\"update-instance-zscan\"},\"security_group_id\":\"update-instance-security_group_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.update_instance("instance_id-update-instance-é")).await;
 }
 
 #[tokio::test]
 async fn update_instance_bandwidth() {
-    check_call(Case {
-        name: "UpdateInstanceBandwidth",
-        input: "{\"instance_id\":\"instance_id-update-instance-bandwidth 1\"}",
-        method: "PUT",
-        path: "/v2/PROJECT/instances/instance_id-update-instance-bandwidth%201/bandwidth",
-        query: &[],
-        body: "",
-        content_type: "application/json",
-        answer: "",
-    })
+    check_call::<dcs_client::types::bandwidth::UpdateInstanceBandwidthRequest>(
+        Case {
+            name: "UpdateInstanceBandwidth",
+            input: "{\"instance_id\":\"instance_id-update-instance-bandwidth-é\"}",
+            method: "PUT",
+            path: "/v2/PROJECT/instances/instance_id-update-instance-bandwidth-%C3%A9/bandwidth",
+            query: &[],
+            body: "",
+            content_type: "application/json",
+            answer: "",
+        },
+        |c| c.update_instance_bandwidth("instance_id-update-instance-bandwidth-é"),
+    )
     .await;
 }
 
 #[tokio::test]
 async fn update_instance_bandwidth_auto_scaling_policy() {
-    check_call(Case {
+    check_call::<dcs_client::types::bandwidth::UpdateInstanceBandwidthAutoScalingPolicyRequest>(Case {
 name: "UpdateInstanceBandwidthAutoScalingPolicy",
-input: "{\"body\":{\"bandwidth_usage_lower_threshold\":10,\"bandwidth_usage_upper_threshold\":50,\"scale_in_cooldown\":0,\"scale_in_enabled\":true,\"scale_out_cooldown\":0,\"window_size\":1},\"instance_id\":\"instance_id-update-instance-bandwidth-auto-scaling-policy 1\"}",
+input: "{\"body\":{\"bandwidth_usage_lower_threshold\":10,\"bandwidth_usage_upper_threshold\":50,\"scale_in_cooldown\":0,\"scale_in_enabled\":true,\"scale_out_cooldown\":0,\"window_size\":1},\"instance_id\":\"instance_id-update-instance-bandwidth-auto-scaling-policy-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-instance-bandwidth-auto-scaling-policy%201/autoscaling-policy/bandwidth",
+path: "/v2/PROJECT/instances/instance_id-update-instance-bandwidth-auto-scaling-policy-%C3%A9/autoscaling-policy/bandwidth",
 query: &[],
 body: "{\"bandwidth_usage_lower_threshold\":10,\"bandwidth_usage_upper_threshold\":50,\"scale_in_cooldown\":0,\"scale_in_enabled\":true,\"scale_out_cooldown\":0,\"window_size\":1}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"bandwidth_usage_lower_threshold\":10,\"bandwidth_usage_upper_threshold\":50,\"scale_in_cooldown\":0,\"scale_in_enabled\":true,\"scale_out_cooldown\":0,\"window_size\":1}",
-}).await;
+}, |c| c.update_instance_bandwidth_auto_scaling_policy("instance_id-update-instance-bandwidth-auto-scaling-policy-é")).await;
 }
 
 #[tokio::test]
 async fn update_instance_config() {
-    check_call(Case {
+    check_call::<dcs_client::types::config::UpdateInstanceConfigRequest>(Case {
 name: "UpdateInstanceConfig",
-input: "{\"body\":{\"redis_config\":[{\"param_id\":\"update-instance-config-param_id\",\"param_name\":\"update-instance-config-param_name\",\"param_value\":\"update-instance-config-param_value\"}]},\"instance_id\":\"instance_id-update-instance-config 1\"}",
+input: "{\"body\":{\"redis_config\":[{\"param_id\":\"update-instance-config-param_id\",\"param_name\":\"update-instance-config-param_name\",\"param_value\":\"update-instance-config-param_value\"}]},\"instance_id\":\"instance_id-update-instance-config-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-instance-config%201/async-configs",
+path: "/v2/PROJECT/instances/instance_id-update-instance-config-%C3%A9/async-configs",
 query: &[],
 body: "{\"redis_config\":[{\"param_id\":\"update-instance-config-param_id\",\"param_name\":\"update-instance-config-param_name\",\"param_value\":\"update-instance-config-param_value\"}]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"job_id\":\"update-instance-config-job_id\"}",
-}).await;
+}, |c| c.update_instance_config("instance_id-update-instance-config-é")).await;
 }
 
 #[tokio::test]
 async fn update_ip_whitelist() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::UpdateIpWhitelistRequest>(Case {
 name: "UpdateIpWhitelist",
-input: "{\"body\":{\"enable_whitelist\":true,\"instance_id\":\"update-ip-whitelist-instance_id\",\"whitelist\":[{\"group_name\":\"update-ip-whitelist-group_name\",\"ip_list\":[\"update-ip-whitelist-ip_list\"]}]},\"instance_id\":\"instance_id-update-ip-whitelist 1\"}",
+input: "{\"body\":{\"enable_whitelist\":true,\"instance_id\":\"update-ip-whitelist-instance_id\",\"whitelist\":[{\"group_name\":\"update-ip-whitelist-group_name\",\"ip_list\":[\"update-ip-whitelist-ip_list\"]}]},\"instance_id\":\"instance_id-update-ip-whitelist-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instance/instance_id-update-ip-whitelist%201/whitelist",
+path: "/v2/PROJECT/instance/instance_id-update-ip-whitelist-%C3%A9/whitelist",
 query: &[],
 body: "{\"enable_whitelist\":true,\"instance_id\":\"update-ip-whitelist-instance_id\",\"whitelist\":[{\"group_name\":\"update-ip-whitelist-group_name\",\"ip_list\":[\"update-ip-whitelist-ip_list\"]}]}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.update_ip_whitelist("instance_id-update-ip-whitelist-é")).await;
 }
 
 #[tokio::test]
 async fn update_ip_whitelist_async() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::UpdateIpWhitelistAsyncRequest>(Case {
 name: "UpdateIpWhitelistAsync",
-input: "{\"body\":{\"enable_whitelist\":true,\"instance_id\":\"update-ip-whitelist-async-instance_id\",\"whitelist\":[{\"group_name\":\"update-ip-whitelist-async-group_name\",\"ip_list\":[\"update-ip-whitelist-async-ip_list\"]}]},\"instance_id\":\"instance_id-update-ip-whitelist-async 1\"}",
+input: "{\"body\":{\"enable_whitelist\":true,\"instance_id\":\"update-ip-whitelist-async-instance_id\",\"whitelist\":[{\"group_name\":\"update-ip-whitelist-async-group_name\",\"ip_list\":[\"update-ip-whitelist-async-ip_list\"]}]},\"instance_id\":\"instance_id-update-ip-whitelist-async-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instance/instance_id-update-ip-whitelist-async%201/whitelist-async",
+path: "/v2/PROJECT/instance/instance_id-update-ip-whitelist-async-%C3%A9/whitelist-async",
 query: &[],
 body: "{\"enable_whitelist\":true,\"instance_id\":\"update-ip-whitelist-async-instance_id\",\"whitelist\":[{\"group_name\":\"update-ip-whitelist-async-group_name\",\"ip_list\":[\"update-ip-whitelist-async-ip_list\"]}]}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"job_id\":\"update-ip-whitelist-async-job_id\"}",
-}).await;
+}, |c| c.update_ip_whitelist_async("instance_id-update-ip-whitelist-async-é")).await;
 }
 
 #[tokio::test]
 async fn update_migration_task() {
-    check_call(Case {
+    check_call::<dcs_client::types::migration::UpdateMigrationTaskRequest>(Case {
 name: "UpdateMigrationTask",
-input: "{\"body\":{\"resume_mode\":\"update-migration-task-resume_mode\"},\"task_id\":\"task_id-update-migration-task 1\"}",
+input: "{\"body\":{\"resume_mode\":\"update-migration-task-resume_mode\"},\"task_id\":\"task_id-update-migration-task-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/migration-task/task_id-update-migration-task%201",
+path: "/v2/PROJECT/migration-task/task_id-update-migration-task-%C3%A9",
 query: &[],
 body: "{\"resume_mode\":\"update-migration-task-resume_mode\"}",
 content_type: "application/json;charset=utf-8",
 answer: "\"update-migration-task-body\"",
-}).await;
+}, |c| c.update_migration_task("task_id-update-migration-task-é")).await;
 }
 
 #[tokio::test]
 async fn update_password() {
-    check_call(Case {
+    check_call::<dcs_client::types::accounts::UpdatePasswordRequest>(Case {
 name: "UpdatePassword",
-input: "{\"body\":{\"new_password\":\"update-password-new_password\",\"old_password\":\"update-password-old_password\"},\"instance_id\":\"instance_id-update-password 1\"}",
+input: "{\"body\":{\"new_password\":\"update-password-new_password\",\"old_password\":\"update-password-old_password\"},\"instance_id\":\"instance_id-update-password-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-password%201/password",
+path: "/v2/PROJECT/instances/instance_id-update-password-%C3%A9/password",
 query: &[],
 body: "{\"new_password\":\"update-password-new_password\",\"old_password\":\"update-password-old_password\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"lock_time\":\"update-password-lock_time\",\"lock_time_left\":\"update-password-lock_time_left\",\"message\":\"update-password-message\",\"result\":\"update-password-result\",\"retry_times_left\":\"update-password-retry_times_left\"}",
-}).await;
+}, |c| c.update_password("instance_id-update-password-é")).await;
 }
 
 #[tokio::test]
 async fn update_public_ip() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::UpdatePublicIpRequest>(Case {
 name: "UpdatePublicIp",
-input: "{\"body\":{\"elb_id\":\"update-public-ip-elb_id\",\"enable_ssl\":true,\"publicip_id\":\"update-public-ip-publicip_id\"},\"instance_id\":\"instance_id-update-public-ip 1\"}",
+input: "{\"body\":{\"elb_id\":\"update-public-ip-elb_id\",\"enable_ssl\":true,\"publicip_id\":\"update-public-ip-publicip_id\"},\"instance_id\":\"instance_id-update-public-ip-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-update-public-ip%201/public-ip",
+path: "/v2/PROJECT/instances/instance_id-update-public-ip-%C3%A9/public-ip",
 query: &[],
 body: "{\"elb_id\":\"update-public-ip-elb_id\",\"enable_ssl\":true,\"publicip_id\":\"update-public-ip-publicip_id\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"job_id\":\"update-public-ip-job_id\"}",
-}).await;
+}, |c| c.update_public_ip("instance_id-update-public-ip-é")).await;
 }
 
 #[tokio::test]
 async fn update_slave_priority() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::UpdateSlavePriorityRequest>(Case {
 name: "UpdateSlavePriority",
-input: "{\"body\":{\"slave_priority_weight\":0},\"group_id\":\"group_id-update-slave-priority 1\",\"instance_id\":\"instance_id-update-slave-priority 1\",\"node_id\":\"node_id-update-slave-priority 1\"}",
+input: "{\"body\":{\"slave_priority_weight\":0},\"group_id\":\"group_id-update-slave-priority-é\",\"instance_id\":\"instance_id-update-slave-priority-é\",\"node_id\":\"node_id-update-slave-priority-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-update-slave-priority%201/groups/group_id-update-slave-priority%201/replications/node_id-update-slave-priority%201/slave-priority",
+path: "/v2/PROJECT/instances/instance_id-update-slave-priority-%C3%A9/groups/group_id-update-slave-priority-%C3%A9/replications/node_id-update-slave-priority-%C3%A9/slave-priority",
 query: &[],
 body: "{\"slave_priority_weight\":0}",
 content_type: "application/json;charset=utf-8",
 answer: "",
-}).await;
+}, |c| c.update_slave_priority("instance_id-update-slave-priority-é", "group_id-update-slave-priority-é", "node_id-update-slave-priority-é")).await;
 }
 
 #[tokio::test]
 async fn update_ssl_switch() {
-    check_call(Case {
+    check_call::<dcs_client::types::network::UpdateSslSwitchRequest>(Case {
 name: "UpdateSslSwitch",
-input: "{\"body\":{\"enabled\":true},\"instance_id\":\"instance_id-update-ssl-switch 1\"}",
+input: "{\"body\":{\"enabled\":true},\"instance_id\":\"instance_id-update-ssl-switch-é\"}",
 method: "PUT",
-path: "/v2/PROJECT/instances/instance_id-update-ssl-switch%201/ssl",
+path: "/v2/PROJECT/instances/instance_id-update-ssl-switch-%C3%A9/ssl",
 query: &[],
 body: "{\"enabled\":true}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"instance_id\":\"update-ssl-switch-instance_id\",\"job_id\":\"update-ssl-switch-job_id\",\"result\":\"update-ssl-switch-result\"}",
-}).await;
+}, |c| c.update_ssl_switch("instance_id-update-ssl-switch-é")).await;
 }
 
 #[tokio::test]
 async fn upgrade_instance_minor_version() {
-    check_call(Case {
+    check_call::<dcs_client::types::instances::UpgradeInstanceMinorVersionRequest>(Case {
 name: "UpgradeInstanceMinorVersion",
-input: "{\"body\":{\"engine_minor_version\":\"upgrade-instance-minor-version-engine_minor_version\",\"proxy_minor_version\":\"upgrade-instance-minor-version-proxy_minor_version\"},\"instance_id\":\"instance_id-upgrade-instance-minor-version 1\"}",
+input: "{\"body\":{\"engine_minor_version\":\"upgrade-instance-minor-version-engine_minor_version\",\"proxy_minor_version\":\"upgrade-instance-minor-version-proxy_minor_version\"},\"instance_id\":\"instance_id-upgrade-instance-minor-version-é\"}",
 method: "POST",
-path: "/v2/PROJECT/instances/instance_id-upgrade-instance-minor-version%201/minor-version/upgrade",
+path: "/v2/PROJECT/instances/instance_id-upgrade-instance-minor-version-%C3%A9/minor-version/upgrade",
 query: &[],
 body: "{\"engine_minor_version\":\"upgrade-instance-minor-version-engine_minor_version\",\"proxy_minor_version\":\"upgrade-instance-minor-version-proxy_minor_version\"}",
 content_type: "application/json;charset=utf-8",
 answer: "{\"task_id\":\"upgrade-instance-minor-version-task_id\"}",
-}).await;
+}, |c| c.upgrade_instance_minor_version("instance_id-upgrade-instance-minor-version-é")).await;
 }
 
 #[tokio::test]
 async fn validate_deletable_replica() {
-    check_call(Case {
+    check_call::<dcs_client::types::nodes::ValidateDeletableReplicaRequest>(Case {
 name: "ValidateDeletableReplica",
-input: "{\"instance_id\":\"instance_id-validate-deletable-replica 1\"}",
+input: "{\"instance_id\":\"instance_id-validate-deletable-replica-é\"}",
 method: "GET",
-path: "/v2/PROJECT/instances/instance_id-validate-deletable-replica%201/deletable-replication",
+path: "/v2/PROJECT/instances/instance_id-validate-deletable-replica-%C3%A9/deletable-replication",
 query: &[],
 body: "",
 content_type: "application/json",
 answer: "{\"available_zone\":\"validate-deletable-replica-available_zone\",\"check_result\":true,\"replication_list\":[{\"available_zone\":\"validate-deletable-replica-available_zone\",\"group_id\":\"validate-deletable-replica-group_id\",\"group_name\":\"validate-deletable-replica-group_name\",\"node_id\":\"validate-deletable-replica-node_id\",\"replication_id\":\"validate-deletable-replica-replication_id\",\"replication_ip\":\"validate-deletable-replica-replication_ip\"}]}",
-}).await;
+}, |c| c.validate_deletable_replica("instance_id-validate-deletable-replica-é")).await;
 }

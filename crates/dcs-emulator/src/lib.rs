@@ -511,7 +511,7 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     };
 
     // 2. The route's method.
-    if parts.method.as_str() != DELETE_CENTER_TASK.method {
+    if parts.method.as_str() != DELETE_CENTER_TASK.method.as_str() {
         return dcs_error(
             405,
             codes::METHOD_NOT_ALLOWED,

@@ -537,10 +537,12 @@ enum Worker {
 impl Worker {
     async fn delete(&mut self, task_id: Option<&str>) -> Res<()> {
         match self {
-            Worker::Ours(c) => Ok(c
+            Worker::Ours(c) => c
                 .delete_center_task(task_id.unwrap_or(TASK_ID))
                 .send()
-                .await?),
+                .await
+                .map(|_| ())
+                .map_err(Into::into),
             Worker::Bare(b) => b.delete().await,
             Worker::Raw(r) => r.delete().await,
         }

@@ -162,10 +162,13 @@ async fn real(args: Args, ak: String, sk: String, project: String) -> ExitCode {
         Err(e) => return report(&e),
     };
     let call = client
-        .delete_center_task(task_id.clone())
-        .set_message(args.message.clone());
+        .delete_center_task(task_id.clone());
+    let call = match args.message.clone() {
+        Some(m) => call.message(m),
+        None => call,
+    };
     match call.send().await {
-        Ok(()) => {
+        Ok(_) => {
             println!("deleted task {task_id}");
             ExitCode::SUCCESS
         }
@@ -207,11 +210,12 @@ async fn demo(args: Args) -> ExitCode {
         Ok(c) => c,
         Err(e) => return report(&e),
     };
-    let first = client
-        .delete_center_task(task_id.clone())
-        .set_message(args.message.clone())
-        .send()
-        .await;
+    let call = client.delete_center_task(task_id.clone());
+    let call = match args.message.clone() {
+        Some(m) => call.message(m),
+        None => call,
+    };
+    let first = call.send().await;
     if let Err(e) = first {
         return report(&e);
     }
@@ -227,7 +231,7 @@ async fn demo(args: Args) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Ok(()) => {
+        Ok(_) => {
             eprintln!("second delete unexpectedly succeeded");
             ExitCode::from(1)
         }

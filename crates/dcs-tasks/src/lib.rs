@@ -1,8 +1,9 @@
 //! Huawei Cloud DCS Task Center client.
 //!
-//! A thin crate: [`TasksClient`] validates a request with `dcs-model`, sends it through
-//! `dcs-transport` (signing, timeouts, retries, bounded bodies) and maps the answer to
-//! `Ok(())` or one [`Error`]. It holds no HTTP or schema logic of its own.
+//! A thin crate: [`TasksClient`] is `dcs-client`'s [`DcsClient`] built with only the `tasks`
+//! resource group, so a Task Center user compiles six operations' types instead of all 137.
+//! It shares `dcs-client`'s [`Error`], builders and options, and holds no HTTP or schema logic
+//! of its own.
 //!
 //! ```no_run
 //! use dcs_tasks::{Credentials, TasksClient};
@@ -20,7 +21,7 @@
 //!     .send()
 //!     .await
 //! {
-//!     Ok(()) => println!("deleted"),
+//!     Ok(out) => println!("deleted (request id {:?})", out.request_id()),
 //!     Err(e) if e.is_not_found() => println!("already gone ({:?})", e.request_id()),
 //!     Err(e) => return Err(e),
 //! }
@@ -29,218 +30,117 @@
 //! ```
 #![deny(missing_docs)]
 
-mod error;
-
-pub use dcs_transport::{
-    BodyState, ClientConfig, Credentials, RetryPolicy, TimeoutKind, TransportErrorKind,
+pub use dcs_client::types::tasks as types;
+pub use dcs_client::{
+    codes, BodyState, ByteStream, CallBuilder, ClientConfig, Clock, Credentials, DcsClient,
+    DcsClientBuilder, Error, ErrorKind, ItemPaginator, Output, Paginator, ProvideCredentials,
+    RequestOptions, RetryPolicy, ServiceError, Sleeper, TimeoutKind, TransportErrorKind,
 };
-pub use error::{Error, ErrorKind, ServiceError};
-
-use dcs_model::{DeleteCenterTaskRequest, ProjectId, TaskId, DELETE_CENTER_TASK};
-use dcs_transport::client::Jitter;
-use dcs_transport::{Clock, Endpoint, HttpClient, Method, Request, Sleeper};
-use std::sync::Arc;
+use types::*;
 
 /// The DCS service name in endpoint host names.
-pub const SERVICE: &str = "dcs";
+pub const SERVICE: &str = dcs_client::SERVICE;
 
-/// Builds a [`TasksClient`].
-#[derive(Default)]
-pub struct TasksClientBuilder {
-    endpoint: Option<String>,
-    region: Option<String>,
-    credentials: Option<Credentials>,
-    project_id: Option<String>,
-    config: Option<ClientConfig>,
-    clock: Option<Arc<dyn Clock>>,
-    sleeper: Option<Arc<dyn Sleeper>>,
-    jitter: Option<Jitter>,
-}
-
-impl std::fmt::Debug for TasksClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TasksClientBuilder")
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("credentials", &self.credentials)
-            .field("project_id", &self.project_id)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
+/// Builds a [`TasksClient`]: the same settings as [`DcsClientBuilder`].
+#[derive(Debug, Default)]
+pub struct TasksClientBuilder(DcsClientBuilder);
 
 impl TasksClientBuilder {
-    /// The full endpoint URL, e.g. `https://dcs.cn-north-4.myhuaweicloud.com`. Wins over
-    /// [`region`](Self::region).
-    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
-        self
+    /// The full endpoint URL, e.g. `https://dcs.cn-north-4.myhuaweicloud.com`.
+    pub fn endpoint(self, url: impl Into<String>) -> Self {
+        Self(self.0.endpoint(url))
     }
-    /// The region id; the endpoint becomes `https://dcs.{region}.myhuaweicloud.com`.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
+    /// The region id.
+    pub fn region(self, region: impl Into<String>) -> Self {
+        Self(self.0.region(region))
     }
-    /// The AK/SK credentials (with a security token for temporary ones).
-    pub fn credentials(mut self, c: Credentials) -> Self {
-        self.credentials = Some(c);
-        self
+    /// Fixed AK/SK credentials.
+    pub fn credentials(self, c: Credentials) -> Self {
+        Self(self.0.credentials(c))
     }
-    /// The project id every request acts on.
-    pub fn project_id(mut self, id: impl Into<String>) -> Self {
-        self.project_id = Some(id.into());
-        self
+    /// A credentials provider, asked before every attempt.
+    pub fn credentials_provider(self, p: std::sync::Arc<dyn ProvideCredentials>) -> Self {
+        Self(self.0.credentials_provider(p))
+    }
+    /// The project every request acts on.
+    pub fn project_id(self, id: impl Into<String>) -> Self {
+        Self(self.0.project_id(id))
     }
     /// Timeouts, retries, body cap, user agent.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = Some(config);
-        self
+    pub fn config(self, config: ClientConfig) -> Self {
+        Self(self.0.config(config))
     }
-    /// Injects the clock (signing dates, deadlines). For tests.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
+    /// Injects the clock. For tests.
+    pub fn clock(self, clock: std::sync::Arc<dyn Clock>) -> Self {
+        Self(self.0.clock(clock))
     }
     /// Injects the sleeper used between retries. For tests.
-    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.sleeper = Some(sleeper);
-        self
+    pub fn sleeper(self, sleeper: std::sync::Arc<dyn Sleeper>) -> Self {
+        Self(self.0.sleeper(sleeper))
     }
-    /// Injects the backoff jitter source (uniform in `[0, 1)`). For tests.
-    pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = Some(jitter);
-        self
+    /// Injects the backoff jitter source. For tests.
+    pub fn jitter(self, jitter: dcs_transport::client::Jitter) -> Self {
+        Self(self.0.jitter(jitter))
     }
-
-    /// Checks everything and builds the client. Build one and reuse it: it owns the
-    /// connection pool.
+    /// Builds the client.
     pub fn build(self) -> Result<TasksClient, Error> {
-        const OP: &str = "TasksClient::build";
-        let cfg_err = |m: &'static str| Error::config(OP, dcs_transport::ConfigError::Invalid(m));
-        let endpoint = match (&self.endpoint, &self.region) {
-            (Some(url), _) => Endpoint::parse(url),
-            (None, Some(region)) => Endpoint::for_region(SERVICE, region),
-            (None, None) => return Err(cfg_err("an endpoint or a region is required")),
-        }
-        .map_err(|e| Error::config(OP, e))?;
-        let credentials = self
-            .credentials
-            .ok_or_else(|| cfg_err("credentials are required"))?;
-        let project_id = ProjectId::new(
-            self.project_id
-                .ok_or_else(|| cfg_err("a project id is required"))?,
-        )
-        .map_err(|e| Error::invalid(OP, e))?;
-        let mut b = HttpClient::builder(endpoint, credentials)
-            .project_id(project_id.as_str())
-            .config(self.config.unwrap_or_default());
-        if let Some(c) = self.clock {
-            b = b.clock(c);
-        }
-        if let Some(s) = self.sleeper {
-            b = b.sleeper(s);
-        }
-        if let Some(j) = self.jitter {
-            b = b.jitter(j);
-        }
-        let http = b.build().map_err(|e| Error::config(OP, e))?;
-        Ok(TasksClient { http, project_id })
+        Ok(TasksClient(self.0.build()?))
     }
 }
 
-/// A client for the Task Center. Cheap to clone; clones share one connection pool.
+/// A client for the Task Center and background tasks. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct TasksClient {
-    http: HttpClient,
-    project_id: ProjectId,
-}
+pub struct TasksClient(DcsClient);
 
 impl TasksClient {
     /// Starts building a client.
     pub fn builder() -> TasksClientBuilder {
         TasksClientBuilder::default()
     }
-
-    /// The project this client acts on.
-    pub fn project_id(&self) -> &ProjectId {
-        &self.project_id
+    /// The general client underneath (the same pool).
+    pub fn dcs(&self) -> &DcsClient {
+        &self.0
     }
-
     /// The underlying transport client.
-    pub fn http(&self) -> &HttpClient {
-        &self.http
+    pub fn http(&self) -> &dcs_transport::HttpClient {
+        self.0.http()
     }
-
-    /// `DELETE /v2/{project_id}/tasks/{task_id}`: deletes a Task Center task. Finish with
-    /// [`DeleteCenterTask::send`].
-    pub fn delete_center_task(&self, task_id: impl Into<String>) -> DeleteCenterTask<'_> {
-        DeleteCenterTask {
-            client: self,
-            task_id: task_id.into(),
-            message: None,
-        }
+    /// `DELETE /v2/{project_id}/tasks/{task_id}`: deletes a finished Task Center task.
+    pub fn delete_center_task(
+        &self,
+        task_id: impl Into<String>,
+    ) -> CallBuilder<DeleteCenterTaskRequest> {
+        self.0.delete_center_task(task_id)
     }
-}
-
-/// A DeleteCenterTask call being prepared.
-#[derive(Debug)]
-#[must_use = "nothing is sent until .send().await"]
-pub struct DeleteCenterTask<'a> {
-    client: &'a TasksClient,
-    task_id: String,
-    message: Option<String>,
-}
-
-impl DeleteCenterTask<'_> {
-    /// Sets the optional `message` ("deletion result"). Without it no body is sent.
-    pub fn message(mut self, message: impl Into<String>) -> Self {
-        self.message = Some(message.into());
-        self
+    /// `GET /v2/{project_id}/tasks`: lists Task Center tasks (paginated).
+    pub fn list_center_task(&self) -> CallBuilder<ListCenterTaskRequest> {
+        self.0.list_center_task()
     }
-
-    /// Sets or clears the message.
-    pub fn set_message(mut self, message: Option<String>) -> Self {
-        self.message = message;
-        self
+    /// `GET /v2/{project_id}/instances/{instance_id}/tasks`: an instance's background tasks.
+    pub fn list_background_task(
+        &self,
+        instance_id: impl Into<String>,
+    ) -> CallBuilder<ListBackgroundTaskRequest> {
+        self.0.list_background_task(instance_id)
     }
-
-    /// Validates, sends, and maps the answer. Invalid input is refused before any byte is
-    /// sent.
-    pub async fn send(self) -> Result<(), Error> {
-        let op = DELETE_CENTER_TASK.name;
-        let task_id = TaskId::new(self.task_id).map_err(|e| Error::invalid(op, e))?;
-        let mut model = DeleteCenterTaskRequest::new(self.client.project_id.clone(), task_id);
-        if let Some(m) = self.message {
-            model = model.with_message(m);
-        }
-        let method = Method::from_bytes(DELETE_CENTER_TASK.method.as_bytes()).map_err(|_| {
-            Error::config(
-                op,
-                dcs_transport::ConfigError::Invalid("the operation's HTTP method is not valid"),
-            )
-        })?;
-        let mut req =
-            Request::new(method, model.path()).content_type(DELETE_CENTER_TASK.content_type);
-        if let Some(body) = model.body_bytes() {
-            req = req.body(body);
-        }
-        let resp = self
-            .client
-            .http
-            .send(&req)
-            .await
-            .map_err(|e| Error::transport(op, e))?;
-        expect_empty_success(op, resp)
+    /// `DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}`.
+    pub fn delete_background_task(
+        &self,
+        instance_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> CallBuilder<DeleteBackgroundTaskRequest> {
+        self.0.delete_background_task(instance_id, task_id)
     }
-}
-
-/// Maps an answer for an operation whose success has no body.
-fn expect_empty_success(op: &'static str, resp: dcs_transport::Response) -> Result<(), Error> {
-    if !(200..300).contains(&resp.status()) {
-        return Err(Error::service(op, resp));
+    /// `GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress`.
+    pub fn show_background_task_progress(
+        &self,
+        instance_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> CallBuilder<ShowBackgroundTaskProgressRequest> {
+        self.0.show_background_task_progress(instance_id, task_id)
     }
-    if resp.body_state() != BodyState::Complete {
-        return Err(Error::incomplete(op, resp));
+    /// `GET /v2/{project_id}/jobs/{job_id}`: an asynchronous job's state.
+    pub fn show_job_info(&self, job_id: impl Into<String>) -> CallBuilder<ShowJobInfoRequest> {
+        self.0.show_job_info(job_id)
     }
-    Ok(())
 }

@@ -511,12 +511,11 @@ impl crate::operation::Operation for ListFlavorsRequest {
             crate::validate::one_of("", "cpu_type", v, &["x86_64", "aarch64"])?;
         }
         if let Some(v) = &self.capacity {
-            crate::validate::one_of("", "capacity", v, &["2", "4", "8", "16", "32", "64"])?;
             crate::validate::one_of(
                 "",
                 "capacity",
                 v,
-                &["0.125", "0.25", "0.5", "1", "2", "4", "8", "16", "32", "64"],
+                &["2", "4", "8", "16", "32", "64", "0.125", "0.25", "0.5", "1"],
             )?;
         }
         Ok(())

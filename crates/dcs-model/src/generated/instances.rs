@@ -822,13 +822,7 @@ impl CreateInstanceBody {
                 path,
                 "capacity",
                 *v,
-                &["2", "4", "8", "16", "32", "64"],
-            )?;
-            crate::validate::number_one_of(
-                path,
-                "capacity",
-                *v,
-                &["0.125", "0.25", "0.5", "1", "2", "4", "8", "16", "32", "64"],
+                &["2", "4", "8", "16", "32", "64", "0.125", "0.25", "0.5", "1"],
             )?;
         }
         crate::validate::required(path, "spec_code", &self.spec_code)?;
@@ -2237,20 +2231,6 @@ impl ResizeInstanceBody {
         let _ = path;
         crate::validate::required(path, "spec_code", &self.spec_code)?;
         crate::validate::required(path, "new_capacity", &self.new_capacity)?;
-        if let Some(v) = &self.new_capacity {
-            crate::validate::number_one_of(
-                path,
-                "new_capacity",
-                *v,
-                &["0.125", "0.25", "0.5", "1", "2", "4", "8", "16", "32", "64"],
-            )?;
-            crate::validate::number_one_of(
-                path,
-                "new_capacity",
-                *v,
-                &["2", "4", "8", "16", "32", "64"],
-            )?;
-        }
         if let Some(v) = &self.bss_param {
             v.validate_at(&crate::validate::child(path, "bss_param"))?;
         }

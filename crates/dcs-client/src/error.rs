@@ -1,6 +1,6 @@
-//! The one error type of the Task Center operations.
+//! The one error type of every DCS operation.
 
-use dcs_model::{codes, ErrorBody, ValidationError};
+use dcs_model::{codes, DecodeError, ErrorBody, ValidationError};
 use dcs_transport::{BodyState, ConfigError, Response, TransportError};
 use std::fmt;
 
@@ -17,8 +17,12 @@ pub enum ErrorKind {
     /// No usable HTTP answer arrived (connect failure, reset, timeout).
     Transport,
     /// The service answered with success, but the body could not be read whole (too large,
-    /// interrupted, timed out).
+    /// interrupted, timed out). The request was applied.
     IncompleteResponse,
+    /// The service answered with success, but the body is not what the API documents (not
+    /// JSON, or a value that cannot be read as its documented type). The request was applied;
+    /// the raw body is kept.
+    Decode,
 }
 
 /// Why an operation failed. Accessors tell what is known; predicates answer the usual
@@ -39,6 +43,11 @@ enum Repr {
     },
     /// A 2xx whose body could not be read whole.
     Incomplete(Response),
+    /// A 2xx whose body could not be decoded.
+    Decode {
+        response: Response,
+        error: DecodeError,
+    },
 }
 
 /// An error answer from the service, kept whole: the HTTP answer and its parsed body.
@@ -71,8 +80,81 @@ impl fmt::Debug for ServiceError {
 }
 
 /// An answer's body, parsed (and flagged as partial when it was not read whole).
+///
+/// The transport already replaced our secrets byte for byte in the raw body, but a server
+/// may echo one inside a JSON string with escapes (`\/`, `\u00XX`) that only decoding undoes.
+/// So every decoded string is redacted too; when that changes anything, the body is written
+/// again from the redacted values, so neither the fields nor the raw bytes kept for
+/// diagnostics hold the secret.
 fn parse_body(r: &Response) -> ErrorBody {
-    ErrorBody::parse(r.body(), r.body_state() != BodyState::Complete)
+    let partial = r.body_state() != BodyState::Complete;
+    if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(r.body()) {
+        if redact_json(&mut v, r) {
+            if let Ok(bytes) = serde_json::to_vec(&v) {
+                return ErrorBody::parse(&bytes, partial);
+            }
+        }
+    }
+    ErrorBody::parse(r.body(), partial)
+}
+
+/// Redacts every string (keys too) in `v`; whether anything changed.
+fn redact_json(v: &mut serde_json::Value, r: &Response) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => match r.redact_text(s) {
+            std::borrow::Cow::Owned(clean) => {
+                *s = clean;
+                true
+            }
+            std::borrow::Cow::Borrowed(_) => false,
+        },
+        Value::Array(a) => a.iter_mut().fold(false, |c, x| redact_json(x, r) | c),
+        Value::Object(m) => {
+            let mut changed = false;
+            let entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+            for (k, mut x) in entries {
+                changed |= redact_json(&mut x, r);
+                let k = match r.redact_text(&k) {
+                    std::borrow::Cow::Owned(clean) => {
+                        changed = true;
+                        clean
+                    }
+                    std::borrow::Cow::Borrowed(_) => k,
+                };
+                m.insert(k, x);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// The longest piece of server text `Display` shows of one field.
+const SHOWN_CHARS: usize = 300;
+
+/// Writes server-controlled text on one line: control characters (CR, LF, ESC...) escaped so
+/// a server cannot forge log lines or drive the terminal, and at most [`SHOWN_CHARS`]
+/// characters (the accessors keep the whole value).
+pub(crate) fn write_server_text(f: &mut dyn fmt::Write, text: &str) -> fmt::Result {
+    for c in text.chars().take(SHOWN_CHARS) {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202e}' | '\u{200b}') {
+            write!(f, "{}", c.escape_unicode())?;
+        } else {
+            f.write_char(c)?;
+        }
+    }
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        write!(f, "... ({} characters in all)", text.chars().count())?;
+    }
+    Ok(())
+}
+
+/// Server-controlled text made safe to print on one line (see [`write_server_text`]).
+pub fn sanitize(text: &str) -> String {
+    let mut s = String::new();
+    let _ = write_server_text(&mut s, text);
+    s
 }
 
 /// The `X-Request-Id` header, else the body's `request_id`.
@@ -85,6 +167,12 @@ impl Error {
         Self {
             operation,
             repr: Box::new(Repr::Invalid(e)),
+        }
+    }
+    pub(crate) fn decode(operation: &'static str, response: Response, error: DecodeError) -> Self {
+        Self {
+            operation,
+            repr: Box::new(Repr::Decode { response, error }),
         }
     }
     pub(crate) fn config(operation: &'static str, e: ConfigError) -> Self {
@@ -131,6 +219,7 @@ impl Error {
             }
             Repr::Transport { .. } => ErrorKind::Transport,
             Repr::Incomplete { .. } => ErrorKind::IncompleteResponse,
+            Repr::Decode { .. } => ErrorKind::Decode,
         }
     }
 
@@ -145,6 +234,7 @@ impl Error {
             Repr::Service(s) => Some(s.response.status()),
             Repr::Transport { error, .. } => error.last_status(),
             Repr::Incomplete(r) => Some(r.status()),
+            Repr::Decode { response, .. } => Some(response.status()),
             _ => None,
         }
     }
@@ -178,6 +268,15 @@ impl Error {
                 .last_answer()
                 .and_then(|r| request_id(r, last_body.as_ref())),
             Repr::Incomplete(r) => r.request_id(),
+            Repr::Decode { response, .. } => response.request_id(),
+            _ => None,
+        }
+    }
+
+    /// For a success whose body could not be decoded: the raw body as received.
+    pub fn raw_body(&self) -> Option<&[u8]> {
+        match &*self.repr {
+            Repr::Decode { response, .. } | Repr::Incomplete(response) => Some(response.body()),
             _ => None,
         }
     }
@@ -204,13 +303,25 @@ impl Error {
             Repr::Service(s) => s.response.attempts(),
             Repr::Transport { error, .. } => error.attempts(),
             Repr::Incomplete(r) => r.attempts(),
+            Repr::Decode { response, .. } => response.attempts(),
             _ => 0,
         }
     }
 
-    /// 404.
+    /// 404 from the service: the resource does not exist. Not true for the API gateway's
+    /// "no such API" 404 (`APIGW.0101`, a wrong region, endpoint or path), which must never
+    /// read as "already deleted"; see [`is_no_such_api`](Self::is_no_such_api).
     pub fn is_not_found(&self) -> bool {
-        self.status_is(404) && self.service_error().is_some()
+        self.status_is(404) && self.service_error().is_some() && !self.is_no_such_api()
+    }
+    /// The API gateway's 404 `APIGW.0101`: no API at this path on this endpoint (a wrong
+    /// region or endpoint, usually).
+    pub fn is_no_such_api(&self) -> bool {
+        self.service_error().is_some() && self.error_code() == Some(codes::GATEWAY_API_NOT_FOUND)
+    }
+    /// Whether the service's error code is `code` (e.g. [`codes::TASK_STILL_RUNNING`]).
+    pub fn error_code_is(&self, code: &str) -> bool {
+        self.error_code() == Some(code)
     }
     /// 401 (bad signature, unknown AK, expired signature...).
     pub fn is_unauthorized(&self) -> bool {
@@ -260,14 +371,38 @@ impl Error {
     }
     /// Whether the request may have been applied although this error is reported: an earlier
     /// attempt may have reached the server (so a final 404 may be our own earlier success),
-    /// the status may come after the service acted (500, 502, 503, 504), or the request may
-    /// have been sent before the connection failed.
+    /// the status may come after the service acted (500, 502, 503, 504), the request may
+    /// have been sent before the connection failed, or the service said 2xx but its body was
+    /// cut or unreadable (then it was applied: see [`was_applied`](Self::was_applied)).
     pub fn is_outcome_uncertain(&self) -> bool {
         match &*self.repr {
             Repr::Service(s) => s.response.outcome_uncertain(),
             Repr::Transport { error, .. } => error.may_have_been_applied(),
+            Repr::Incomplete(_) | Repr::Decode { .. } => true,
             _ => false,
         }
+    }
+    /// The service answered 2xx, so the request was applied, although its answer could not be
+    /// read whole or decoded.
+    pub fn was_applied(&self) -> bool {
+        matches!(&*self.repr, Repr::Incomplete(_) | Repr::Decode { .. })
+    }
+    /// Whether sending the same request again is worth trying: a throttle, a 5xx, a timeout or
+    /// a connection failure. (Whether it is *safe* depends on the operation: see
+    /// `OperationMeta::retry_safe`.)
+    pub fn is_retryable(&self) -> bool {
+        self.is_throttled() || self.is_server_error() || self.is_timeout() || self.is_connect()
+    }
+    /// A header of the last answer (as text), if one arrived and carried it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let r = match &*self.repr {
+            Repr::Service(s) => Some(&s.response),
+            Repr::Transport { error, .. } => error.last_answer(),
+            Repr::Incomplete(r) => Some(r),
+            Repr::Decode { response, .. } => Some(response),
+            _ => None,
+        }?;
+        r.headers().get(name).and_then(|v| v.to_str().ok())
     }
     /// A 401 caused by the local clock: the message says the signature expired, or the
     /// server's `Date` is more than the gateway's 15 minutes away from our signing time.
@@ -309,6 +444,11 @@ impl fmt::Debug for Error {
                 .field("body_state", &r.body_state())
                 .field("body_prefix_len", &r.body().len())
                 .field("attempts", &r.attempts()),
+            Repr::Decode { response, error } => d
+                .field("status", &response.status())
+                .field("request_id", &response.request_id())
+                .field("decode", error)
+                .field("body_len", &response.body().len()),
         };
         d.finish()
     }
@@ -324,25 +464,17 @@ impl fmt::Display for Error {
                 let r = &s.response;
                 write!(f, "HTTP {}", r.status())?;
                 if let Some(c) = s.body.error_code() {
-                    write!(f, " {c}")?;
+                    f.write_str(" ")?;
+                    write_server_text(f, c)?;
                 }
                 if let Some(m) = s.body.error_msg() {
-                    // Server text goes into logs: keep it to one line, escaping line breaks
-                    // and other control characters.
-                    write!(f, ": ")?;
-                    for c in m.chars().take(300) {
-                        if c.is_control() {
-                            write!(f, "{}", c.escape_default())?;
-                        } else {
-                            write!(f, "{c}")?;
-                        }
-                    }
-                    if m.chars().nth(300).is_some() {
-                        write!(f, "...")?;
-                    }
+                    f.write_str(": ")?;
+                    write_server_text(f, m)?;
                 }
                 if let Some(id) = self.request_id() {
-                    write!(f, " (request id {id})")?;
+                    f.write_str(" (request id ")?;
+                    write_server_text(f, id)?;
+                    f.write_str(")")?;
                 }
                 if r.attempts() > 1 {
                     write!(f, " after {} attempts", r.attempts())?;
@@ -362,22 +494,46 @@ impl fmt::Display for Error {
                 if r.body_state() != BodyState::Complete {
                     write!(f, "; the response body was not read whole ({:?})", r.body_state())?;
                 }
+                if self.is_no_such_api() {
+                    f.write_str("; the gateway knows no such API here: check the region and endpoint")?;
+                }
+                if self.is_clock_skew() {
+                    f.write_str("; the local clock is off: synchronise it (NTP)")?;
+                }
                 Ok(())
             }
             Repr::Transport { error, last_body } => {
                 write!(f, "{error}")?;
                 if let Some(code) = last_body.as_ref().and_then(|b| b.error_code()) {
-                    write!(f, "; the last answer before that was {code}")?;
+                    f.write_str("; the last answer before that was ")?;
+                    write_server_text(f, code)?;
                 }
                 Ok(())
             }
-            Repr::Incomplete(r) => write!(
-                f,
-                "the service answered HTTP {} (the request was accepted) but its body could not be read whole ({:?} after {} bytes)",
-                r.status(),
-                r.body_state(),
-                r.body().len()
-            ),
+            Repr::Incomplete(r) => {
+                write!(
+                    f,
+                    "the service answered HTTP {}, so the request was applied, but its body could not be read whole ({:?} after {} bytes)",
+                    r.status(),
+                    r.body_state(),
+                    r.body().len()
+                )?;
+                if let Some(id) = r.request_id() {
+                    f.write_str(" (request id ")?;
+                    write_server_text(f, id)?;
+                    f.write_str(")")?;
+                }
+                Ok(())
+            }
+            Repr::Decode { response, error } => {
+                write!(
+                    f,
+                    "the service answered HTTP {}, so the request was applied, but its body ({} bytes) is not what the API documents: ",
+                    response.status(),
+                    response.body().len()
+                )?;
+                write_server_text(f, error.message())
+            }
         }
     }
 }

@@ -1,0 +1,109 @@
+//! `dcs call`: one operation from JSON input, through its generated typed request.
+
+use dcs_client::{DcsClient, Error, ErrorKind, Operation};
+use std::future::Future;
+use std::io::Write;
+use std::pin::Pin;
+
+/// Where answers go: stdout, or the file given by `--output-file`.
+pub struct Sink {
+    /// The writer.
+    pub out: Box<dyn Write + Send>,
+}
+
+/// Why a call failed, with the exit code it maps to.
+#[derive(Debug)]
+pub enum CallError {
+    /// The input was refused; nothing was sent (exit 2).
+    Invalid(String),
+    /// The SDK's error (exit 1 for a service answer, 2 for invalid input or configuration,
+    /// 3 for transport failures).
+    Sdk(Error),
+    /// Writing the answer failed (exit 3).
+    Output(String),
+}
+
+impl CallError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CallError::Invalid(_) => 2,
+            CallError::Output(_) => 3,
+            CallError::Sdk(e) => match e.kind() {
+                ErrorKind::Service => 1,
+                ErrorKind::InvalidInput | ErrorKind::Config => 2,
+                _ => 3,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Invalid(m) => write!(f, "{m} (nothing was sent)"),
+            CallError::Sdk(e) => write!(f, "{e}"),
+            CallError::Output(m) => write!(f, "cannot write the answer: {m}"),
+        }
+    }
+}
+
+/// A call in progress.
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CallError>> + Send + 'a>>;
+
+fn parse<O: Operation>(input: &serde_json::Value) -> Result<O, CallError> {
+    if input.get("project_id").is_some() {
+        return Err(CallError::Invalid(format!(
+            "invalid project_id: {} takes the project from the configuration (--project-id or HUAWEICLOUD_SDK_PROJECT_ID), not from the input",
+            O::META.name
+        )));
+    }
+    let req: O = dcs_model::strict::from_value("", input)
+        .map_err(|e| CallError::Invalid(e.to_string()))?;
+    req.validate().map_err(|e| CallError::Invalid(e.to_string()))?;
+    Ok(req)
+}
+
+/// Runs operation `O`: the answer is printed as JSON with the API's field names (absent
+/// fields stay absent); an empty answer prints nothing.
+pub async fn run<O>(
+    client: &DcsClient,
+    input: &serde_json::Value,
+    sink: &mut Sink,
+) -> Result<(), CallError>
+where
+    O: Operation,
+    O::Output: serde::Serialize,
+{
+    let req: O = parse(input)?;
+    let out = client.send(req).await.map_err(CallError::Sdk)?;
+    if O::META.response_kind == dcs_model::ResponseKind::Empty {
+        return Ok(());
+    }
+    let mut text = serde_json::to_vec_pretty(out.value())
+        .map_err(|e| CallError::Output(e.to_string()))?;
+    text.push(b'\n');
+    sink.out
+        .write_all(&text)
+        .and_then(|_| sink.out.flush())
+        .map_err(|e| CallError::Output(e.to_string()))
+}
+
+/// Runs a streaming operation: the body's bytes go to the sink as they arrive.
+pub async fn run_stream<O: Operation>(
+    client: &DcsClient,
+    input: &serde_json::Value,
+    sink: &mut Sink,
+) -> Result<(), CallError> {
+    let req: O = parse(input)?;
+    let mut stream = dcs_client::CallBuilder::new(client.clone(), req)
+        .send_stream()
+        .await
+        .map_err(CallError::Sdk)?;
+    while let Some(chunk) = stream.next_chunk().await.map_err(CallError::Sdk)? {
+        sink.out
+            .write_all(&chunk)
+            .map_err(|e| CallError::Output(e.to_string()))?;
+    }
+    sink.out.flush().map_err(|e| CallError::Output(e.to_string()))
+}
