@@ -8,23 +8,33 @@
 //! hyper type appears in its public API.
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod client;
 pub mod config;
+pub mod context;
 pub mod credentials;
 pub mod date;
 pub mod error;
+pub mod metadata;
+mod plain_http;
 mod pool;
 pub mod provider;
 pub mod retry;
 pub mod signer;
 pub mod time;
 
+pub use cache::CachingProvider;
 pub use client::{BodyState, ClockSkew, HttpClient, HttpClientBuilder, Request, Response};
 pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
+pub use context::{Context, Env, EnvVarError, Fs, MapEnv, MapFs};
 pub use credentials::{Credentials, CredentialsError, SecretString};
 pub use date::SdkDate;
-pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError};
 pub use error::{TimeoutKind, TransportError, TransportErrorKind};
 pub use http::Method;
+pub use metadata::MetadataProvider;
+pub use provider::{
+    CredentialsFuture, ExpiringCredentials, FetchCredentials, FetchFuture, ProvideCredentials,
+    ProviderError, Skipped,
+};
 pub use retry::RetryPolicy;
 pub use time::{Clock, ManualTime, Sleeper, SystemClock, TokioSleeper};
