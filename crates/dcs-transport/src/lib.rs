@@ -9,21 +9,27 @@
 #![deny(missing_docs)]
 
 pub mod cache;
+pub mod chain;
 pub mod client;
 pub mod config;
 pub mod context;
 pub mod credentials;
 pub mod date;
 pub mod error;
+pub mod iam;
 pub mod metadata;
 mod plain_http;
 mod pool;
+pub mod profile;
 pub mod provider;
+pub mod region;
+pub mod resolve;
 pub mod retry;
 pub mod signer;
 pub mod time;
 
 pub use cache::CachingProvider;
+pub use chain::{CredentialsChain, PodIdentityProvider};
 pub use client::{BodyState, ClockSkew, HttpClient, HttpClientBuilder, Request, Response};
 pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
 pub use context::{Context, Env, EnvVarError, Fs, MapEnv, MapFs};
@@ -31,10 +37,13 @@ pub use credentials::{Credentials, CredentialsError, SecretString};
 pub use date::SdkDate;
 pub use error::{TimeoutKind, TransportError, TransportErrorKind};
 pub use http::Method;
+pub use iam::{ProjectIdError, ProjectIdSource};
 pub use metadata::MetadataProvider;
 pub use provider::{
     CredentialsFuture, ExpiringCredentials, FetchCredentials, FetchFuture, ProvideCredentials,
     ProviderError, Skipped,
 };
+pub use region::{Region, Service};
+pub use resolve::{ConfigLoadError, Overrides, ResolvedConfig};
 pub use retry::RetryPolicy;
 pub use time::{Clock, ManualTime, Sleeper, SystemClock, TokioSleeper};
