@@ -9,6 +9,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// A boxed future of credentials.
 pub type CredentialsFuture<'a> =
@@ -44,6 +45,78 @@ pub enum ProviderError {
         /// What is wrong, naming the variable, file and line where known.
         cause: String,
     },
+    /// A chain asked every provider and none had credentials.
+    #[error("no credentials found; {}", list_skipped(.tried))]
+    NoneFound {
+        /// Every provider asked, in order, with why it was skipped.
+        tried: Vec<Skipped>,
+    },
+}
+
+/// One provider a chain skipped, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The provider's name.
+    pub provider: &'static str,
+    /// Why it had nothing.
+    pub why: String,
+}
+
+fn list_skipped(tried: &[Skipped]) -> String {
+    let parts: Vec<String> = tried
+        .iter()
+        .map(|s| format!("{}: {}", s.provider, s.why))
+        .collect();
+    format!("tried {}", parts.join("; "))
+}
+
+impl ProviderError {
+    /// The provider this error is about (`chain` for [`ProviderError::NoneFound`]).
+    pub fn provider(&self) -> &'static str {
+        match self {
+            ProviderError::NotConfigured { provider, .. }
+            | ProviderError::Broken { provider, .. } => provider,
+            ProviderError::NoneFound { .. } => "chain",
+        }
+    }
+
+    pub(crate) fn broken(provider: &'static str, cause: impl Into<String>) -> Self {
+        ProviderError::Broken {
+            provider,
+            cause: cause.into(),
+        }
+    }
+
+    pub(crate) fn not_configured(provider: &'static str, why: impl Into<String>) -> Self {
+        ProviderError::NotConfigured {
+            provider,
+            why: why.into(),
+        }
+    }
+}
+
+/// Credentials with the time they stop working (`None`: they do not expire).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiringCredentials {
+    /// The credentials.
+    pub credentials: Credentials,
+    /// When they expire.
+    pub expires_at: Option<SystemTime>,
+}
+
+/// A boxed future of freshly fetched credentials.
+pub type FetchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<ExpiringCredentials, ProviderError>> + Send + 'a>>;
+
+/// Something that fetches credentials anew on every call, saying when they expire (the
+/// metadata service, Pod Identity). Wrap it in a
+/// [`CachingProvider`](crate::cache::CachingProvider) to get a [`ProvideCredentials`] that
+/// refreshes before expiry.
+pub trait FetchCredentials: Send + Sync + fmt::Debug + 'static {
+    /// The provider's name, for errors and logs.
+    fn name(&self) -> &'static str;
+    /// Fetches credentials now.
+    fn fetch(&self) -> FetchFuture<'_>;
 }
 
 impl ProvideCredentials for Credentials {

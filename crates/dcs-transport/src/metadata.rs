@@ -1,0 +1,422 @@
+//! Temporary credentials from the ECS/BMS metadata service, with the official SDKs' wire flow:
+//!
+//! 1. `PUT /meta-data/latest/api/token` with `X-Metadata-Token-Ttl-Seconds: 21600` gets a
+//!    session token (kept, and renewed before its time is up). A 404, 405 or 503 means the
+//!    service has no tokens: the next step goes without one (retried after 24 hours).
+//! 2. `GET /openstack/latest/securitykey`, with `X-Metadata-Token` when a token is held.
+//! 3. A 401 gets a new token and one more try, unless its body says
+//!    `Please configure Cloud Service Agency first`: the server has no agency, a hard error.
+//!
+//! Plain HTTP to `http://169.254.169.254` (or `HUAWEICLOUD_SDK_METADATA_ENDPOINT`), never
+//! through a proxy, 1 s to connect, 3 s for an exchange. When nothing answers the connect,
+//! this is not an ECS server: "not configured", and the chain moves on.
+
+use crate::config::{Endpoint, Scheme};
+use crate::context::Context;
+use crate::credentials::{Credentials, SecretString};
+use crate::date::SdkDate;
+use crate::plain_http::{exchange, PlainError, PlainResponse, Target};
+use crate::provider::{ExpiringCredentials, FetchCredentials, FetchFuture, ProviderError};
+use crate::time::Clock;
+use bytes::Bytes;
+use http::Method;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The provider's name in errors.
+pub const PROVIDER: &str = "ecs-metadata";
+/// The metadata service's address.
+pub const DEFAULT_METADATA_ENDPOINT: &str = "http://169.254.169.254";
+/// Variable overriding the metadata base URL (`http://host[:port]`).
+pub const ENV_METADATA_ENDPOINT: &str = "HUAWEICLOUD_SDK_METADATA_ENDPOINT";
+/// Variable turning the metadata provider off when `true`.
+pub const ENV_METADATA_DISABLED: &str = "HUAWEICLOUD_SDK_METADATA_DISABLED";
+
+const TOKEN_PATH: &str = "/meta-data/latest/api/token";
+const KEY_PATH: &str = "/openstack/latest/securitykey";
+const TOKEN_TTL_HEADER: &str = "X-Metadata-Token-Ttl-Seconds";
+const TOKEN_HEADER: &str = "X-Metadata-Token";
+const TOKEN_TTL: Duration = Duration::from_secs(21_600);
+/// A held token is replaced this long before its TTL runs out.
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+/// After the service said it has no tokens, ask again after this long.
+const NO_TOKEN_RETRY: Duration = Duration::from_secs(24 * 3600);
+/// What the metadata service says when the server has no agency.
+pub const NO_AGENCY_MESSAGE: &str = "Please configure Cloud Service Agency first";
+
+#[derive(Debug)]
+enum TokenState {
+    Unknown,
+    Held { token: SecretString, at: Duration },
+    Unsupported { at: Duration },
+}
+
+/// Fetches temporary credentials from the metadata service (wrap it in a
+/// [`CachingProvider`](crate::cache::CachingProvider)).
+#[derive(Debug)]
+pub struct MetadataProvider {
+    endpoint: Endpoint,
+    target: Target,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    clock: Arc<dyn Clock>,
+    token: tokio::sync::Mutex<TokenState>,
+}
+
+impl MetadataProvider {
+    /// The provider for this context: `None` when `HUAWEICLOUD_SDK_METADATA_DISABLED=true`;
+    /// an error when that variable is neither `true` nor `false`, or the endpoint variable
+    /// is not a plain `http://host[:port]` URL. Does no I/O.
+    pub fn from_context(ctx: &Context) -> Result<Option<Self>, ProviderError> {
+        let broken = |e: String| ProviderError::broken(PROVIDER, e);
+        match ctx
+            .var(ENV_METADATA_DISABLED)
+            .map_err(|e| broken(e.to_string()))?
+        {
+            None => {}
+            Some(v) if v.trim().eq_ignore_ascii_case("true") => return Ok(None),
+            Some(v) if v.trim().eq_ignore_ascii_case("false") => {}
+            Some(_) => {
+                return Err(broken(format!(
+                    "{ENV_METADATA_DISABLED} must be true or false"
+                )))
+            }
+        }
+        let base = ctx
+            .var(ENV_METADATA_ENDPOINT)
+            .map_err(|e| broken(e.to_string()))?;
+        let endpoint = match &base {
+            None => Endpoint::parse(DEFAULT_METADATA_ENDPOINT)
+                .map_err(|e| broken(format!("default endpoint: {e}")))?,
+            Some(url) => parse_plain_http(url)
+                .map_err(|e| broken(format!("{ENV_METADATA_ENDPOINT}: {e}")))?,
+        };
+        let (connect_timeout, attempt_timeout) = ctx.metadata_timeouts();
+        Ok(Some(Self {
+            target: Target::new(&endpoint),
+            endpoint,
+            connect_timeout,
+            attempt_timeout,
+            clock: ctx.clock().clone(),
+            token: tokio::sync::Mutex::new(TokenState::Unknown),
+        }))
+    }
+
+    /// The base URL asked.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<PlainResponse, ProviderError> {
+        exchange(
+            &self.target,
+            method.clone(),
+            path,
+            headers,
+            Bytes::new(),
+            self.connect_timeout,
+            self.attempt_timeout,
+        )
+        .await
+        .map_err(|e| match e {
+            PlainError::Connect(c) => ProviderError::not_configured(
+                PROVIDER,
+                format!(
+                    "no metadata service at {} (not an ECS server?): {c}",
+                    self.endpoint
+                ),
+            ),
+            PlainError::Exchange(c) => {
+                ProviderError::broken(PROVIDER, format!("{method} {}{path}: {c}", self.endpoint))
+            }
+        })
+    }
+
+    /// The token to use: a held one still within its TTL, none when the service has no
+    /// tokens, or a new one. `renew` asks for a new one whatever is held, and then a "no
+    /// tokens" answer is an error.
+    async fn token(
+        &self,
+        state: &mut TokenState,
+        renew: bool,
+    ) -> Result<Option<SecretString>, ProviderError> {
+        let now = self.clock.monotonic();
+        if !renew {
+            match state {
+                TokenState::Held { token, at }
+                    if now.saturating_sub(*at) < TOKEN_TTL - TOKEN_MARGIN =>
+                {
+                    return Ok(Some(token.clone()))
+                }
+                TokenState::Unsupported { at } if now.saturating_sub(*at) < NO_TOKEN_RETRY => {
+                    return Ok(None)
+                }
+                _ => {}
+            }
+        }
+        let ttl = TOKEN_TTL.as_secs().to_string();
+        let resp = self
+            .send(Method::PUT, TOKEN_PATH, &[(TOKEN_TTL_HEADER, &ttl)])
+            .await?;
+        match resp.status {
+            200 => {
+                let text = String::from_utf8(resp.body.to_vec()).unwrap_or_default();
+                let token = text.trim();
+                if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(ProviderError::broken(
+                        PROVIDER,
+                        format!("PUT {TOKEN_PATH} answered 200 without a usable token"),
+                    ));
+                }
+                let token = SecretString::new(token);
+                *state = TokenState::Held {
+                    token: token.clone(),
+                    at: now,
+                };
+                Ok(Some(token))
+            }
+            404 | 405 | 503 if !renew => {
+                *state = TokenState::Unsupported { at: now };
+                Ok(None)
+            }
+            s => Err(ProviderError::broken(
+                PROVIDER,
+                format!("PUT {TOKEN_PATH} answered {s}: {}", resp.excerpt(200)),
+            )),
+        }
+    }
+
+    async fn get_key(&self, token: Option<&SecretString>) -> Result<PlainResponse, ProviderError> {
+        match token {
+            Some(t) => {
+                self.send(Method::GET, KEY_PATH, &[(TOKEN_HEADER, t.expose_secret())])
+                    .await
+            }
+            None => self.send(Method::GET, KEY_PATH, &[]).await,
+        }
+    }
+
+    async fn fetch_now(&self) -> Result<ExpiringCredentials, ProviderError> {
+        let mut state = self.token.lock().await;
+        let token = self.token(&mut state, false).await?;
+        let mut resp = self.get_key(token.as_ref()).await?;
+        if resp.status == 401 {
+            no_agency_check(&resp)?;
+            let token = self.token(&mut state, true).await?;
+            resp = self.get_key(token.as_ref()).await?;
+            if resp.status == 401 {
+                no_agency_check(&resp)?;
+            }
+        }
+        if resp.status != 200 {
+            return Err(ProviderError::broken(
+                PROVIDER,
+                format!(
+                    "GET {KEY_PATH} answered {}: {}",
+                    resp.status,
+                    resp.excerpt(200)
+                ),
+            ));
+        }
+        credentials_from_json(&resp.body).map_err(|e| ProviderError::broken(PROVIDER, e))
+    }
+}
+
+fn no_agency_check(resp: &PlainResponse) -> Result<(), ProviderError> {
+    if String::from_utf8_lossy(&resp.body).contains(NO_AGENCY_MESSAGE) {
+        return Err(ProviderError::broken(
+            PROVIDER,
+            "this ECS server has no agency: the metadata service says \
+             \"Please configure Cloud Service Agency first\"; give the server an agency \
+             authorised for the service, or configure credentials another way",
+        ));
+    }
+    Ok(())
+}
+
+impl FetchCredentials for MetadataProvider {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(self.fetch_now())
+    }
+}
+
+/// `http://host[:port]` (scheme optional); TLS and paths are refused.
+pub(crate) fn parse_plain_http(url: &str) -> Result<Endpoint, String> {
+    let with_scheme = if url.contains("://") {
+        url.trim().to_string()
+    } else {
+        format!("http://{}", url.trim())
+    };
+    let e = Endpoint::parse(&with_scheme).map_err(|e| e.to_string())?;
+    if e.scheme() != Scheme::Http {
+        return Err("only plain http:// is supported for this service".into());
+    }
+    Ok(e)
+}
+
+/// Reads temporary credentials from a metadata-style JSON body: a `credential` (or
+/// `credentials`) object with `access`, `secret`, `securitytoken`, `expires_at`, or their
+/// camel/snake-case aliases. The error never quotes the body.
+pub(crate) fn credentials_from_json(body: &[u8]) -> Result<ExpiringCredentials, String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("the answer is not JSON ({e})"))?;
+    let obj = v
+        .get("credential")
+        .or_else(|| v.get("credentials"))
+        .ok_or("the answer has no \"credential\" object")?;
+    let pick = |keys: &[&str]| -> Option<String> {
+        keys.iter()
+            .find_map(|k| obj.get(*k).and_then(|x| x.as_str()))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let ak = pick(&["access", "accessKeyId", "access_key_id"])
+        .ok_or("the answer has no access key (\"access\")")?;
+    let sk = pick(&["secret", "secretAccessKey", "secret_access_key"])
+        .ok_or("the answer has no secret key (\"secret\")")?;
+    let token = pick(&["securitytoken", "securityToken", "security_token"]);
+    let expiry_text =
+        pick(&["expires_at", "expiration"]).ok_or("the answer has no expiry (\"expires_at\")")?;
+    let expires_at = parse_rfc3339(&expiry_text)
+        .ok_or_else(|| format!("the expiry {expiry_text:?} is not an RFC 3339 time"))?;
+    let mut credentials = Credentials::new(ak, sk);
+    if let Some(t) = token {
+        credentials = credentials.with_security_token(t);
+    }
+    credentials
+        .validate()
+        .map_err(|e| format!("the answer's credentials are unusable: {e}"))?;
+    Ok(ExpiringCredentials {
+        credentials,
+        expires_at: Some(expires_at),
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let compact = format!(
+        "{}{}{}T{}{}{}Z",
+        &text[0..4],
+        &text[5..7],
+        &text[8..10],
+        &text[11..13],
+        &text[14..16],
+        &text[17..19]
+    );
+    let whole = SdkDate::parse(&compact).ok()?.unix_seconds();
+    let mut rest = &text[19..];
+    let mut nanos: u32 = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        for (i, d) in frac[..digits].bytes().enumerate().take(9) {
+            nanos += u32::from(d - b'0') * 10u32.pow(8 - i as u32);
+        }
+        rest = &frac[digits..];
+    }
+    let offset: i64 = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let o = rest.as_bytes();
+            if o.len() != 6 || o[3] != b':' {
+                return None;
+            }
+            let sign = match o[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let h: i64 = rest[1..3].parse().ok()?;
+            let m: i64 = rest[4..6].parse().ok()?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    let unix = whole - offset;
+    if unix < 0 {
+        return None;
+    }
+    Some(UNIX_EPOCH + Duration::new(unix as u64, nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_with_and_without_fractions() {
+        let base = UNIX_EPOCH + Duration::from_secs(1_578_455_407);
+        assert_eq!(parse_rfc3339("2020-01-08T03:50:07Z"), Some(base));
+        assert_eq!(
+            parse_rfc3339("2020-01-08T03:50:07.574000Z"),
+            Some(base + Duration::from_millis(574))
+        );
+        assert_eq!(
+            parse_rfc3339("2020-01-08T11:50:07+08:00"),
+            Some(base),
+            "offsets are applied"
+        );
+        for bad in [
+            "",
+            "2020-01-08",
+            "2020-01-08T03:50:07",
+            "2020-01-08T03:50:07.Z",
+            "2020-13-08T03:50:07Z",
+            "2020-01-08T03:50:07Zjunk",
+            "2020/01/08T03:50:07Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn json_aliases_and_wrappers() {
+        let a = credentials_from_json(
+            br#"{"credential":{"access":"AK","secret":"SK","securitytoken":"T","expires_at":"2020-01-08T03:50:07.574000Z"}}"#,
+        )
+        .unwrap();
+        let b = credentials_from_json(
+            br#"{"credentials":{"accessKeyId":"AK","secretAccessKey":"SK","securityToken":"T","expiration":"2020-01-08T03:50:07.574Z"}}"#,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.credentials.access_key_id(), "AK");
+        let e = credentials_from_json(
+            br#"{"credential":{"access":"AK","secret":"canary-sk","expires_at":"soon"}}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("soon") && !e.contains("canary"), "{e}");
+        assert!(credentials_from_json(b"{}")
+            .unwrap_err()
+            .contains("credential"));
+    }
+
+    #[test]
+    fn plain_http_only() {
+        assert_eq!(
+            parse_plain_http("127.0.0.1:8080").unwrap().base_url(),
+            "http://127.0.0.1:8080"
+        );
+        assert!(parse_plain_http("https://169.254.169.254").is_err());
+        assert!(parse_plain_http("http://h/path").is_err());
+    }
+}
