@@ -135,7 +135,12 @@ fn load(root: &Path) -> Result<(Spec, Overrides), String> {
             })
             .unwrap_or_default()
     };
-    let table = |k: &str| t.get(k).and_then(|v| v.as_table()).cloned().unwrap_or_default();
+    let table = |k: &str| {
+        t.get(k)
+            .and_then(|v| v.as_table())
+            .cloned()
+            .unwrap_or_default()
+    };
     let groups = table("groups")
         .iter()
         .map(|(k, v)| (k.clone(), strs(Some(v))))
@@ -186,7 +191,8 @@ fn snake(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
             if i > 0 && (prev_lower || (prev_upper && next_lower)) {
@@ -206,7 +212,8 @@ fn upper_snake(name: &str) -> String {
 
 fn ident(name: &str) -> String {
     match name {
-        "type" | "match" | "ref" | "self" | "mod" | "use" | "fn" | "in" | "as" | "move" | "static" => {
+        "type" | "match" | "ref" | "self" | "mod" | "use" | "fn" | "in" | "as" | "move"
+        | "static" => {
             format!("r#{name}")
         }
         _ => name.to_string(),
@@ -335,14 +342,19 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
     }
     if let Some(e) = o.enums.get(&key) {
         if !matches!(ty, Ty::Str) {
-            return Err(format!("overrides: {key} is not a string and cannot be an enum"));
+            return Err(format!(
+                "overrides: {key} is not a string and cannot be an enum"
+            ));
         }
         ty = Ty::Enum(e.clone());
     }
     let hints = if o.ignore_hints.contains(&key) {
         Vec::new()
     } else {
-        f["constraint_hints"].as_array().cloned().unwrap_or_default()
+        f["constraint_hints"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     };
     Ok(Field {
         rust: ident(&json),
@@ -425,7 +437,10 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
         for p in v["path_params"].as_array().into_iter().flatten() {
             let n = p["name"].as_str().unwrap_or("");
             if n != "project_id" {
-                path_params.push((n.to_string(), p["description"].as_str().unwrap_or("").to_string()));
+                path_params.push((
+                    n.to_string(),
+                    p["description"].as_str().unwrap_or("").to_string(),
+                ));
             }
         }
         // Every placeholder must be a path parameter and the reverse: a misspelt placeholder
@@ -454,10 +469,16 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
                 ty: Ty::from_tree(&q["type_tree"])?,
                 required: q["required"].as_bool().unwrap_or(false),
                 doc: q["description"].as_str().unwrap_or("").to_string(),
-                hints: if o.ignore_hints.contains(&format!("{name}.{}", q["name"].as_str().unwrap_or(""))) {
+                hints: if o
+                    .ignore_hints
+                    .contains(&format!("{name}.{}", q["name"].as_str().unwrap_or("")))
+                {
                     Vec::new()
                 } else {
-                    q["constraint_hints"].as_array().cloned().unwrap_or_default()
+                    q["constraint_hints"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
                 },
             });
         }
@@ -465,7 +486,10 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
             let m = v["body"]["type_tree"]["model"]
                 .as_str()
                 .ok_or_else(|| format!("{name}: body is not a model"))?;
-            Some((m.to_string(), v["body"]["required"].as_bool().unwrap_or(false)))
+            Some((
+                m.to_string(),
+                v["body"]["required"].as_bool().unwrap_or(false),
+            ))
         } else {
             None
         };
@@ -521,7 +545,9 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
             let mut used = BTreeSet::new();
             Ty::from_tree(&f["type_tree"])?.models(&mut used);
             for u in used {
-                let ug = model_group.get(&u).ok_or_else(|| format!("{m} uses unknown model {u}"))?;
+                let ug = model_group
+                    .get(&u)
+                    .ok_or_else(|| format!("{m} uses unknown model {u}"))?;
                 if ug != g && ug != "common" {
                     return Err(format!("{m} (in {g}) uses {u} (in {ug})"));
                 }
@@ -530,7 +556,10 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
     }
     // Models reachable from request bodies.
     let mut request_models = BTreeSet::new();
-    let mut stack: Vec<String> = ops.iter().filter_map(|o| o.body.as_ref().map(|b| b.0.clone())).collect();
+    let mut stack: Vec<String> = ops
+        .iter()
+        .filter_map(|o| o.body.as_ref().map(|b| b.0.clone()))
+        .collect();
     while let Some(m) = stack.pop() {
         if request_models.insert(m.clone()) {
             for f in spec.models[&m]["fields"].as_array().into_iter().flatten() {
@@ -543,8 +572,13 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
     // Enums and their values.
     let mut enums: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (key, name) in &o.enums {
-        let (m, f) = key.split_once('.').ok_or_else(|| format!("overrides: bad enum key {key}"))?;
-        let model = spec.models.get(m).ok_or_else(|| format!("overrides: no model {m}"))?;
+        let (m, f) = key
+            .split_once('.')
+            .ok_or_else(|| format!("overrides: bad enum key {key}"))?;
+        let model = spec
+            .models
+            .get(m)
+            .ok_or_else(|| format!("overrides: no model {m}"))?;
         let field = model["fields"]
             .as_array()
             .into_iter()
@@ -563,14 +597,22 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
             return Err(format!("overrides: {key} has no value set in the spec"));
         }
         if request_models.contains(m) {
-            return Err(format!("overrides: {key} is on the request side; it is validated, not an enum"));
+            return Err(format!(
+                "overrides: {key} is on the request side; it is validated, not an enum"
+            ));
         }
         enums.entry(name.clone()).or_default().extend(values);
     }
     for key in o.sensitive.iter().chain(o.types.keys()) {
-        let (m, f) = key.split_once('.').ok_or_else(|| format!("overrides: bad key {key}"))?;
+        let (m, f) = key
+            .split_once('.')
+            .ok_or_else(|| format!("overrides: bad key {key}"))?;
         let ok = spec.models.get(m).is_some_and(|model| {
-            model["fields"].as_array().into_iter().flatten().any(|x| x["json_name"] == f)
+            model["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|x| x["json_name"] == f)
         });
         if !ok {
             return Err(format!("overrides: {key} is not a field of the spec"));
@@ -587,15 +629,27 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
         let resp = x.v["response"]["model"].as_str().unwrap_or("");
         let fields = &spec.models[resp]["fields"];
         for f in [items, total] {
-            if !fields.as_array().into_iter().flatten().any(|x| x["json_name"] == f.as_str()) {
+            if !fields
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|x| x["json_name"] == f.as_str())
+            {
                 return Err(format!("overrides: {resp} has no field {f}"));
             }
         }
     }
     for op in &ops {
         let has = |n: &str| op.query.iter().any(|q| q.name == n);
-        if has("offset") && has("limit") && op.method == "GET" && !o.pagination.contains_key(&op.name) {
-            return Err(format!("{}: takes offset and limit but has no [pagination] entry", op.name));
+        if has("offset")
+            && has("limit")
+            && op.method == "GET"
+            && !o.pagination.contains_key(&op.name)
+        {
+            return Err(format!(
+                "{}: takes offset and limit but has no [pagination] entry",
+                op.name
+            ));
         }
     }
     let groups: Vec<String> = o.groups.keys().cloned().collect();
@@ -726,7 +780,7 @@ fn hint_checks(ty: &Ty, hints: &[Value], path: &str, field: &str, val: &str) -> 
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|v| v.as_str().map(|s| rust_str(s)))
+                    .filter_map(|v| v.as_str().map(rust_str))
                     .collect();
                 if values.is_empty() {
                     continue;
@@ -734,7 +788,8 @@ fn hint_checks(ty: &Ty, hints: &[Value], path: &str, field: &str, val: &str) -> 
                 let set = format!("&[{}]", values.join(", "));
                 match ty {
                     Ty::Str => {
-                        let _ = writeln!(out, "crate::validate::one_of({path}, {f}, {val}, {set})?;");
+                        let _ =
+                            writeln!(out, "crate::validate::one_of({path}, {f}, {val}, {set})?;");
                     }
                     Ty::Int => {
                         let _ = writeln!(
@@ -796,9 +851,13 @@ fn gen_model(
     doc_lines(out, &doc);
     out.push_str("///\n/// Every field is optional: answers decode leniently, and a request only sends what is set.\n");
     if sensitive {
-        out.push_str("#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n");
+        out.push_str(
+            "#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n",
+        );
     } else {
-        out.push_str("#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n");
+        out.push_str(
+            "#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n",
+        );
     }
     out.push_str("#[serde(default)]\n#[non_exhaustive]\n");
     let _ = writeln!(out, "pub struct {name} {{");
@@ -887,7 +946,11 @@ fn gen_model(
                 _ => String::new(),
             };
             if !checks.is_empty() || !nested.is_empty() {
-                let _ = writeln!(out, "if let Some(v) = &self.{} {{\n{checks}{nested}}}", f.rust);
+                let _ = writeln!(
+                    out,
+                    "if let Some(v) = &self.{} {{\n{checks}{nested}}}",
+                    f.rust
+                );
             }
         }
         out.push_str("Ok(())\n}\n}\n\n");
@@ -928,9 +991,18 @@ fn gen_enum(out: &mut String, name: &str, values: &BTreeSet<String>) {
     }
     out.push_str("Self::Unknown(s) => s,\n}\n}\n");
     out.push_str("/// Every known value.\npub const VALUES: &'static [&'static str] = &[");
-    out.push_str(&values.iter().map(|v| rust_str(v)).collect::<Vec<_>>().join(", "));
+    out.push_str(
+        &values
+            .iter()
+            .map(|v| rust_str(v))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     out.push_str("];\n}\n\n");
-    let _ = writeln!(out, "impl From<&str> for {name} {{\nfn from(s: &str) -> Self {{\nmatch s {{");
+    let _ = writeln!(
+        out,
+        "impl From<&str> for {name} {{\nfn from(s: &str) -> Self {{\nmatch s {{"
+    );
     for v in values {
         let _ = writeln!(out, "{} => Self::{},", rust_str(v), variant(v));
     }
@@ -974,7 +1046,13 @@ fn op_doc(op: &Op<'_>) -> String {
     d
 }
 
-fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spec: &Spec) -> Result<(), String> {
+fn gen_request(
+    out: &mut String,
+    op: &Op<'_>,
+    all: &[Op<'_>],
+    o: &Overrides,
+    spec: &Spec,
+) -> Result<(), String> {
     let req = format!("{}Request", op.name);
     let resp = response_type(op);
     let method = match op.method.as_str() {
@@ -1023,24 +1101,36 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
         k => return Err(format!("{}: response kind {k}", op.name)),
     }
 
-    let body_sensitive = op.body.as_ref().is_some_and(|(m, _)| {
-        o.sensitive.iter().any(|s| s.starts_with(&format!("{m}.")))
-    });
+    let body_sensitive = op
+        .body
+        .as_ref()
+        .is_some_and(|(m, _)| o.sensitive.iter().any(|s| s.starts_with(&format!("{m}."))));
     let _ = body_sensitive; // the body model's own Debug redacts
     doc_lines(out, &format!("The request of {}", op_doc(op)));
     out.push_str("///\n/// As JSON (the command line's input) its keys are the API's path and query parameter names, and `body`.\n");
     out.push_str("#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n#[serde(default)]\n#[non_exhaustive]\n");
     let _ = writeln!(out, "pub struct {req} {{");
     for (p, d) in &op.path_params {
-        let d = if d.trim().is_empty() { "A path id.".to_string() } else { doc_text(d) };
+        let d = if d.trim().is_empty() {
+            "A path id.".to_string()
+        } else {
+            doc_text(d)
+        };
         doc_lines(out, &format!("{d}\n\nPath parameter, required."));
         let _ = writeln!(out, "pub {}: String,", ident(p));
     }
     for q in &op.query {
-        let d = if q.doc.trim().is_empty() { "(No description in the API reference.)".to_string() } else { doc_text(&q.doc) };
+        let d = if q.doc.trim().is_empty() {
+            "(No description in the API reference.)".to_string()
+        } else {
+            doc_text(&q.doc)
+        };
         doc_lines(
             out,
-            &format!("{d}\n\nQuery parameter{}.", if q.required { ", required" } else { "" }),
+            &format!(
+                "{d}\n\nQuery parameter{}.",
+                if q.required { ", required" } else { "" }
+            ),
         );
         out.push_str("#[serde(skip_serializing_if = \"Option::is_none\"");
         if let Some(l) = q.ty.lenient() {
@@ -1051,9 +1141,22 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
     }
     if let Some((m, required)) = &op.body {
         let d = op.v["body"]["description"].as_str().unwrap_or("");
-        let d = if d.trim().is_empty() { "The request body.".to_string() } else { doc_text(d) };
-        doc_lines(out, &format!("{d}\n\nThe JSON body{}.", if *required { ", required" } else { "" }));
-        let _ = writeln!(out, "#[serde(skip_serializing_if = \"Option::is_none\")]\npub body: Option<{m}>,");
+        let d = if d.trim().is_empty() {
+            "The request body.".to_string()
+        } else {
+            doc_text(d)
+        };
+        doc_lines(
+            out,
+            &format!(
+                "{d}\n\nThe JSON body{}.",
+                if *required { ", required" } else { "" }
+            ),
+        );
+        let _ = writeln!(
+            out,
+            "#[serde(skip_serializing_if = \"Option::is_none\")]\npub body: Option<{m}>,"
+        );
     }
     out.push_str("}\n\n");
 
@@ -1064,7 +1167,11 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
         .iter()
         .map(|(p, _)| format!("{}: impl Into<String>", ident(p)))
         .collect();
-    let _ = writeln!(out, "/// A request with its path ids; every other field unset.\npub fn new({}) -> Self {{", args.join(", "));
+    let _ = writeln!(
+        out,
+        "/// A request with its path ids; every other field unset.\npub fn new({}) -> Self {{",
+        args.join(", ")
+    );
     out.push_str("Self {\n");
     for (p, _) in &op.path_params {
         let _ = writeln!(out, "{}: {}.into(),", ident(p), ident(p));
@@ -1074,7 +1181,7 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
     let meta = upper_snake(&op.name);
     let _ = writeln!(out, "impl crate::operation::Operation for {req} {{");
     let _ = writeln!(out, "const META: &'static crate::operation::OperationMeta = &crate::generated::operations::{meta};");
-    let out_ty = if op.kind == "stream" { resp.clone() } else { resp.clone() };
+    let out_ty = resp.clone();
     let _ = writeln!(out, "type Output = {out_ty};");
     // validate
     out.push_str("fn validate(&self) -> Result<(), crate::ValidationError> {\n");
@@ -1094,11 +1201,20 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
     }
     for q in &op.query {
         if q.required {
-            let _ = writeln!(out, "crate::validate::required(\"\", {}, &self.{})?;", rust_str(&q.name), ident(&q.name));
+            let _ = writeln!(
+                out,
+                "crate::validate::required(\"\", {}, &self.{})?;",
+                rust_str(&q.name),
+                ident(&q.name)
+            );
         }
         let checks = hint_checks(&q.ty, &q.hints, "\"\"", &q.name, "v");
         if !checks.is_empty() {
-            let _ = writeln!(out, "if let Some(v) = &self.{} {{\n{checks}}}", ident(&q.name));
+            let _ = writeln!(
+                out,
+                "if let Some(v) = &self.{} {{\n{checks}}}",
+                ident(&q.name)
+            );
         }
     }
     if let Some((_, required)) = &op.body {
@@ -1109,7 +1225,9 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
     }
     out.push_str("Ok(())\n}\n");
     // write_path
-    out.push_str("fn write_path(&self, project_id: &str, out: &mut String) {\nlet _ = project_id;\n");
+    out.push_str(
+        "fn write_path(&self, project_id: &str, out: &mut String) {\nlet _ = project_id;\n",
+    );
     let mut literal = String::new();
     for (i, seg) in op.path.split('/').enumerate() {
         if i > 0 {
@@ -1117,7 +1235,7 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
         }
         if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             if !literal.is_empty() {
-                let _ = writeln!(out, "out.push_str({});", rust_str(&literal));
+                push_literal(out, &literal);
                 literal.clear();
             }
             let src = if name == "project_id" {
@@ -1125,17 +1243,22 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
             } else {
                 format!("&self.{}", ident(name))
             };
-            let _ = writeln!(out, "out.push_str(&crate::ids::encode_path_segment({src}));");
+            let _ = writeln!(
+                out,
+                "out.push_str(&crate::ids::encode_path_segment({src}));"
+            );
         } else {
             literal.push_str(seg);
         }
     }
     if !literal.is_empty() {
-        let _ = writeln!(out, "out.push_str({});", rust_str(&literal));
+        push_literal(out, &literal);
     }
     out.push_str("}\n");
     // write_query
-    out.push_str("fn write_query(&self, query: &mut crate::query::QueryWriter) {\nlet _ = query;\n");
+    out.push_str(
+        "fn write_query(&self, query: &mut crate::query::QueryWriter) {\nlet _ = query;\n",
+    );
     for q in &op.query {
         let v = match q.ty {
             Ty::Str => format!("self.{}.as_deref()", ident(&q.name)),
@@ -1173,7 +1296,10 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
         };
         let total_expr = match Ty::from_tree(&field(total)["type_tree"])? {
             Ty::Int => format!("output.{}", ident(total)),
-            Ty::Str => format!("output.{}.as_deref().and_then(|s| s.trim().parse().ok())", ident(total)),
+            Ty::Str => format!(
+                "output.{}.as_deref().and_then(|s| s.trim().parse().ok())",
+                ident(total)
+            ),
             _ => return Err(format!("{}: {total} is not a number", op.name)),
         };
         let _ = writeln!(
@@ -1183,6 +1309,14 @@ fn gen_request(out: &mut String, op: &Op<'_>, all: &[Op<'_>], o: &Overrides, spe
         );
     }
     Ok(())
+}
+
+fn push_literal(out: &mut String, literal: &str) {
+    if let (Some(c), 1) = (literal.chars().next(), literal.chars().count()) {
+        let _ = writeln!(out, "out.push({c:?});");
+    } else {
+        let _ = writeln!(out, "out.push_str({});", rust_str(literal));
+    }
 }
 
 fn gen_meta(out: &mut String, op: &Op<'_>) {
@@ -1289,7 +1423,10 @@ fn example_scalar(ty: &Ty, hints: &[Value], name: &str, seed: &str) -> Value {
                     return json!(n);
                 }
             }
-            let n = lo.map(|l| l as i64).unwrap_or(1).max(lo.map(|l| l as i64).unwrap_or(i64::MIN));
+            let n = lo
+                .map(|l| l as i64)
+                .unwrap_or(1)
+                .max(lo.map(|l| l as i64).unwrap_or(i64::MIN));
             let n = match hi {
                 Some(h) if (n as f64) > h => h as i64,
                 _ => n,
@@ -1311,7 +1448,15 @@ fn example_scalar(ty: &Ty, hints: &[Value], name: &str, seed: &str) -> Value {
     }
 }
 
-fn example_value(spec: &Spec, o: &Overrides, ty: &Ty, hints: &[Value], name: &str, seed: &str, depth: usize) -> Value {
+fn example_value(
+    spec: &Spec,
+    o: &Overrides,
+    ty: &Ty,
+    hints: &[Value],
+    name: &str,
+    seed: &str,
+    depth: usize,
+) -> Value {
     match ty {
         Ty::List(inner) => {
             let v = example_value(spec, o, inner, hints, name, seed, depth + 1);
@@ -1337,8 +1482,14 @@ fn example_model(spec: &Spec, o: &Overrides, model: &str, seed: &str, depth: usi
     if depth > 8 {
         return Value::Object(obj);
     }
-    for f in spec.models[model]["fields"].as_array().into_iter().flatten() {
-        let Ok(field) = field_of(model, f, o) else { continue };
+    for f in spec.models[model]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Ok(field) = field_of(model, f, o) else {
+            continue;
+        };
         let v = example_value(spec, o, &field.ty, &field.hints, &field.json, seed, depth);
         obj.insert(field.json.clone(), v);
     }
@@ -1392,7 +1543,12 @@ fn generate(root: &Path) -> Result<Files, String> {
         let title = if g == "common" {
             "Models shared by several resource groups, and the confirmed enums.".to_string()
         } else {
-            let ops: Vec<String> = p.ops.iter().filter(|x| &x.group == g).map(|x| format!("`{}`", x.name)).collect();
+            let ops: Vec<String> = p
+                .ops
+                .iter()
+                .filter(|x| &x.group == g)
+                .map(|x| format!("`{}`", x.name))
+                .collect();
             format!("The `{g}` resource group: {}.", ops.join(", "))
         };
         let _ = writeln!(text, "//! {title}\n");
@@ -1402,7 +1558,10 @@ fn generate(root: &Path) -> Result<Files, String> {
         }
         text.push('\n');
         text.push_str(body);
-        files.insert(format!("crates/dcs-model/src/generated/{g}.rs").into(), text);
+        files.insert(
+            format!("crates/dcs-model/src/generated/{g}.rs").into(),
+            text,
+        );
     }
     let mut ops_rs = head.clone();
     ops_rs.push_str("//! Every DCS v2 operation's static description, and the list of them all.\n\nuse crate::operation::{HttpMethod, OperationMeta, ParamKind, ParamLocation, ParamMeta, ResponseKind};\n\n");
@@ -1416,11 +1575,16 @@ fn generate(root: &Path) -> Result<Files, String> {
         p.ops.iter().map(|x| format!("&{}", upper_snake(&x.name))).collect::<Vec<_>>().join(", ")
     );
     ops_rs.push_str("/// The operation named `name` (as the API reference spells it).\npub fn find(name: &str) -> Option<&'static OperationMeta> {\nOPERATIONS.binary_search_by(|m| m.name.cmp(name)).ok().map(|i| OPERATIONS[i])\n}\n");
-    files.insert("crates/dcs-model/src/generated/operations.rs".into(), ops_rs);
+    files.insert(
+        "crates/dcs-model/src/generated/operations.rs".into(),
+        ops_rs,
+    );
 
     // --- dcs-client/src/generated
     let mut client_mod = head.clone();
-    client_mod.push_str("//! One `DcsClient` method per operation, and the setters of each call builder.\n\n");
+    client_mod.push_str(
+        "//! One `DcsClient` method per operation, and the setters of each call builder.\n\n",
+    );
     for g in &p.groups {
         let _ = writeln!(client_mod, "#[cfg(feature = \"{g}\")]\nmod {g};");
     }
@@ -1435,13 +1599,23 @@ fn generate(root: &Path) -> Result<Files, String> {
             let req = format!("{}Request", op.name);
             doc_lines(&mut text, &op_doc(op));
             if op.kind == "stream" {
-                text.push_str("///\n/// The answer is a byte stream: finish with `send_stream()`.\n");
+                text.push_str(
+                    "///\n/// The answer is a byte stream: finish with `send_stream()`.\n",
+                );
             }
             let mname = snake(&op.name);
             if mname.contains("pass_word") {
-                let _ = writeln!(text, "#[doc(alias = \"{}\")]", mname.replace("pass_word", "password"));
+                let _ = writeln!(
+                    text,
+                    "#[doc(alias = \"{}\")]",
+                    mname.replace("pass_word", "password")
+                );
             }
-            let args: Vec<String> = op.path_params.iter().map(|(p, _)| format!("{}: impl Into<String>", ident(p))).collect();
+            let args: Vec<String> = op
+                .path_params
+                .iter()
+                .map(|(p, _)| format!("{}: impl Into<String>", ident(p)))
+                .collect();
             let names: Vec<String> = op.path_params.iter().map(|(p, _)| ident(p)).collect();
             let _ = writeln!(
                 text,
@@ -1454,7 +1628,21 @@ fn generate(root: &Path) -> Result<Files, String> {
         for op in p.ops.iter().filter(|x| &x.group == g) {
             let req = format!("{}Request", op.name);
             let mut setters = String::new();
-            let mut taken: BTreeSet<String> = ["send", "send_stream", "with_options", "request", "request_mut", "into_request", "into_paginator", "body", "options", "client"].iter().map(|s| s.to_string()).collect();
+            let mut taken: BTreeSet<String> = [
+                "send",
+                "send_stream",
+                "with_options",
+                "request",
+                "request_mut",
+                "into_request",
+                "into_paginator",
+                "body",
+                "options",
+                "client",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
             for (pn, _) in &op.path_params {
                 taken.insert(pn.clone());
             }
@@ -1496,7 +1684,10 @@ fn generate(root: &Path) -> Result<Files, String> {
                 let _ = writeln!(text, "impl CallBuilder<{req}> {{\n{setters}}}\n");
             }
         }
-        files.insert(format!("crates/dcs-client/src/generated/{g}.rs").into(), text);
+        files.insert(
+            format!("crates/dcs-client/src/generated/{g}.rs").into(),
+            text,
+        );
     }
 
     // --- dcs-cli dispatch
@@ -1506,9 +1697,17 @@ fn generate(root: &Path) -> Result<Files, String> {
     for op in &p.ops {
         let req = format!("generated::{}::{}Request", op.group, op.name);
         if op.kind == "stream" {
-            let _ = writeln!(cli, "{} => Box::pin(crate::call::run_stream::<{req}>(client, input, sink)),", rust_str(&op.name));
+            let _ = writeln!(
+                cli,
+                "{} => Box::pin(crate::call::run_stream::<{req}>(client, input, sink)),",
+                rust_str(&op.name)
+            );
         } else {
-            let _ = writeln!(cli, "{} => Box::pin(crate::call::run::<{req}>(client, input, sink)),", rust_str(&op.name));
+            let _ = writeln!(
+                cli,
+                "{} => Box::pin(crate::call::run::<{req}>(client, input, sink)),",
+                rust_str(&op.name)
+            );
         }
     }
     cli.push_str("_ => return None,\n})\n}\n\n");
@@ -1529,13 +1728,21 @@ fn generate(root: &Path) -> Result<Files, String> {
         if let Some((m, _)) = &op.body {
             obj.insert("body".into(), skeleton_model(&spec, &o, m, 0));
         }
-        let _ = writeln!(cli, "{} => {},", rust_str(&op.name), rust_str(&Value::Object(obj).to_string()));
+        let _ = writeln!(
+            cli,
+            "{} => {},",
+            rust_str(&op.name),
+            rust_str(&Value::Object(obj).to_string())
+        );
     }
     cli.push_str("_ => return None,\n};\nserde_json::from_str(text).ok()\n}\n");
     files.insert("crates/dcs-cli/src/generated.rs".into(), cli);
 
     // --- the per-operation client tests
-    files.insert("crates/dcs-client/tests/generated_ops.rs".into(), gen_tests(&spec, &o, &p, &head)?);
+    files.insert(
+        "crates/dcs-client/tests/generated_ops.rs".into(),
+        gen_tests(&spec, &o, &p, &head)?,
+    );
 
     // --- rustfmt every Rust file
     for (path, text) in files.iter_mut() {
@@ -1551,8 +1758,14 @@ fn skeleton_model(spec: &Spec, o: &Overrides, model: &str, depth: usize) -> Valu
     if depth > 8 {
         return Value::Object(obj);
     }
-    for f in spec.models[model]["fields"].as_array().into_iter().flatten() {
-        let Ok(field) = field_of(model, f, o) else { continue };
+    for f in spec.models[model]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Ok(field) = field_of(model, f, o) else {
+            continue;
+        };
         obj.insert(field.json.clone(), skeleton_ty(spec, o, &field.ty, depth));
     }
     Value::Object(obj)
@@ -1623,8 +1836,15 @@ fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<Str
             "stream" => format!("hot keys of {seed}\n"),
             _ => String::new(),
         };
-        let body_text = if body.is_null() { String::new() } else { body.to_string() };
-        let q: Vec<String> = query.iter().map(|(k, v)| format!("({}, {})", rust_str(k), rust_str(v))).collect();
+        let body_text = if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        };
+        let q: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("({}, {})", rust_str(k), rust_str(v)))
+            .collect();
         let args: Vec<String> = op
             .path_params
             .iter()

@@ -58,9 +58,10 @@ fn parse<O: Operation>(input: &serde_json::Value) -> Result<O, CallError> {
             O::META.name
         )));
     }
-    let req: O = dcs_model::strict::from_value("", input)
+    let req: O =
+        dcs_model::strict::from_value("", input).map_err(|e| CallError::Invalid(e.to_string()))?;
+    req.validate()
         .map_err(|e| CallError::Invalid(e.to_string()))?;
-    req.validate().map_err(|e| CallError::Invalid(e.to_string()))?;
     Ok(req)
 }
 
@@ -80,8 +81,8 @@ where
     if O::META.response_kind == dcs_model::ResponseKind::Empty {
         return Ok(());
     }
-    let mut text = serde_json::to_vec_pretty(out.value())
-        .map_err(|e| CallError::Output(e.to_string()))?;
+    let mut text =
+        serde_json::to_vec_pretty(out.value()).map_err(|e| CallError::Output(e.to_string()))?;
     text.push(b'\n');
     sink.out
         .write_all(&text)
@@ -105,5 +106,7 @@ pub async fn run_stream<O: Operation>(
             .write_all(&chunk)
             .map_err(|e| CallError::Output(e.to_string()))?;
     }
-    sink.out.flush().map_err(|e| CallError::Output(e.to_string()))
+    sink.out
+        .flush()
+        .map_err(|e| CallError::Output(e.to_string()))
 }

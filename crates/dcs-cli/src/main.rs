@@ -25,9 +25,27 @@ fn cli() -> Command {
              Exit codes: 0 success, 1 the service answered with an error, 2 invalid input or \
              configuration (nothing was sent), 3 transport failure.",
         )
-        .arg(Arg::new("endpoint").long("endpoint").global(true).value_name("URL").help("The full endpoint URL (overrides DCS_ENDPOINT)"))
-        .arg(Arg::new("region").long("region").global(true).value_name("REGION").help("The region, e.g. cn-north-4 (overrides HUAWEICLOUD_SDK_REGION)"))
-        .arg(Arg::new("project-id").long("project-id").global(true).value_name("ID").help("The project (overrides HUAWEICLOUD_SDK_PROJECT_ID)"))
+        .arg(
+            Arg::new("endpoint")
+                .long("endpoint")
+                .global(true)
+                .value_name("URL")
+                .help("The full endpoint URL (overrides DCS_ENDPOINT)"),
+        )
+        .arg(
+            Arg::new("region")
+                .long("region")
+                .global(true)
+                .value_name("REGION")
+                .help("The region, e.g. cn-north-4 (overrides HUAWEICLOUD_SDK_REGION)"),
+        )
+        .arg(
+            Arg::new("project-id")
+                .long("project-id")
+                .global(true)
+                .value_name("ID")
+                .help("The project (overrides HUAWEICLOUD_SDK_PROJECT_ID)"),
+        )
         .subcommand_required(true)
         .subcommand(
             Command::new("call")
@@ -40,12 +58,43 @@ fn cli() -> Command {
                      required field or a broken constraint exits 2 and sends nothing. The answer \
                      is printed as JSON; an empty answer prints nothing.",
                 )
-                .arg(Arg::new("operation").value_name("OPERATION").help("The operation name, e.g. ListInstances"))
-                .arg(Arg::new("input-json").long("input-json").value_name("JSON").conflicts_with("input-file").help("The input as JSON"))
-                .arg(Arg::new("input-file").long("input-file").value_name("PATH").help("Read the input from a file (- for stdin)"))
-                .arg(Arg::new("output-file").long("output-file").value_name("PATH").help("Write the answer to a file instead of stdout"))
-                .arg(Arg::new("list").long("list").action(ArgAction::SetTrue).conflicts_with("operation").help("List every operation: name, method, path"))
-                .arg(Arg::new("skeleton").long("skeleton").action(ArgAction::SetTrue).help("Print an input template with every parameter")),
+                .arg(
+                    Arg::new("operation")
+                        .value_name("OPERATION")
+                        .help("The operation name, e.g. ListInstances"),
+                )
+                .arg(
+                    Arg::new("input-json")
+                        .long("input-json")
+                        .value_name("JSON")
+                        .conflicts_with("input-file")
+                        .help("The input as JSON"),
+                )
+                .arg(
+                    Arg::new("input-file")
+                        .long("input-file")
+                        .value_name("PATH")
+                        .help("Read the input from a file (- for stdin)"),
+                )
+                .arg(
+                    Arg::new("output-file")
+                        .long("output-file")
+                        .value_name("PATH")
+                        .help("Write the answer to a file instead of stdout"),
+                )
+                .arg(
+                    Arg::new("list")
+                        .long("list")
+                        .action(ArgAction::SetTrue)
+                        .conflicts_with("operation")
+                        .help("List every operation: name, method, path"),
+                )
+                .arg(
+                    Arg::new("skeleton")
+                        .long("skeleton")
+                        .action(ArgAction::SetTrue)
+                        .help("Print an input template with every parameter"),
+                ),
         )
 }
 
@@ -93,7 +142,10 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
         return fail(2, "name an operation (dcs call --list shows them all)");
     };
     let Some(meta) = dcs_model::find_operation(name) else {
-        return fail(2, format!("no operation named {name:?} (dcs call --list shows them all)"));
+        return fail(
+            2,
+            format!("no operation named {name:?} (dcs call --list shows them all)"),
+        );
     };
     if m.get_flag("skeleton") {
         match generated::skeleton(meta.name) {
@@ -104,7 +156,10 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
             None => return fail(2, "no skeleton"),
         }
     }
-    let text = match (m.get_one::<String>("input-json"), m.get_one::<String>("input-file")) {
+    let text = match (
+        m.get_one::<String>("input-json"),
+        m.get_one::<String>("input-file"),
+    ) {
         (Some(j), _) => j.clone(),
         (None, Some(p)) if p == "-" => {
             let mut s = String::new();
@@ -137,14 +192,19 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
         None => Box::new(std::io::stdout()),
     };
     let mut sink = call::Sink { out };
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(3, format!("cannot start the runtime: {e}")),
     };
     let result = rt.block_on(async {
         match generated::call(&client, meta.name, &input, &mut sink) {
             Some(f) => f.await,
-            None => Err(call::CallError::Invalid(format!("no operation named {name:?}"))),
+            None => Err(call::CallError::Invalid(format!(
+                "no operation named {name:?}"
+            ))),
         }
     });
     match result {

@@ -82,7 +82,10 @@ impl<T> Output<T> {
     }
     /// A header of the answer, as text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.response.headers().get(name).and_then(|v| v.to_str().ok())
+        self.response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
     }
     /// The body as received (nothing the decoder ignored is lost).
     pub fn raw_body(&self) -> &[u8] {

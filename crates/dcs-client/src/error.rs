@@ -492,10 +492,16 @@ impl fmt::Display for Error {
                     )?;
                 }
                 if r.body_state() != BodyState::Complete {
-                    write!(f, "; the response body was not read whole ({:?})", r.body_state())?;
+                    write!(
+                        f,
+                        "; the response body was not read whole ({:?})",
+                        r.body_state()
+                    )?;
                 }
                 if self.is_no_such_api() {
-                    f.write_str("; the gateway knows no such API here: check the region and endpoint")?;
+                    f.write_str(
+                        "; the gateway knows no such API here: check the region and endpoint",
+                    )?;
                 }
                 if self.is_clock_skew() {
                     f.write_str("; the local clock is off: synchronise it (NTP)")?;

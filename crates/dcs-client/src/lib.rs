@@ -63,7 +63,8 @@ pub const SERVICE: &str = "dcs";
 pub struct DcsClientBuilder {
     endpoint: Option<String>,
     region: Option<String>,
-    credentials: Option<Arc<dyn ProvideCredentials>>,
+    credentials: Option<Credentials>,
+    provider: Option<Arc<dyn ProvideCredentials>>,
     project_id: Option<String>,
     config: Option<ClientConfig>,
     clock: Option<Arc<dyn Clock>>,
@@ -77,6 +78,7 @@ impl std::fmt::Debug for DcsClientBuilder {
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
             .field("credentials", &self.credentials)
+            .field("provider", &self.provider)
             .field("project_id", &self.project_id)
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -97,12 +99,14 @@ impl DcsClientBuilder {
     }
     /// Fixed AK/SK credentials (with a security token for temporary ones).
     pub fn credentials(mut self, c: Credentials) -> Self {
-        self.credentials = Some(Arc::new(c));
+        self.credentials = Some(c);
+        self.provider = None;
         self
     }
     /// A credentials provider, asked before every attempt (for credentials that expire).
     pub fn credentials_provider(mut self, p: Arc<dyn ProvideCredentials>) -> Self {
-        self.credentials = Some(p);
+        self.provider = Some(p);
+        self.credentials = None;
         self
     }
     /// The project every request acts on (sent in the path and as `X-Project-Id`).
@@ -142,18 +146,18 @@ impl DcsClientBuilder {
             (None, None) => return Err(cfg_err("an endpoint or a region is required")),
         }
         .map_err(|e| Error::config(OP, e))?;
-        let credentials = self
-            .credentials
-            .ok_or_else(|| cfg_err("credentials are required"))?;
         let project_id = match self.project_id {
             Some(p) => Some(ProjectId::new(p).map_err(|e| Error::invalid(OP, e))?),
             None => None,
         };
-        // The transport wants fixed credentials to start from; the provider replaces them.
-        let placeholder = Credentials::new("unused", "unused");
-        let mut b = HttpClient::builder(endpoint, placeholder)
-            .credentials_provider(credentials)
-            .config(self.config.unwrap_or_default());
+        // Fixed credentials are checked now; a provider's, before every attempt.
+        let mut b = match (self.credentials, self.provider) {
+            (Some(c), _) => HttpClient::builder(endpoint, c),
+            (None, Some(p)) => HttpClient::builder(endpoint, Credentials::new("unused", "unused"))
+                .credentials_provider(p),
+            (None, None) => return Err(cfg_err("credentials are required")),
+        }
+        .config(self.config.unwrap_or_default());
         if let Some(c) = self.clock {
             b = b.clock(c);
         }
@@ -219,6 +223,9 @@ mod tests {
 
     #[test]
     fn the_redaction_marks_agree() {
-        assert_eq!(dcs_model::redact::REDACTED, dcs_transport::credentials::REDACTED);
+        assert_eq!(
+            dcs_model::redact::REDACTED,
+            dcs_transport::credentials::REDACTED
+        );
     }
 }

@@ -174,7 +174,10 @@ mod tests {
             }
         );
         let v = t(r#"{"i":2.0,"f":3,"b":0,"s":false}"#).unwrap();
-        assert_eq!((v.i, v.f, v.b, v.s.as_deref()), (Some(2), Some(3.0), Some(false), Some("false")));
+        assert_eq!(
+            (v.i, v.f, v.b, v.s.as_deref()),
+            (Some(2), Some(3.0), Some(false), Some("false"))
+        );
         assert_eq!(t(r#"{"i":null,"s":null}"#).unwrap(), T::default());
         assert_eq!(t("{}").unwrap(), T::default());
         assert_eq!(t(r#"{"i":""}"#).unwrap(), T::default());

@@ -345,7 +345,10 @@ mod tests {
             encode_body(HttpMethod::Post, Some(&empty)).as_deref(),
             Some(&b"{}"[..])
         );
-        assert_eq!(encode_body::<serde_json::Value>(HttpMethod::Post, None), None);
+        assert_eq!(
+            encode_body::<serde_json::Value>(HttpMethod::Post, None),
+            None
+        );
     }
 
     #[test]

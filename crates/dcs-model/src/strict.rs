@@ -95,7 +95,10 @@ fn compare(path: &str, input: &Value, back: &Value) -> Result<(), ValidationErro
             if i.as_f64() == b.as_f64() {
                 Ok(())
             } else {
-                Err(shape(path, format!("the number {i} cannot be taken as {b}")))
+                Err(shape(
+                    path,
+                    format!("the number {i} cannot be taken as {b}"),
+                ))
             }
         }
         (i, b) if i == b => Ok(()),
@@ -132,8 +135,8 @@ mod tests {
 
     #[test]
     fn exact_input_is_read() {
-        let v: Outer = from_value("", &json!({"limit": 5, "tags": [{"key": "a"}], "x": null}))
-            .unwrap();
+        let v: Outer =
+            from_value("", &json!({"limit": 5, "tags": [{"key": "a"}], "x": null})).unwrap();
         assert_eq!(v.limit, Some(5));
         assert_eq!(v.tags.unwrap()[0].key.as_deref(), Some("a"));
     }
@@ -145,7 +148,10 @@ mod tests {
         assert_eq!(e.to_string(), "invalid limt: unknown field");
         let e = from_value::<Outer>("", &json!({"limit": "5"})).unwrap_err();
         assert_eq!(e.field(), "limit");
-        assert!(e.to_string().contains("expected a number, got a string"), "{e}");
+        assert!(
+            e.to_string().contains("expected a number, got a string"),
+            "{e}"
+        );
         let e = from_value::<Outer>("body", &json!({"tags": [{"key": 7}]})).unwrap_err();
         assert_eq!(e.field(), "body.tags[0].key");
         let e = from_value::<Outer>("body", &json!({"tags": [{"key": "a", "k": 1}]})).unwrap_err();

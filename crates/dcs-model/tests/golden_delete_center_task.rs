@@ -57,7 +57,7 @@ fn method_path_template_and_content_type_are_the_handwritten_ones() {
     assert_eq!(DELETE_CENTER_TASK.path_template, handwritten::PATH_TEMPLATE);
     assert_eq!(DELETE_CENTER_TASK.content_type, handwritten::CONTENT_TYPE);
     assert_eq!(DELETE_CENTER_TASK.response_kind, ResponseKind::Empty);
-    assert!(DELETE_CENTER_TASK.retry_safe);
+    const { assert!(DELETE_CENTER_TASK.retry_safe) };
     assert_eq!(DeleteCenterTaskRequest::META, &DELETE_CENTER_TASK);
 }
 
@@ -100,7 +100,9 @@ fn paths_bodies_and_queries_are_byte_for_byte_the_handwritten_ones() {
 
 #[test]
 fn ids_the_handwritten_code_refused_are_still_refused() {
-    for bad in ["", ".", "..", "a/b", "a b", "a%b", "a?b", "a#b", "a\\b", "a\nb"] {
+    for bad in [
+        "", ".", "..", "a/b", "a b", "a%b", "a?b", "a#b", "a\\b", "a\nb",
+    ] {
         let req = DeleteCenterTaskRequest::new(bad);
         assert!(req.validate().is_err(), "{bad:?}");
     }
@@ -111,7 +113,8 @@ fn ids_the_handwritten_code_refused_are_still_refused() {
 #[test]
 fn the_operation_matches_the_checked_in_spec() {
     let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../codegen/dcs_v2_operations.json"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../codegen/dcs_v2_operations.json"),
     )
     .unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -123,6 +126,9 @@ fn the_operation_matches_the_checked_in_spec() {
         .unwrap();
     assert_eq!(op["http_method"], DELETE_CENTER_TASK.method.as_str());
     assert_eq!(op["path"], DELETE_CENTER_TASK.path_template);
-    assert_eq!(op["content_type_header_sent"], DELETE_CENTER_TASK.content_type);
+    assert_eq!(
+        op["content_type_header_sent"],
+        DELETE_CENTER_TASK.content_type
+    );
     assert_eq!(op["body"]["type"], "DeleteCenterTaskRequestBody");
 }

@@ -161,8 +161,7 @@ async fn real(args: Args, ak: String, sk: String, project: String) -> ExitCode {
         Ok(c) => c,
         Err(e) => return report(&e),
     };
-    let call = client
-        .delete_center_task(task_id.clone());
+    let call = client.delete_center_task(task_id.clone());
     let call = match args.message.clone() {
         Some(m) => call.message(m),
         None => call,

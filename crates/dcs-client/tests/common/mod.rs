@@ -203,8 +203,16 @@ where
     let mut call = make(&client);
     // The method put the path ids where the input has them.
     let from_method = serde_json::to_value(call.request()).unwrap();
-    for p in O::META.params.iter().filter(|p| p.location == dcs_model::operation::ParamLocation::Path) {
-        assert_eq!(from_method[p.name], input[p.name], "{}: path id {}", case.name, p.name);
+    for p in O::META
+        .params
+        .iter()
+        .filter(|p| p.location == dcs_model::operation::ParamLocation::Path)
+    {
+        assert_eq!(
+            from_method[p.name], input[p.name],
+            "{}: path id {}",
+            case.name, p.name
+        );
     }
     *call.request_mut() = parsed;
     let expected_answer: serde_json::Value = if case.answer.is_empty() {
@@ -213,14 +221,20 @@ where
         serde_json::from_str(case.answer).unwrap_or(serde_json::Value::Null)
     };
     if O::META.response_kind == dcs_model::ResponseKind::Stream {
-        let mut stream = call.send_stream().await.unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let mut stream = call
+            .send_stream()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let mut got = Vec::new();
         while let Some(c) = stream.next_chunk().await.unwrap() {
             got.extend_from_slice(&c);
         }
         assert_eq!(got, case.answer.as_bytes(), "{}: streamed bytes", case.name);
     } else {
-        let out = call.send().await.unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let out = call
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         assert_eq!(out.status(), 200);
         assert_eq!(out.request_id(), Some("req-1"));
         let decoded = serde_json::to_value(out.value()).unwrap();
@@ -234,7 +248,12 @@ where
     let s = &seen[0];
     assert_eq!(s.signature_ok, Ok(()), "{}: signature", case.name);
     assert_eq!(s.method, case.method, "{}: method", case.name);
-    assert_eq!(s.path, case.path.replace("PROJECT", PROJECT), "{}: path", case.name);
+    assert_eq!(
+        s.path,
+        case.path.replace("PROJECT", PROJECT),
+        "{}: path",
+        case.name
+    );
     let want: Vec<(String, String)> = case
         .query
         .iter()
@@ -252,6 +271,16 @@ where
         let want: serde_json::Value = serde_json::from_str(case.body).unwrap();
         assert_eq!(got, want, "{}: body", case.name);
     }
-    assert_eq!(s.header("content-type"), Some(case.content_type), "{}: content type", case.name);
-    assert_eq!(s.header("x-project-id"), Some(PROJECT), "{}: project header", case.name);
+    assert_eq!(
+        s.header("content-type"),
+        Some(case.content_type),
+        "{}: content type",
+        case.name
+    );
+    assert_eq!(
+        s.header("x-project-id"),
+        Some(PROJECT),
+        "{}: project header",
+        case.name
+    );
 }

@@ -861,7 +861,7 @@ impl crate::operation::Operation for UpdateClientIpTransparentTransmissionReques
         let _ = project_id;
         out.push_str("/v2/");
         out.push_str(&crate::ids::encode_path_segment(project_id));
-        out.push_str("/");
+        out.push('/');
         out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
         out.push_str("/client-ip-transparent-transmission");
     }
