@@ -5,7 +5,7 @@ use crate::config::{ClientConfig, ConfigError, Endpoint};
 use crate::credentials::Credentials;
 use crate::date::SdkDate;
 use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
-use crate::pool::{Conn, ConnectError, Pool};
+use crate::pool::{phase, Conn, ConnectError, Lifetimes, Pool};
 use crate::provider::ProvideCredentials;
 use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
@@ -17,6 +17,7 @@ use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
@@ -451,7 +452,11 @@ impl HttpClientBuilder {
             https,
             dst,
             self.config.pool_max_idle_per_host,
-            self.config.pool_idle_timeout,
+            self.config.pool_max_connections_per_host,
+            Lifetimes {
+                idle: self.config.pool_idle_timeout,
+                max: self.config.pool_max_connection_lifetime,
+            },
         );
         Ok(HttpClient {
             inner: Arc::new(Inner {
@@ -643,6 +648,9 @@ impl HttpClient {
 
     async fn send_inner(&self, req: &Request, streaming: bool) -> Result<Streamed, TransportError> {
         let inner = &*self.inner;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(no_runtime_error().finish(0, false, None));
+        }
         let limits = Limits::for_request(&inner.config, req)?;
         let deadline = inner.clock.monotonic().saturating_add(limits.total_timeout);
         let mut attempt: u32 = 0;
@@ -943,19 +951,27 @@ impl HttpClient {
             let started = tokio::time::Instant::now();
             let connect_deadline =
                 deadline.min(started + self.inner.config.connect_timeout.min(MAX_TIMER));
-            let checkout = self.inner.pool.checkout();
+            let waiting = AtomicU8::new(phase::CONNECTING);
+            let checkout = self.inner.pool.checkout(&waiting);
             let mut conn = match tokio::time::timeout_at(connect_deadline, checkout).await {
                 Err(_) => {
+                    let ms = connect_deadline
+                        .saturating_duration_since(started)
+                        .as_millis();
+                    let message = if waiting.load(Ordering::Relaxed) == phase::POOL_FULL {
+                        format!(
+                            "the connection pool was full ({} connections to this host) and \
+                             none came free within {ms} ms; nothing was sent",
+                            self.inner.config.pool_max_connections_per_host
+                        )
+                    } else {
+                        format!("no connection (DNS, TCP and TLS) within {ms} ms; nothing was sent")
+                    };
                     return Attempt::Failed(TransportError::new(
                         TransportErrorKind::Timeout(TimeoutKind::Connect),
-                        format!(
-                            "no connection (DNS, TCP and TLS) within {} ms; nothing was sent",
-                            connect_deadline
-                                .saturating_duration_since(started)
-                                .as_millis()
-                        ),
+                        message,
                         false,
-                    ))
+                    ));
                 }
                 Ok(Err(e)) => return Attempt::Failed(classify_connect_error(e)),
                 Ok(Ok(c)) => c,
@@ -1091,6 +1107,16 @@ impl HttpClient {
             secrets: SigningSecrets(Some(credentials)),
         })
     }
+}
+
+/// The error for a call polled outside a tokio runtime (timers and sockets need one).
+pub(crate) fn no_runtime_error() -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Runtime,
+        "no tokio runtime: the transport must be polled inside a tokio runtime with time and \
+         I/O enabled; nothing was sent",
+        false,
+    )
 }
 
 /// `body` with every occurrence of `secret` replaced by `** redacted **`, or `None` when it

@@ -195,11 +195,14 @@ pub struct ClientConfig {
     pub(crate) allow_insecure_http: bool,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) pool_max_idle_per_host: usize,
+    pub(crate) pool_max_connections_per_host: usize,
+    pub(crate) pool_max_connection_lifetime: Duration,
 }
 
 impl Default for ClientConfig {
     /// Connect 5 s, per attempt 30 s, total 90 s, 1 MiB response cap, the default
-    /// [`RetryPolicy`], idle connections kept 90 s (up to 64 per host).
+    /// [`RetryPolicy`], idle connections kept 90 s (up to 64 per host), at most 256
+    /// connections open, none used after 5 minutes.
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(5),
@@ -211,6 +214,8 @@ impl Default for ClientConfig {
             allow_insecure_http: false,
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
+            pool_max_connections_per_host: 256,
+            pool_max_connection_lifetime: Duration::from_secs(300),
         }
     }
 }
@@ -272,6 +277,19 @@ impl ClientConfig {
         self.pool_max_idle_per_host = n;
         self
     }
+    /// The most connections open at once (at least 1). Calls beyond it wait, within their
+    /// connect timeout, for a connection to come back or close; one that gets none in time
+    /// fails with a connect timeout that says the pool was full (nothing sent).
+    pub fn pool_max_connections_per_host(mut self, n: usize) -> Self {
+        self.pool_max_connections_per_host = n;
+        self
+    }
+    /// How long a connection may be used after it was opened; an older one is closed rather
+    /// than reused, so DNS is resolved again now and then (zero: connections are never reused).
+    pub fn pool_max_connection_lifetime(mut self, d: Duration) -> Self {
+        self.pool_max_connection_lifetime = d;
+        self
+    }
     /// The retry policy in force.
     pub fn get_retry(&self) -> &RetryPolicy {
         &self.retry
@@ -291,6 +309,11 @@ impl ClientConfig {
             || self.total_timeout.is_zero()
         {
             return Err(ConfigError::Invalid("timeouts must be greater than zero"));
+        }
+        if self.pool_max_connections_per_host == 0 {
+            return Err(ConfigError::Invalid(
+                "the pool must allow at least one connection",
+            ));
         }
         if http::HeaderValue::from_str(&self.user_agent).is_err() {
             return Err(ConfigError::Invalid("user agent must be visible ASCII"));
