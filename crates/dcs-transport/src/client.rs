@@ -265,15 +265,18 @@ impl Response {
         self.signed_at
     }
     /// The server's `Date` header minus [`signed_at`](Self::signed_at), in whole seconds,
-    /// when the server sent a valid `Date`: how far the local clock is behind the server's
-    /// (negative: ahead), give or take the request's travel time.
+    /// when the server sent a valid and plausible `Date`: how far the local clock is behind
+    /// the server's (negative: ahead), give or take the request's travel time. A `Date` more
+    /// than [`MAX_PLAUSIBLE_SKEW_SECS`] away (a broken server clock, year 0000 or 9999) tells
+    /// nothing about ours and gives `None`.
     pub fn server_clock_offset_secs(&self) -> Option<i64> {
         let date = self.headers.get(http::header::DATE)?.to_str().ok()?;
         let server = httpdate::parse_http_date(date).ok()?;
-        Some(match server.duration_since(self.signed_at) {
-            Ok(ahead) => ahead.as_secs() as i64,
-            Err(behind) => -(behind.duration().as_secs() as i64),
-        })
+        let offset = match server.duration_since(self.signed_at) {
+            Ok(ahead) => i64::try_from(ahead.as_secs()).ok()?,
+            Err(behind) => -i64::try_from(behind.duration().as_secs()).ok()?,
+        };
+        plausible_skew(offset)
     }
     /// Whether an earlier attempt (one that failed or got a retryable answer) may have been
     /// applied by the server: then a later "not found" may be the echo of our own success.
@@ -288,26 +291,46 @@ impl Response {
     }
     /// For a 401 that the local clock caused, how far it is off. `error_msg` is the gateway's
     /// message from the body (parsing bodies is the caller's business). The clock is to blame
-    /// when the message says the signature expired, or when the server's `Date` is more than
-    /// [`signer::MAX_CLOCK_SKEW_SECS`] from our signing time.
+    /// only when the message says the signature expired: any other 401 (a wrong key, "verify
+    /// aksk signature fail") is not skew, whatever the `Date` header says. Prefer
+    /// [`clock_skew_for`](Self::clock_skew_for) when the error code is known.
     pub fn clock_skew(&self, error_msg: Option<&str>) -> Option<ClockSkew> {
-        if self.status != 401 {
-            return None;
-        }
-        let offset = self.server_clock_offset_secs();
-        let expired = error_msg.is_some_and(signer::is_expired_message);
-        let off_by_too_much = offset.is_some_and(|o| o.abs() > signer::MAX_CLOCK_SKEW_SECS);
-        if !expired && !off_by_too_much {
+        if self.status != 401 || !error_msg.is_some_and(signer::is_expired_message) {
             return None;
         }
         // The message's two times are exact; the `Date` header is good to a second or so.
+        // Either is used only when plausible.
         let from_message = error_msg
             .and_then(signer::parse_expired_message)
-            .map(|(sig, server)| server.unix_seconds() - sig.unix_seconds());
+            .and_then(|(sig, server)| plausible_skew(server.unix_seconds() - sig.unix_seconds()));
         Some(ClockSkew {
-            secs: from_message.or(offset),
+            secs: from_message.or_else(|| self.server_clock_offset_secs()),
         })
     }
+    /// [`clock_skew`](Self::clock_skew) for the gateway's signature-expired answer only: a
+    /// 401 with error code [`SIGNATURE_EXPIRED_CODE`] (`APIGW.0301`) whose message says the
+    /// signature expired.
+    pub fn clock_skew_for(
+        &self,
+        error_code: Option<&str>,
+        error_msg: Option<&str>,
+    ) -> Option<ClockSkew> {
+        if error_code != Some(SIGNATURE_EXPIRED_CODE) {
+            return None;
+        }
+        self.clock_skew(error_msg)
+    }
+}
+
+/// The gateway's error code for a signature it refused, among them an expired one.
+pub const SIGNATURE_EXPIRED_CODE: &str = "APIGW.0301";
+
+/// The largest clock offset believed (one year): a server whose clock is further off than
+/// that (year 0000, year 9999) tells nothing about ours.
+pub const MAX_PLAUSIBLE_SKEW_SECS: i64 = 366 * 24 * 3600;
+
+fn plausible_skew(secs: i64) -> Option<i64> {
+    (secs.abs() <= MAX_PLAUSIBLE_SKEW_SECS).then_some(secs)
 }
 
 /// A 401 caused by the local clock (see [`Response::clock_skew`]).
