@@ -17,7 +17,7 @@ use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
@@ -188,6 +188,7 @@ pub struct Response {
     signed_at: SystemTime,
     secrets_redacted: bool,
     secrets: SigningSecrets,
+    clock_correction_secs: i64,
 }
 
 /// The credentials an answer's request was signed with, kept so that text taken from the
@@ -259,8 +260,28 @@ impl Response {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
-    /// The client-clock time this attempt was signed with (its `X-Sdk-Date`): compare it
-    /// with the server's `Date` header to see clock skew.
+    /// Seconds the client added to its clock when signing this attempt, learnt from an
+    /// expired-signature answer of the gateway (this call's or an earlier one's); zero when
+    /// the clock needed no correction.
+    pub fn clock_correction_secs(&self) -> i64 {
+        self.clock_correction_secs
+    }
+    /// How far off our clock is, when this is the gateway's signature-expired 401 (code
+    /// [`SIGNATURE_EXPIRED_CODE`], a message saying the signature expired) and the answer
+    /// tells a plausible offset. The body is searched as text: the transport decodes no JSON.
+    fn expired_signature_skew(&self) -> Option<i64> {
+        if self.status != 401 {
+            return None;
+        }
+        let text = std::str::from_utf8(&self.body).ok()?;
+        if !text.contains(SIGNATURE_EXPIRED_CODE) || !signer::is_expired_message(text) {
+            return None;
+        }
+        self.clock_skew(Some(text))?.secs()
+    }
+    /// The time this attempt was signed with (its `X-Sdk-Date`: the client's clock plus any
+    /// [`clock_correction_secs`](Self::clock_correction_secs)): compare it with the server's
+    /// `Date` header to see clock skew.
     pub fn signed_at(&self) -> SystemTime {
         self.signed_at
     }
@@ -492,6 +513,7 @@ impl HttpClientBuilder {
                 jitter: self.jitter,
                 budget,
                 pool,
+                clock_offset: AtomicI64::new(0),
             }),
         })
     }
@@ -522,6 +544,9 @@ struct Inner {
     jitter: Jitter,
     budget: RetryBudget,
     pool: Pool,
+    /// Seconds added to the clock when signing, learnt from the gateway's expired-signature
+    /// answers.
+    clock_offset: AtomicI64,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -679,9 +704,13 @@ impl HttpClient {
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
         let mut last_answer: Option<Response> = None;
+        // The one re-signed attempt after an expired signature: it does not count against
+        // the retry policy's attempts.
+        let mut skew_retried = false;
         loop {
             attempt += 1;
-            let now = inner.clock.now();
+            let offset = inner.clock_offset.load(Ordering::Relaxed);
+            let now = shift(inner.clock.now(), offset);
             let remaining = deadline.saturating_sub(inner.clock.monotonic());
             if remaining.is_zero() {
                 return Err(TransportError::new(
@@ -709,7 +738,7 @@ impl HttpClient {
                     }),
                 )
                 .await;
-            let may_retry = attempt < limits.max_attempts;
+            let may_retry = attempt - u32::from(skew_retried) < limits.max_attempts;
             match outcome {
                 Attempt::Answer(mut resp) => {
                     tracing::debug!(
@@ -718,6 +747,25 @@ impl HttpClient {
                         request_id = resp.request_id.as_deref().unwrap_or(""),
                         "answer"
                     );
+                    resp.clock_correction_secs = offset;
+                    // The gateway refused the signature as expired: nothing was applied, so
+                    // whatever the method, sign again once with the clock corrected by the
+                    // offset the answer shows (when it shows a plausible one).
+                    if !skew_retried {
+                        if let Some(skew) = resp.expired_signature_skew() {
+                            tracing::warn!(
+                                skew_secs = skew,
+                                "the local clock is off; signing again with it corrected"
+                            );
+                            inner
+                                .clock_offset
+                                .store(offset.saturating_add(skew), Ordering::Relaxed);
+                            skew_retried = true;
+                            resp.attempts = attempt;
+                            last_answer = Some(resp);
+                            continue;
+                        }
+                    }
                     // An answer proves the request arrived, so only idempotent requests are
                     // sent again, whatever the status.
                     let retryable = is_retryable_status(resp.status) && req.idempotent;
@@ -1128,8 +1176,20 @@ impl HttpClient {
             prior_attempt_may_have_applied: false,
             signed_at: now,
             secrets: SigningSecrets(Some(credentials)),
+            clock_correction_secs: 0,
         })
     }
+}
+
+/// `t` moved by `secs` seconds (either way); unchanged if that would overflow.
+fn shift(t: SystemTime, secs: i64) -> SystemTime {
+    let d = Duration::from_secs(secs.unsigned_abs());
+    let moved = if secs >= 0 {
+        t.checked_add(d)
+    } else {
+        t.checked_sub(d)
+    };
+    moved.unwrap_or(t)
 }
 
 /// The error for a call polled outside a tokio runtime (timers and sockets need one).

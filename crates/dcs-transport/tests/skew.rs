@@ -90,3 +90,97 @@ async fn absurd_dates_measure_nothing() {
     let secs = r.clock_skew(Some(absurd)).unwrap().secs().unwrap();
     assert!((590..=610).contains(&secs), "{secs}");
 }
+
+/// A gateway whose clock is `ahead_secs` ahead of ours: it refuses an `X-Sdk-Date` more than
+/// 15 minutes from its clock with the 401 APIGW.0301 the real one sends, naming both times in
+/// the message when `times_in_message`, and always sending its `Date`.
+async fn gateway_ahead(ahead_secs: u64, times_in_message: bool) -> Server {
+    Server::start(move |r| {
+        let server_now = SystemTime::now() + Duration::from_secs(ahead_secs);
+        let server_date = dcs_transport::SdkDate::from_system_time(server_now);
+        let date = httpdate::fmt_http_date(server_now);
+        let signed = r
+            .header("x-sdk-date")
+            .and_then(|d| dcs_transport::SdkDate::parse(d).ok())
+            .expect("every request carries X-Sdk-Date");
+        if (signed.unix_seconds() - server_date.unix_seconds()).abs() <= 15 * 60 {
+            assert_eq!(r.signature.as_deref(), Ok(support::AK), "{r:?}");
+            return Reply::status(200, &[("date", &date)], b"{}");
+        }
+        let msg = if times_in_message {
+            format!("Incorrect IAM authentication information: signature expired, signature time:{signed},server time:{server_date}")
+        } else {
+            "Incorrect IAM authentication information: signature expired".to_string()
+        };
+        let body = format!(r#"{{"error_code":"APIGW.0301","error_msg":"{msg}"}}"#);
+        Reply::status(401, &[("date", &date)], body.as_bytes())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_expired_signature_is_signed_again_once_with_the_clock_corrected() {
+    for times_in_message in [true, false] {
+        let server = gateway_ahead(20 * 60, times_in_message).await;
+        let client = client_for(&server, one_attempt()).build().unwrap();
+        // A POST, and retries disabled: the 401 proves nothing was applied, so the one
+        // re-signed attempt is allowed anyway.
+        let r = client
+            .send(&Request::new(Method::POST, "/v2/p/instances").body("{}"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "times in message: {times_in_message}");
+        assert_eq!(r.attempts(), 2);
+        let fix = r.clock_correction_secs();
+        assert!((1190..=1210).contains(&fix), "{fix}");
+        assert_eq!(server.requests(), 2);
+        // The correction is kept: the next call is right the first time.
+        let r = client
+            .send(&Request::new(Method::POST, "/v2/p/instances").body("{}"))
+            .await
+            .unwrap();
+        assert_eq!((r.status(), r.attempts()), (200, 1));
+        assert_eq!(server.requests(), 3);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_signature_with_no_plausible_time_is_not_retried() {
+    let server = Server::start(|_| {
+        Reply::status(
+            401,
+            &[("date", "Fri, 31 Dec 9999 23:59:59 GMT")],
+            br#"{"error_code":"APIGW.0301","error_msg":"signature expired"}"#,
+        )
+    })
+    .await;
+    let client = client_for(&server, one_attempt()).build().unwrap();
+    let r = client
+        .send(&Request::new(Method::POST, "/v2/p/instances"))
+        .await
+        .unwrap();
+    assert_eq!((r.status(), r.attempts()), (401, 1));
+    assert_eq!(r.clock_correction_secs(), 0);
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn a_plain_signature_failure_is_not_retried_for_skew() {
+    // A wrong key's 401 from a server whose Date is an hour ahead: not a clock problem.
+    let stale = Server::start(|_| {
+        let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        Reply::status(
+            401,
+            &[("date", &date)],
+            br#"{"error_code":"APIGW.0301","error_msg":"verify aksk signature fail"}"#,
+        )
+    })
+    .await;
+    let client = client_for(&stale, one_attempt()).build().unwrap();
+    let r = client
+        .send(&Request::new(Method::GET, "/v2/a"))
+        .await
+        .unwrap();
+    assert_eq!((r.status(), r.attempts()), (401, 1));
+    assert_eq!(stale.requests(), 1);
+}
