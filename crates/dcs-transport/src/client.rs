@@ -751,7 +751,7 @@ impl HttpClient {
                     // The gateway refused the signature as expired: nothing was applied, so
                     // whatever the method, sign again once with the clock corrected by the
                     // offset the answer shows (when it shows a plausible one).
-                    if !skew_retried {
+                    if !skew_retried && inner.config.correct_clock_skew {
                         if let Some(skew) = resp.expired_signature_skew() {
                             tracing::warn!(
                                 skew_secs = skew,

@@ -197,6 +197,7 @@ pub struct ClientConfig {
     pub(crate) pool_max_idle_per_host: usize,
     pub(crate) pool_max_connections_per_host: usize,
     pub(crate) pool_max_connection_lifetime: Duration,
+    pub(crate) correct_clock_skew: bool,
 }
 
 impl Default for ClientConfig {
@@ -216,6 +217,7 @@ impl Default for ClientConfig {
             pool_max_idle_per_host: 64,
             pool_max_connections_per_host: 256,
             pool_max_connection_lifetime: Duration::from_secs(300),
+            correct_clock_skew: false,
         }
     }
 }
@@ -289,6 +291,18 @@ impl ClientConfig {
     pub fn pool_max_connection_lifetime(mut self, d: Duration) -> Self {
         self.pool_max_connection_lifetime = d;
         self
+    }
+    /// After the gateway's expired-signature 401 (`APIGW.0301`, "signature expired") that
+    /// shows a plausible offset, add that offset to the signing clock (for this client's
+    /// later calls too) and send once more, whatever the method: the 401 proves nothing was
+    /// applied. Off by default, so such a 401 is returned as it comes.
+    pub fn correct_clock_skew(mut self, yes: bool) -> Self {
+        self.correct_clock_skew = yes;
+        self
+    }
+    /// Whether clock-skew correction is on.
+    pub fn get_correct_clock_skew(&self) -> bool {
+        self.correct_clock_skew
     }
     /// The retry policy in force.
     pub fn get_retry(&self) -> &RetryPolicy {

@@ -122,7 +122,9 @@ async fn gateway_ahead(ahead_secs: u64, times_in_message: bool) -> Server {
 async fn an_expired_signature_is_signed_again_once_with_the_clock_corrected() {
     for times_in_message in [true, false] {
         let server = gateway_ahead(20 * 60, times_in_message).await;
-        let client = client_for(&server, one_attempt()).build().unwrap();
+        let client = client_for(&server, one_attempt().correct_clock_skew(true))
+            .build()
+            .unwrap();
         // A POST, and retries disabled: the 401 proves nothing was applied, so the one
         // re-signed attempt is allowed anyway.
         let r = client
@@ -154,7 +156,9 @@ async fn an_expired_signature_with_no_plausible_time_is_not_retried() {
         )
     })
     .await;
-    let client = client_for(&server, one_attempt()).build().unwrap();
+    let client = client_for(&server, one_attempt().correct_clock_skew(true))
+        .build()
+        .unwrap();
     let r = client
         .send(&Request::new(Method::POST, "/v2/p/instances"))
         .await
@@ -176,11 +180,27 @@ async fn a_plain_signature_failure_is_not_retried_for_skew() {
         )
     })
     .await;
-    let client = client_for(&stale, one_attempt()).build().unwrap();
+    let client = client_for(&stale, one_attempt().correct_clock_skew(true))
+        .build()
+        .unwrap();
     let r = client
         .send(&Request::new(Method::GET, "/v2/a"))
         .await
         .unwrap();
     assert_eq!((r.status(), r.attempts()), (401, 1));
     assert_eq!(stale.requests(), 1);
+}
+
+#[tokio::test]
+async fn without_the_opt_in_an_expired_signature_is_returned_as_it_comes() {
+    let server = gateway_ahead(20 * 60, true).await;
+    let client = client_for(&server, one_attempt()).build().unwrap();
+    let r = client
+        .send(&Request::new(Method::GET, "/v2/a"))
+        .await
+        .unwrap();
+    assert_eq!((r.status(), r.attempts()), (401, 1));
+    let body = std::str::from_utf8(r.body()).unwrap();
+    let skew = r.clock_skew_for(Some("APIGW.0301"), Some(body)).unwrap();
+    assert!((1190..=1210).contains(&skew.secs().unwrap()));
 }
