@@ -374,6 +374,7 @@ pub struct HttpClientBuilder {
     endpoint: Endpoint,
     credentials: Credentials,
     provider: Option<Arc<dyn ProvideCredentials>>,
+    proxy: Option<Result<crate::proxy::Proxy, ConfigError>>,
     project_id: Option<String>,
     config: ClientConfig,
     clock: Arc<dyn Clock>,
@@ -390,6 +391,7 @@ impl std::fmt::Debug for HttpClientBuilder {
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.credentials)
             .field("credentials_provider", &self.provider)
+            .field("proxy", &self.proxy)
             .field("project_id", &self.project_id)
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -403,6 +405,13 @@ impl HttpClientBuilder {
     /// ([`TransportErrorKind::Credentials`]).
     pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
         self.provider = Some(provider);
+        self
+    }
+    /// Sends every request through the proxy at `url` (`http://[user:password@]host[:port]`),
+    /// except to hosts that are never proxied (loopback, link-local, `localhost`). Replaces
+    /// any proxy in the [`ClientConfig`]; a URL that cannot be used fails [`build`](Self::build).
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.proxy = Some(crate::proxy::Proxy::parse(url));
         self
     }
     /// Sends `X-Project-Id` with every request (a request's own `X-Project-Id` header
@@ -435,8 +444,11 @@ impl HttpClientBuilder {
 
     /// Checks everything and builds the client (TLS roots loaded, pool ready). Building needs
     /// no runtime; sending needs a tokio runtime.
-    pub fn build(self) -> Result<HttpClient, ConfigError> {
+    pub fn build(mut self) -> Result<HttpClient, ConfigError> {
         self.config.check()?;
+        if let Some(p) = self.proxy {
+            self.config.proxy = Some(crate::proxy::ProxySettings::all(p?));
+        }
         let credentials = match self.provider {
             Some(p) => CredentialSource::Provider(p),
             None => {
@@ -478,7 +490,14 @@ impl HttpClientBuilder {
             .map_err(|e| ConfigError::Tls(e.to_string()))?
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(crate::proxy::Dialer::new(
+                http,
+                &self.endpoint,
+                self.config
+                    .proxy
+                    .as_ref()
+                    .and_then(|p| p.proxy_for(&self.endpoint)),
+            )?);
         let budget = self.config.retry.new_budget();
         let scheme = match self.endpoint.scheme() {
             crate::config::Scheme::Https => http::uri::Scheme::HTTPS,
@@ -605,6 +624,7 @@ impl HttpClient {
             endpoint,
             credentials,
             provider: None,
+            proxy: None,
             project_id: None,
             config: ClientConfig::default(),
             clock: Arc::new(SystemClock),

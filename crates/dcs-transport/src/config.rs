@@ -28,6 +28,14 @@ pub enum ConfigError {
     /// The credentials cannot be sent.
     #[error("invalid credentials: {0}")]
     Credentials(#[from] crate::credentials::CredentialsError),
+    /// A proxy URL cannot be used (the password, if any, is not repeated).
+    #[error("invalid proxy {url:?}: {reason}")]
+    InvalidProxy {
+        /// The URL as given, its password redacted (bounded).
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A configuration value is out of range.
     #[error("invalid configuration: {0}")]
     Invalid(&'static str),
@@ -198,6 +206,7 @@ pub struct ClientConfig {
     pub(crate) pool_max_connections_per_host: usize,
     pub(crate) pool_max_connection_lifetime: Duration,
     pub(crate) correct_clock_skew: bool,
+    pub(crate) proxy: Option<crate::proxy::ProxySettings>,
 }
 
 impl Default for ClientConfig {
@@ -218,6 +227,7 @@ impl Default for ClientConfig {
             pool_max_connections_per_host: 256,
             pool_max_connection_lifetime: Duration::from_secs(300),
             correct_clock_skew: false,
+            proxy: None,
         }
     }
 }
@@ -298,6 +308,14 @@ impl ClientConfig {
     /// applied. Off by default, so such a 401 is returned as it comes.
     pub fn correct_clock_skew(mut self, yes: bool) -> Self {
         self.correct_clock_skew = yes;
+        self
+    }
+    /// Sends through a proxy (see [`ProxySettings`](crate::proxy::ProxySettings): an explicit
+    /// one with [`ProxySettings::all`](crate::proxy::ProxySettings::all), or the
+    /// environment's with [`ProxySettings::from_lookup`](crate::proxy::ProxySettings::from_lookup)).
+    /// No proxy by default.
+    pub fn proxy(mut self, settings: crate::proxy::ProxySettings) -> Self {
+        self.proxy = Some(settings);
         self
     }
     /// Whether clock-skew correction is on.

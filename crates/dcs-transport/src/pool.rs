@@ -30,12 +30,11 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http1;
-use hyper_util::client::legacy::connect::HttpConnector;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-pub(crate) type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+pub(crate) type Connector = hyper_rustls::HttpsConnector<crate::proxy::Dialer>;
 
 /// The error a failed connect gives: DNS, TCP, TLS or the HTTP/1 handshake.
 pub(crate) type ConnectError = Box<dyn std::error::Error + Send + Sync>;
