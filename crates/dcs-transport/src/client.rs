@@ -375,6 +375,7 @@ pub struct HttpClientBuilder {
     credentials: Credentials,
     provider: Option<Arc<dyn ProvideCredentials>>,
     proxy: Option<Result<crate::proxy::Proxy, ConfigError>>,
+    extra_roots: Vec<u8>,
     project_id: Option<String>,
     config: ClientConfig,
     clock: Arc<dyn Clock>,
@@ -412,6 +413,15 @@ impl HttpClientBuilder {
     /// any proxy in the [`ClientConfig`]; a URL that cannot be used fails [`build`](Self::build).
     pub fn proxy(mut self, url: &str) -> Self {
         self.proxy = Some(crate::proxy::Proxy::parse(url));
+        self
+    }
+    /// Trusts the CA certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks) in
+    /// addition to the built-in web PKI roots: for a corporate TLS-inspecting proxy or a
+    /// private endpoint. Callable more than once; a bundle without a usable certificate fails
+    /// [`build`](Self::build).
+    pub fn ca_bundle_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.extra_roots.extend_from_slice(pem.as_ref());
+        self.extra_roots.push(b'\n');
         self
     }
     /// Sends `X-Project-Id` with every request (a request's own `X-Project-Id` header
@@ -486,8 +496,7 @@ impl HttpClientBuilder {
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
-            .map_err(|e| ConfigError::Tls(e.to_string()))?
+            .with_tls_config(tls_config(provider, &self.extra_roots)?)
             .https_or_http()
             .enable_http1()
             .wrap_connector(crate::proxy::Dialer::new(
@@ -625,6 +634,7 @@ impl HttpClient {
             credentials,
             provider: None,
             proxy: None,
+            extra_roots: Vec::new(),
             project_id: None,
             config: ClientConfig::default(),
             clock: Arc::new(SystemClock),
@@ -1199,6 +1209,38 @@ impl HttpClient {
             clock_correction_secs: 0,
         })
     }
+}
+
+/// The TLS settings: rustls' safe defaults, the web PKI roots, and any extra CA certificates.
+fn tls_config(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    extra_pem: &[u8],
+) -> Result<rustls::ClientConfig, ConfigError> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if !extra_pem.is_empty() {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(extra_pem) {
+            let cert =
+                cert.map_err(|e| ConfigError::Tls(format!("cannot read the CA bundle: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| ConfigError::Tls(format!("unusable CA certificate: {e}")))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(ConfigError::Tls(
+                "the CA bundle holds no PEM certificate".into(),
+            ));
+        }
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 /// `t` moved by `secs` seconds (either way); unchanged if that would overflow.
