@@ -418,7 +418,8 @@ impl Error {
 
     fn clock_skew(&self) -> Option<dcs_transport::ClockSkew> {
         let s = self.service_error()?;
-        s.response.clock_skew(s.body.error_msg())
+        s.response
+            .clock_skew_for(s.body.error_code(), s.body.error_msg())
     }
 
     fn status_is(&self, s: u16) -> bool {

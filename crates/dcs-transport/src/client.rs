@@ -5,7 +5,7 @@ use crate::config::{ClientConfig, ConfigError, Endpoint};
 use crate::credentials::Credentials;
 use crate::date::SdkDate;
 use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
-use crate::pool::{Conn, ConnectError, Pool};
+use crate::pool::{phase, Conn, ConnectError, Lifetimes, Pool};
 use crate::provider::ProvideCredentials;
 use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
@@ -17,6 +17,7 @@ use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
@@ -187,6 +188,7 @@ pub struct Response {
     signed_at: SystemTime,
     secrets_redacted: bool,
     secrets: SigningSecrets,
+    clock_correction_secs: i64,
 }
 
 /// The credentials an answer's request was signed with, kept so that text taken from the
@@ -258,21 +260,44 @@ impl Response {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
-    /// The client-clock time this attempt was signed with (its `X-Sdk-Date`): compare it
-    /// with the server's `Date` header to see clock skew.
+    /// Seconds the client added to its clock when signing this attempt, learnt from an
+    /// expired-signature answer of the gateway (this call's or an earlier one's); zero when
+    /// the clock needed no correction.
+    pub fn clock_correction_secs(&self) -> i64 {
+        self.clock_correction_secs
+    }
+    /// How far off our clock is, when this is the gateway's signature-expired 401 (code
+    /// [`SIGNATURE_EXPIRED_CODE`], a message saying the signature expired) and the answer
+    /// tells a plausible offset. The body is searched as text: the transport decodes no JSON.
+    fn expired_signature_skew(&self) -> Option<i64> {
+        if self.status != 401 {
+            return None;
+        }
+        let text = std::str::from_utf8(&self.body).ok()?;
+        if !text.contains(SIGNATURE_EXPIRED_CODE) || !signer::is_expired_message(text) {
+            return None;
+        }
+        self.clock_skew(Some(text))?.secs()
+    }
+    /// The time this attempt was signed with (its `X-Sdk-Date`: the client's clock plus any
+    /// [`clock_correction_secs`](Self::clock_correction_secs)): compare it with the server's
+    /// `Date` header to see clock skew.
     pub fn signed_at(&self) -> SystemTime {
         self.signed_at
     }
     /// The server's `Date` header minus [`signed_at`](Self::signed_at), in whole seconds,
-    /// when the server sent a valid `Date`: how far the local clock is behind the server's
-    /// (negative: ahead), give or take the request's travel time.
+    /// when the server sent a valid and plausible `Date`: how far the local clock is behind
+    /// the server's (negative: ahead), give or take the request's travel time. A `Date` more
+    /// than [`MAX_PLAUSIBLE_SKEW_SECS`] away (a broken server clock, year 0000 or 9999) tells
+    /// nothing about ours and gives `None`.
     pub fn server_clock_offset_secs(&self) -> Option<i64> {
         let date = self.headers.get(http::header::DATE)?.to_str().ok()?;
         let server = httpdate::parse_http_date(date).ok()?;
-        Some(match server.duration_since(self.signed_at) {
-            Ok(ahead) => ahead.as_secs() as i64,
-            Err(behind) => -(behind.duration().as_secs() as i64),
-        })
+        let offset = match server.duration_since(self.signed_at) {
+            Ok(ahead) => i64::try_from(ahead.as_secs()).ok()?,
+            Err(behind) => -i64::try_from(behind.duration().as_secs()).ok()?,
+        };
+        plausible_skew(offset)
     }
     /// Whether an earlier attempt (one that failed or got a retryable answer) may have been
     /// applied by the server: then a later "not found" may be the echo of our own success.
@@ -287,26 +312,46 @@ impl Response {
     }
     /// For a 401 that the local clock caused, how far it is off. `error_msg` is the gateway's
     /// message from the body (parsing bodies is the caller's business). The clock is to blame
-    /// when the message says the signature expired, or when the server's `Date` is more than
-    /// [`signer::MAX_CLOCK_SKEW_SECS`] from our signing time.
+    /// only when the message says the signature expired: any other 401 (a wrong key, "verify
+    /// aksk signature fail") is not skew, whatever the `Date` header says. Prefer
+    /// [`clock_skew_for`](Self::clock_skew_for) when the error code is known.
     pub fn clock_skew(&self, error_msg: Option<&str>) -> Option<ClockSkew> {
-        if self.status != 401 {
-            return None;
-        }
-        let offset = self.server_clock_offset_secs();
-        let expired = error_msg.is_some_and(signer::is_expired_message);
-        let off_by_too_much = offset.is_some_and(|o| o.abs() > signer::MAX_CLOCK_SKEW_SECS);
-        if !expired && !off_by_too_much {
+        if self.status != 401 || !error_msg.is_some_and(signer::is_expired_message) {
             return None;
         }
         // The message's two times are exact; the `Date` header is good to a second or so.
+        // Either is used only when plausible.
         let from_message = error_msg
             .and_then(signer::parse_expired_message)
-            .map(|(sig, server)| server.unix_seconds() - sig.unix_seconds());
+            .and_then(|(sig, server)| plausible_skew(server.unix_seconds() - sig.unix_seconds()));
         Some(ClockSkew {
-            secs: from_message.or(offset),
+            secs: from_message.or_else(|| self.server_clock_offset_secs()),
         })
     }
+    /// [`clock_skew`](Self::clock_skew) for the gateway's signature-expired answer only: a
+    /// 401 with error code [`SIGNATURE_EXPIRED_CODE`] (`APIGW.0301`) whose message says the
+    /// signature expired.
+    pub fn clock_skew_for(
+        &self,
+        error_code: Option<&str>,
+        error_msg: Option<&str>,
+    ) -> Option<ClockSkew> {
+        if error_code != Some(SIGNATURE_EXPIRED_CODE) {
+            return None;
+        }
+        self.clock_skew(error_msg)
+    }
+}
+
+/// The gateway's error code for a signature it refused, among them an expired one.
+pub const SIGNATURE_EXPIRED_CODE: &str = "APIGW.0301";
+
+/// The largest clock offset believed (one year): a server whose clock is further off than
+/// that (year 0000, year 9999) tells nothing about ours.
+pub const MAX_PLAUSIBLE_SKEW_SECS: i64 = 366 * 24 * 3600;
+
+fn plausible_skew(secs: i64) -> Option<i64> {
+    (secs.abs() <= MAX_PLAUSIBLE_SKEW_SECS).then_some(secs)
 }
 
 /// A 401 caused by the local clock (see [`Response::clock_skew`]).
@@ -329,6 +374,8 @@ pub struct HttpClientBuilder {
     endpoint: Endpoint,
     credentials: Credentials,
     provider: Option<Arc<dyn ProvideCredentials>>,
+    proxy: Option<Result<crate::proxy::Proxy, ConfigError>>,
+    extra_roots: Vec<u8>,
     project_id: Option<String>,
     config: ClientConfig,
     clock: Arc<dyn Clock>,
@@ -345,6 +392,7 @@ impl std::fmt::Debug for HttpClientBuilder {
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.credentials)
             .field("credentials_provider", &self.provider)
+            .field("proxy", &self.proxy)
             .field("project_id", &self.project_id)
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -358,6 +406,22 @@ impl HttpClientBuilder {
     /// ([`TransportErrorKind::Credentials`]).
     pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
         self.provider = Some(provider);
+        self
+    }
+    /// Sends every request through the proxy at `url` (`http://[user:password@]host[:port]`),
+    /// except to hosts that are never proxied (loopback, link-local, `localhost`). Replaces
+    /// any proxy in the [`ClientConfig`]; a URL that cannot be used fails [`build`](Self::build).
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.proxy = Some(crate::proxy::Proxy::parse(url));
+        self
+    }
+    /// Trusts the CA certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks) in
+    /// addition to the built-in web PKI roots: for a corporate TLS-inspecting proxy or a
+    /// private endpoint. Callable more than once; a bundle without a usable certificate fails
+    /// [`build`](Self::build).
+    pub fn ca_bundle_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.extra_roots.extend_from_slice(pem.as_ref());
+        self.extra_roots.push(b'\n');
         self
     }
     /// Sends `X-Project-Id` with every request (a request's own `X-Project-Id` header
@@ -390,8 +454,11 @@ impl HttpClientBuilder {
 
     /// Checks everything and builds the client (TLS roots loaded, pool ready). Building needs
     /// no runtime; sending needs a tokio runtime.
-    pub fn build(self) -> Result<HttpClient, ConfigError> {
+    pub fn build(mut self) -> Result<HttpClient, ConfigError> {
         self.config.check()?;
+        if let Some(p) = self.proxy {
+            self.config.proxy = Some(crate::proxy::ProxySettings::all(p?));
+        }
         let credentials = match self.provider {
             Some(p) => CredentialSource::Provider(p),
             None => {
@@ -429,11 +496,17 @@ impl HttpClientBuilder {
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
-            .map_err(|e| ConfigError::Tls(e.to_string()))?
+            .with_tls_config(tls_config(provider, &self.extra_roots)?)
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(crate::proxy::Dialer::new(
+                http,
+                &self.endpoint,
+                self.config
+                    .proxy
+                    .as_ref()
+                    .and_then(|p| p.proxy_for(&self.endpoint)),
+            )?);
         let budget = self.config.retry.new_budget();
         let scheme = match self.endpoint.scheme() {
             crate::config::Scheme::Https => http::uri::Scheme::HTTPS,
@@ -451,7 +524,11 @@ impl HttpClientBuilder {
             https,
             dst,
             self.config.pool_max_idle_per_host,
-            self.config.pool_idle_timeout,
+            self.config.pool_max_connections_per_host,
+            Lifetimes {
+                idle: self.config.pool_idle_timeout,
+                max: self.config.pool_max_connection_lifetime,
+            },
         );
         Ok(HttpClient {
             inner: Arc::new(Inner {
@@ -464,6 +541,7 @@ impl HttpClientBuilder {
                 jitter: self.jitter,
                 budget,
                 pool,
+                clock_offset: AtomicI64::new(0),
             }),
         })
     }
@@ -494,6 +572,9 @@ struct Inner {
     jitter: Jitter,
     budget: RetryBudget,
     pool: Pool,
+    /// Seconds added to the clock when signing, learnt from the gateway's expired-signature
+    /// answers.
+    clock_offset: AtomicI64,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -552,6 +633,8 @@ impl HttpClient {
             endpoint,
             credentials,
             provider: None,
+            proxy: None,
+            extra_roots: Vec::new(),
             project_id: None,
             config: ClientConfig::default(),
             clock: Arc::new(SystemClock),
@@ -643,14 +726,21 @@ impl HttpClient {
 
     async fn send_inner(&self, req: &Request, streaming: bool) -> Result<Streamed, TransportError> {
         let inner = &*self.inner;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(no_runtime_error().finish(0, false, None));
+        }
         let limits = Limits::for_request(&inner.config, req)?;
         let deadline = inner.clock.monotonic().saturating_add(limits.total_timeout);
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
         let mut last_answer: Option<Response> = None;
+        // The one re-signed attempt after an expired signature: it does not count against
+        // the retry policy's attempts.
+        let mut skew_retried = false;
         loop {
             attempt += 1;
-            let now = inner.clock.now();
+            let offset = inner.clock_offset.load(Ordering::Relaxed);
+            let now = shift(inner.clock.now(), offset);
             let remaining = deadline.saturating_sub(inner.clock.monotonic());
             if remaining.is_zero() {
                 return Err(TransportError::new(
@@ -678,7 +768,7 @@ impl HttpClient {
                     }),
                 )
                 .await;
-            let may_retry = attempt < limits.max_attempts;
+            let may_retry = attempt - u32::from(skew_retried) < limits.max_attempts;
             match outcome {
                 Attempt::Answer(mut resp) => {
                     tracing::debug!(
@@ -687,6 +777,25 @@ impl HttpClient {
                         request_id = resp.request_id.as_deref().unwrap_or(""),
                         "answer"
                     );
+                    resp.clock_correction_secs = offset;
+                    // The gateway refused the signature as expired: nothing was applied, so
+                    // whatever the method, sign again once with the clock corrected by the
+                    // offset the answer shows (when it shows a plausible one).
+                    if !skew_retried && inner.config.correct_clock_skew {
+                        if let Some(skew) = resp.expired_signature_skew() {
+                            tracing::warn!(
+                                skew_secs = skew,
+                                "the local clock is off; signing again with it corrected"
+                            );
+                            inner
+                                .clock_offset
+                                .store(offset.saturating_add(skew), Ordering::Relaxed);
+                            skew_retried = true;
+                            resp.attempts = attempt;
+                            last_answer = Some(resp);
+                            continue;
+                        }
+                    }
                     // An answer proves the request arrived, so only idempotent requests are
                     // sent again, whatever the status.
                     let retryable = is_retryable_status(resp.status) && req.idempotent;
@@ -943,19 +1052,27 @@ impl HttpClient {
             let started = tokio::time::Instant::now();
             let connect_deadline =
                 deadline.min(started + self.inner.config.connect_timeout.min(MAX_TIMER));
-            let checkout = self.inner.pool.checkout();
+            let waiting = AtomicU8::new(phase::CONNECTING);
+            let checkout = self.inner.pool.checkout(&waiting);
             let mut conn = match tokio::time::timeout_at(connect_deadline, checkout).await {
                 Err(_) => {
+                    let ms = connect_deadline
+                        .saturating_duration_since(started)
+                        .as_millis();
+                    let message = if waiting.load(Ordering::Relaxed) == phase::POOL_FULL {
+                        format!(
+                            "the connection pool was full ({} connections to this host) and \
+                             none came free within {ms} ms; nothing was sent",
+                            self.inner.config.pool_max_connections_per_host
+                        )
+                    } else {
+                        format!("no connection (DNS, TCP and TLS) within {ms} ms; nothing was sent")
+                    };
                     return Attempt::Failed(TransportError::new(
                         TransportErrorKind::Timeout(TimeoutKind::Connect),
-                        format!(
-                            "no connection (DNS, TCP and TLS) within {} ms; nothing was sent",
-                            connect_deadline
-                                .saturating_duration_since(started)
-                                .as_millis()
-                        ),
+                        message,
                         false,
-                    ))
+                    ));
                 }
                 Ok(Err(e)) => return Attempt::Failed(classify_connect_error(e)),
                 Ok(Ok(c)) => c,
@@ -1089,8 +1206,62 @@ impl HttpClient {
             prior_attempt_may_have_applied: false,
             signed_at: now,
             secrets: SigningSecrets(Some(credentials)),
+            clock_correction_secs: 0,
         })
     }
+}
+
+/// The TLS settings: rustls' safe defaults, the web PKI roots, and any extra CA certificates.
+fn tls_config(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    extra_pem: &[u8],
+) -> Result<rustls::ClientConfig, ConfigError> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if !extra_pem.is_empty() {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(extra_pem) {
+            let cert =
+                cert.map_err(|e| ConfigError::Tls(format!("cannot read the CA bundle: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| ConfigError::Tls(format!("unusable CA certificate: {e}")))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(ConfigError::Tls(
+                "the CA bundle holds no PEM certificate".into(),
+            ));
+        }
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// `t` moved by `secs` seconds (either way); unchanged if that would overflow.
+fn shift(t: SystemTime, secs: i64) -> SystemTime {
+    let d = Duration::from_secs(secs.unsigned_abs());
+    let moved = if secs >= 0 {
+        t.checked_add(d)
+    } else {
+        t.checked_sub(d)
+    };
+    moved.unwrap_or(t)
+}
+
+/// The error for a call polled outside a tokio runtime (timers and sockets need one).
+pub(crate) fn no_runtime_error() -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Runtime,
+        "no tokio runtime: the transport must be polled inside a tokio runtime with time and \
+         I/O enabled; nothing was sent",
+        false,
+    )
 }
 
 /// `body` with every occurrence of `secret` replaced by `** redacted **`, or `None` when it

@@ -28,6 +28,14 @@ pub enum ConfigError {
     /// The credentials cannot be sent.
     #[error("invalid credentials: {0}")]
     Credentials(#[from] crate::credentials::CredentialsError),
+    /// A proxy URL cannot be used (the password, if any, is not repeated).
+    #[error("invalid proxy {url:?}: {reason}")]
+    InvalidProxy {
+        /// The URL as given, its password redacted (bounded).
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A configuration value is out of range.
     #[error("invalid configuration: {0}")]
     Invalid(&'static str),
@@ -195,11 +203,16 @@ pub struct ClientConfig {
     pub(crate) allow_insecure_http: bool,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) pool_max_idle_per_host: usize,
+    pub(crate) pool_max_connections_per_host: usize,
+    pub(crate) pool_max_connection_lifetime: Duration,
+    pub(crate) correct_clock_skew: bool,
+    pub(crate) proxy: Option<crate::proxy::ProxySettings>,
 }
 
 impl Default for ClientConfig {
     /// Connect 5 s, per attempt 30 s, total 90 s, 1 MiB response cap, the default
-    /// [`RetryPolicy`], idle connections kept 90 s (up to 64 per host).
+    /// [`RetryPolicy`], idle connections kept 90 s (up to 64 per host), at most 256
+    /// connections open, none used after 5 minutes.
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(5),
@@ -211,6 +224,10 @@ impl Default for ClientConfig {
             allow_insecure_http: false,
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
+            pool_max_connections_per_host: 256,
+            pool_max_connection_lifetime: Duration::from_secs(300),
+            correct_clock_skew: false,
+            proxy: None,
         }
     }
 }
@@ -272,6 +289,39 @@ impl ClientConfig {
         self.pool_max_idle_per_host = n;
         self
     }
+    /// The most connections open at once (at least 1). Calls beyond it wait, within their
+    /// connect timeout, for a connection to come back or close; one that gets none in time
+    /// fails with a connect timeout that says the pool was full (nothing sent).
+    pub fn pool_max_connections_per_host(mut self, n: usize) -> Self {
+        self.pool_max_connections_per_host = n;
+        self
+    }
+    /// How long a connection may be used after it was opened; an older one is closed rather
+    /// than reused, so DNS is resolved again now and then (zero: connections are never reused).
+    pub fn pool_max_connection_lifetime(mut self, d: Duration) -> Self {
+        self.pool_max_connection_lifetime = d;
+        self
+    }
+    /// After the gateway's expired-signature 401 (`APIGW.0301`, "signature expired") that
+    /// shows a plausible offset, add that offset to the signing clock (for this client's
+    /// later calls too) and send once more, whatever the method: the 401 proves nothing was
+    /// applied. Off by default, so such a 401 is returned as it comes.
+    pub fn correct_clock_skew(mut self, yes: bool) -> Self {
+        self.correct_clock_skew = yes;
+        self
+    }
+    /// Sends through a proxy (see [`ProxySettings`](crate::proxy::ProxySettings): an explicit
+    /// one with [`ProxySettings::all`](crate::proxy::ProxySettings::all), or the
+    /// environment's with [`ProxySettings::from_lookup`](crate::proxy::ProxySettings::from_lookup)).
+    /// No proxy by default.
+    pub fn proxy(mut self, settings: crate::proxy::ProxySettings) -> Self {
+        self.proxy = Some(settings);
+        self
+    }
+    /// Whether clock-skew correction is on.
+    pub fn get_correct_clock_skew(&self) -> bool {
+        self.correct_clock_skew
+    }
     /// The retry policy in force.
     pub fn get_retry(&self) -> &RetryPolicy {
         &self.retry
@@ -291,6 +341,11 @@ impl ClientConfig {
             || self.total_timeout.is_zero()
         {
             return Err(ConfigError::Invalid("timeouts must be greater than zero"));
+        }
+        if self.pool_max_connections_per_host == 0 {
+            return Err(ConfigError::Invalid(
+                "the pool must allow at least one connection",
+            ));
         }
         if http::HeaderValue::from_str(&self.user_agent).is_err() {
             return Err(ConfigError::Invalid("user agent must be visible ASCII"));

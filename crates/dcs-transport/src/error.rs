@@ -37,6 +37,8 @@ pub enum TransportErrorKind {
     Io,
     /// The credentials provider failed or gave unusable credentials; nothing was sent.
     Credentials,
+    /// The call was polled outside a tokio runtime; nothing was sent.
+    Runtime,
 }
 
 /// A request that got no usable HTTP answer.

@@ -20,15 +20,21 @@
 //! holds idle connections, and beyond the idle cap the oldest is closed. Dropping a
 //! connection's sender closes it (hyper ends the connection's task once no request can come
 //! and no response is being read), so a dropped client leaves no socket behind.
+//!
+//! Open connections are capped: each holds a slot from the moment its connect starts until
+//! its task ends (the socket is closed then), and a checkout that finds neither an idle
+//! connection nor a free slot waits, within the caller's connect timeout, for one of them.
+//! A connection older than the maximum lifetime is not used again, so a busy client still
+//! re-resolves DNS now and then.
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http1;
-use hyper_util::client::legacy::connect::HttpConnector;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-pub(crate) type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+pub(crate) type Connector = hyper_rustls::HttpsConnector<crate::proxy::Dialer>;
 
 /// The error a failed connect gives: DNS, TCP, TLS or the HTTP/1 handshake.
 pub(crate) type ConnectError = Box<dyn std::error::Error + Send + Sync>;
@@ -39,6 +45,8 @@ const NEVER: Duration = Duration::from_secs(365 * 24 * 3600);
 /// One HTTP/1.1 connection, exclusively ours while checked out.
 pub(crate) struct Conn {
     pub(crate) tx: http1::SendRequest<Full<Bytes>>,
+    /// When its connect finished.
+    born: Instant,
     /// Whether it carried a request before this checkout (a request it refuses unsent may
     /// then be sent on another connection: the server may simply have closed an idle one).
     pub(crate) reused: bool,
@@ -74,20 +82,76 @@ struct IdleList {
     /// Oldest first: check-in pushes at the end.
     conns: Vec<IdleConn>,
     reaper_running: bool,
+    /// Connections open or being opened (slots taken).
+    open: usize,
+}
+
+/// How long connections may be idle, and live.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lifetimes {
+    pub(crate) idle: Duration,
+    pub(crate) max: Duration,
+}
+
+impl Lifetimes {
+    /// When `c` may no longer be used.
+    fn expiry(&self, c: &IdleConn) -> Instant {
+        let idle_until = c.since.checked_add(self.idle.min(NEVER));
+        let life_until = c.conn.born.checked_add(self.max.min(NEVER));
+        match (idle_until, life_until) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b).unwrap_or(c.since),
+        }
+    }
 }
 
 impl IdleList {
-    /// Drops the connections that are closed or idle for `timeout` by `now`.
-    fn drop_dead(&mut self, now: Instant, timeout: Duration) {
+    /// Drops the connections that are closed, idle too long or too old by `now`.
+    fn drop_dead(&mut self, now: Instant, limits: Lifetimes) {
         self.conns
-            .retain(|c| !c.conn.tx.is_closed() && now.duration_since(c.since) < timeout);
+            .retain(|c| !c.conn.tx.is_closed() && now < limits.expiry(c));
     }
+}
+
+/// A taken place under the connection cap. It moves into the connection's task and is given
+/// back when that task ends, or here if the connect fails.
+struct Slot {
+    pool: Weak<Shared>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(shared) = self.pool.upgrade() {
+            shared.idle().open -= 1;
+            shared.wake.notify_one();
+        }
+    }
+}
+
+/// Why a checkout has not got a connection yet (read by the caller when its timer fires).
+pub(crate) mod phase {
+    /// Looking at idle connections or connecting.
+    pub(crate) const CONNECTING: u8 = 0;
+    /// Every slot is taken: waiting for a connection to come back or close.
+    pub(crate) const POOL_FULL: u8 = 1;
+}
+
+/// What a checkout found under the lock.
+enum Found {
+    Idle(Conn),
+    Slot(Slot),
+    /// An idle connection of another runtime, taken out to free its slot.
+    Evicted(Conn),
+    Full,
 }
 
 struct Shared {
     idle: Mutex<IdleList>,
     max_idle: usize,
-    idle_timeout: Duration,
+    max_open: usize,
+    lifetimes: Lifetimes,
+    /// Told when a connection comes back idle or a slot is freed.
+    wake: tokio::sync::Notify,
     connector: Connector,
     /// `scheme://authority/`: what the connector resolves and dials.
     dst: http::Uri,
@@ -112,43 +176,98 @@ impl Pool {
         connector: Connector,
         dst: http::Uri,
         max_idle: usize,
-        idle_timeout: Duration,
+        max_open: usize,
+        lifetimes: Lifetimes,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
                 idle: Mutex::new(IdleList::default()),
                 max_idle,
-                idle_timeout,
+                max_open: max_open.max(1),
+                lifetimes,
+                wake: tokio::sync::Notify::new(),
                 connector,
                 dst,
             }),
         }
     }
 
-    /// An idle connection ready for a request, or else a new one. Whatever fails here, no
-    /// request has been written anywhere.
-    pub(crate) async fn checkout(&self) -> Result<Conn, ConnectError> {
-        let here = tokio::runtime::Handle::current().id();
-        while let Some(mut conn) = self.take_idle(here) {
-            if conn.tx.is_ready() {
-                return Ok(conn);
-            }
-            // It finished its last response a moment ago and its task has not caught up yet:
-            // waiting for it is far cheaper than a new connection. An error means the
-            // connection closed instead, and no answer in time that it is stuck: drop it and
-            // look again.
-            if let Ok(Ok(())) = tokio::time::timeout(READY_WAIT, conn.tx.ready()).await {
-                return Ok(conn);
+    /// An idle connection ready for a request, or else a new one, waiting for one of them
+    /// while the pool is full (`phase` says so meanwhile). Whatever fails here, no request
+    /// has been written anywhere.
+    pub(crate) async fn checkout(&self, phase: &AtomicU8) -> Result<Conn, ConnectError> {
+        let here = tokio::runtime::Handle::try_current()
+            .map_err(|e| -> ConnectError { Box::new(e) })?
+            .id();
+        loop {
+            // Registered before looking, so a wake-up between the look and the wait is kept.
+            let mut woken = std::pin::pin!(self.shared.wake.notified());
+            woken.as_mut().enable();
+            match self.find(here) {
+                Found::Idle(mut conn) => {
+                    if conn.tx.is_ready() {
+                        return Ok(conn);
+                    }
+                    // It finished its last response a moment ago and its task has not caught
+                    // up yet: waiting for it is far cheaper than a new connection. An error
+                    // means the connection closed instead, and no answer in time that it is
+                    // stuck: drop it and look again.
+                    if let Ok(Ok(())) = tokio::time::timeout(READY_WAIT, conn.tx.ready()).await {
+                        return Ok(conn);
+                    }
+                }
+                Found::Slot(slot) => return self.connect(slot).await,
+                // Its task ends once the sender is gone, which frees the slot and wakes us.
+                Found::Evicted(conn) => drop(conn),
+                Found::Full => {
+                    phase.store(phase::POOL_FULL, Ordering::Relaxed);
+                    woken.await;
+                    phase.store(phase::CONNECTING, Ordering::Relaxed);
+                }
             }
         }
-        self.connect().await
+    }
+
+    /// Under the lock: the newest live idle connection of runtime `here`, else a free slot,
+    /// else an idle connection of another runtime to close.
+    fn find(&self, here: tokio::runtime::Id) -> Found {
+        let shared = &self.shared;
+        let mut idle = shared.idle();
+        if !idle.conns.is_empty() {
+            idle.drop_dead(Instant::now(), shared.lifetimes);
+            let ours = |c: &IdleConn| c.conn.runtime == here;
+            let at = idle
+                .conns
+                .iter()
+                .rposition(|c| ours(c) && c.conn.tx.is_ready())
+                .or_else(|| idle.conns.iter().rposition(ours));
+            if let Some(at) = at {
+                return Found::Idle(idle.conns.remove(at).conn);
+            }
+        }
+        if idle.open < shared.max_open {
+            idle.open += 1;
+            return Found::Slot(Slot {
+                pool: Arc::downgrade(shared),
+            });
+        }
+        if idle.conns.is_empty() {
+            Found::Full
+        } else {
+            Found::Evicted(idle.conns.remove(0).conn)
+        }
     }
 
     /// Takes back a connection whose response was read to the end (and did not ask for
     /// the connection to be closed).
     pub(crate) fn checkin(&self, mut conn: Conn) {
         let shared = &self.shared;
-        if conn.tx.is_closed() || shared.max_idle == 0 || shared.idle_timeout.is_zero() {
+        let now = Instant::now();
+        if conn.tx.is_closed()
+            || shared.max_idle == 0
+            || shared.lifetimes.idle.is_zero()
+            || now.duration_since(conn.born) >= shared.lifetimes.max
+        {
             return;
         }
         conn.reused = true;
@@ -156,17 +275,17 @@ impl Pool {
         let (evicted, start_reaper) = {
             let mut idle = shared.idle();
             let evicted = (idle.conns.len() >= shared.max_idle).then(|| idle.conns.remove(0));
-            idle.conns.push(IdleConn {
-                conn,
-                since: Instant::now(),
-            });
-            let start = !idle.reaper_running && shared.idle_timeout < NEVER && runtime.is_some();
+            idle.conns.push(IdleConn { conn, since: now });
+            let start = !idle.reaper_running
+                && shared.lifetimes.idle.min(shared.lifetimes.max) < NEVER
+                && runtime.is_some();
             if start {
                 idle.reaper_running = true;
             }
             (evicted, start)
         };
         drop(evicted);
+        shared.wake.notify_one();
         // Spawned with the lock released: a runtime that is shutting down drops the task on
         // the spot, and its flag's drop takes the lock.
         if let (true, Some(rt)) = (start_reaper, runtime) {
@@ -177,33 +296,18 @@ impl Pool {
         }
     }
 
-    /// The newest live idle connection of runtime `here`, preferring one already ready; drops
-    /// closed and expired ones on the way.
-    fn take_idle(&self, here: tokio::runtime::Id) -> Option<Conn> {
-        let shared = &self.shared;
-        let mut idle = shared.idle();
-        if idle.conns.is_empty() {
-            return None;
-        }
-        idle.drop_dead(Instant::now(), shared.idle_timeout);
-        let ours = |c: &IdleConn| c.conn.runtime == here;
-        let at = idle
-            .conns
-            .iter()
-            .rposition(|c| ours(c) && c.conn.tx.is_ready())
-            .or_else(|| idle.conns.iter().rposition(ours))?;
-        Some(idle.conns.remove(at).conn)
-    }
-
-    async fn connect(&self) -> Result<Conn, ConnectError> {
+    async fn connect(&self, slot: Slot) -> Result<Conn, ConnectError> {
         let shared = &self.shared;
         let mut connector = shared.connector.clone();
         std::future::poll_fn(|cx| tower_service::Service::poll_ready(&mut connector, cx)).await?;
         let io = tower_service::Service::call(&mut connector, shared.dst.clone()).await?;
         let (tx, connection) = http1::Builder::new().handshake(io).await?;
         let (report, failure) = tokio::sync::oneshot::channel();
-        let runtime = tokio::runtime::Handle::current();
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|e| -> ConnectError { Box::new(e) })?;
         runtime.spawn(async move {
+            // The slot is held as long as the socket is open.
+            let _slot = slot;
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "connection closed with an error");
                 let _ = report.send(e);
@@ -211,6 +315,7 @@ impl Pool {
         });
         Ok(Conn {
             tx,
+            born: Instant::now(),
             reused: false,
             failure,
             runtime: runtime.id(),
@@ -231,18 +336,17 @@ async fn reap(mut flag: ReaperFlag) {
             let Some(shared) = pool.upgrade() else { return };
             let mut idle = shared.idle();
             let now = Instant::now();
-            let timeout = shared.idle_timeout;
-            idle.drop_dead(now, timeout);
-            match idle.conns.first() {
+            let limits = shared.lifetimes;
+            idle.drop_dead(now, limits);
+            match idle.conns.iter().map(|c| limits.expiry(c)).min() {
                 None => {
                     // Cleared under the same lock a check-in takes to look at it.
                     idle.reaper_running = false;
                     flag.armed = false;
                     return;
                 }
-                // The oldest expires first; the millisecond keeps a just-due entry from
-                // spinning this loop.
-                Some(oldest) => (oldest.since + timeout)
+                // The millisecond keeps a just-due entry from spinning this loop.
+                Some(first) => first
                     .saturating_duration_since(now)
                     .max(Duration::from_millis(1)),
             }

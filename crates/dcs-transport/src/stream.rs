@@ -160,6 +160,13 @@ impl ResponseStream {
     /// total timeout. A stall or a broken connection is an error that says the request may
     /// have been applied (the server answered 2xx); after an error the stream stays failed.
     pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(crate::client::no_runtime_error().finish(
+                self.attempts,
+                self.prior_attempt_may_have_applied,
+                None,
+            ));
+        }
         loop {
             let body = match &mut self.state {
                 State::Reading { body, .. } => body,

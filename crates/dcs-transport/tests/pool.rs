@@ -474,3 +474,50 @@ async fn a_chunked_body_with_a_stray_content_length_is_whole() {
     }
     assert_eq!(server.accepted(), 1, "the connection was fit for reuse");
 }
+
+#[tokio::test]
+async fn a_connection_past_its_lifetime_is_not_used_again() {
+    let server = Server::start(Behaviour::default()).await;
+    let client = client(
+        &server.url,
+        ClientConfig::default().pool_max_connection_lifetime(Duration::from_millis(50)),
+    );
+    client.send(&delete()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Idle for far less than the idle timeout, but older than its lifetime.
+    client.send(&delete()).await.unwrap();
+    assert_eq!(server.accepted(), 2);
+    assert_eq!(server.wait_closed_by_client(1).await, 1);
+}
+
+/// Polls `fut` to completion on this thread, with no runtime of any kind around it.
+fn block_on_without_runtime<F: std::future::Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_call_polled_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let client = client("http://127.0.0.1:9", ClientConfig::default());
+    let req = delete();
+    let e = std::thread::spawn(move || block_on_without_runtime(client.send(&req)))
+        .join()
+        .expect("no panic")
+        .unwrap_err();
+    assert_eq!(e.kind(), dcs_transport::TransportErrorKind::Runtime);
+    assert!(e.to_string().contains("tokio runtime"), "{e}");
+    assert!(!e.may_have_been_sent());
+}
