@@ -1790,7 +1790,7 @@ fn skeleton_ty(spec: &Spec, o: &Overrides, ty: &Ty, depth: usize) -> Value {
 fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<String, String> {
     let mut t = head.to_string();
     t.push_str("//! Every operation, called through `DcsClient` against a loopback server that checks the\n//! signature and records what arrived: method, path, query and body must equal what the\n//! generator computed from the spec, and the answer built from the response model must\n//! decode to the same JSON.\n\n");
-    t.push_str("mod common;\nuse common::{check_call, Case};\n\n");
+    t.push_str("mod common;\nuse common::{check_call, check_refused, Case};\n\n");
     for op in &p.ops {
         let seed = snake(&op.name).replace('_', "-");
         let mut input = Map::new();
@@ -1868,6 +1868,43 @@ fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<Str
             args.join(", "),
         );
     }
+    // Hostile path ids: refused before anything is sent, for every operation that has one.
+    for op in &p.ops {
+        if op.path_params.is_empty() {
+            continue;
+        }
+        for (bad_name, bad) in [("slash", "a/b"), ("dotdot", ".."), ("empty", "")] {
+            let args: Vec<String> = op
+                .path_params
+                .iter()
+                .enumerate()
+                .map(|(i, _)| rust_str(if i == 0 { bad } else { "ok-id" }))
+                .collect();
+            let _ = writeln!(
+                t,
+                "#[tokio::test]\nasync fn {}_refuses_a_{bad_name}_id() {{\ncheck_refused({}, {}, |c| c.{}({})).await;\n}}\n",
+                snake(&op.name),
+                rust_str(&op.name),
+                rust_str(&op.path_params[0].0),
+                snake(&op.name),
+                args.join(", ")
+            );
+        }
+    }
+    // A canary in every sensitive field never shows in Debug, of the model or of a request.
+    t.push_str("#[test]\nfn sensitive_fields_never_show_in_debug() {\nconst CANARY: &str = \"canary-7f3a-secret\";\n");
+    for key in &o.sensitive {
+        let (m, f) = key.split_once('.').unwrap_or_default();
+        let Some(g) = p.model_group.get(m) else {
+            continue;
+        };
+        let _ = writeln!(
+            t,
+            "{{\nlet v: dcs_client::types::{g}::{m} = serde_json::from_value(serde_json::json!({{{}: CANARY}})).unwrap();\nlet d = format!(\"{{v:?}}\");\nassert!(!d.contains(CANARY), \"{key}: {{d}}\");\nassert!(d.contains(\"** redacted **\"), \"{key}: {{d}}\");\n}}",
+            rust_str(f)
+        );
+    }
+    t.push_str("}\n");
     Ok(t)
 }
 

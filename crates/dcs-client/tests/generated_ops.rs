@@ -7,7 +7,7 @@
 //! decode to the same JSON.
 
 mod common;
-use common::{check_call, Case};
+use common::{check_call, check_refused, Case};
 
 #[tokio::test]
 async fn batch_create_or_delete_tags() {
@@ -1961,4 +1961,2820 @@ body: "",
 content_type: "application/json",
 answer: "{\"available_zone\":\"validate-deletable-replica-available_zone\",\"check_result\":true,\"replication_list\":[{\"available_zone\":\"validate-deletable-replica-available_zone\",\"group_id\":\"validate-deletable-replica-group_id\",\"group_name\":\"validate-deletable-replica-group_name\",\"node_id\":\"validate-deletable-replica-node_id\",\"replication_id\":\"validate-deletable-replica-replication_id\",\"replication_ip\":\"validate-deletable-replica-replication_ip\"}]}",
 }, |c| c.validate_deletable_replica("instance_id-validate-deletable-replica-é")).await;
+}
+
+#[tokio::test]
+async fn batch_create_or_delete_tags_refuses_a_slash_id() {
+    check_refused("BatchCreateOrDeleteTags", "instance_id", |c| {
+        c.batch_create_or_delete_tags("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn batch_create_or_delete_tags_refuses_a_dotdot_id() {
+    check_refused("BatchCreateOrDeleteTags", "instance_id", |c| {
+        c.batch_create_or_delete_tags("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn batch_create_or_delete_tags_refuses_a_empty_id() {
+    check_refused("BatchCreateOrDeleteTags", "instance_id", |c| {
+        c.batch_create_or_delete_tags("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_master_standby_refuses_a_slash_id() {
+    check_refused("ChangeMasterStandby", "instance_id", |c| {
+        c.change_master_standby("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_master_standby_refuses_a_dotdot_id() {
+    check_refused("ChangeMasterStandby", "instance_id", |c| {
+        c.change_master_standby("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_master_standby_refuses_a_empty_id() {
+    check_refused("ChangeMasterStandby", "instance_id", |c| {
+        c.change_master_standby("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_master_standby_async_refuses_a_slash_id() {
+    check_refused("ChangeMasterStandbyAsync", "instance_id", |c| {
+        c.change_master_standby_async("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_master_standby_async_refuses_a_dotdot_id() {
+    check_refused("ChangeMasterStandbyAsync", "instance_id", |c| {
+        c.change_master_standby_async("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_master_standby_async_refuses_a_empty_id() {
+    check_refused("ChangeMasterStandbyAsync", "instance_id", |c| {
+        c.change_master_standby_async("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_nodes_start_stop_status_refuses_a_slash_id() {
+    check_refused("ChangeNodesStartStopStatus", "instance_id", |c| {
+        c.change_nodes_start_stop_status("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_nodes_start_stop_status_refuses_a_dotdot_id() {
+    check_refused("ChangeNodesStartStopStatus", "instance_id", |c| {
+        c.change_nodes_start_stop_status("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_nodes_start_stop_status_refuses_a_empty_id() {
+    check_refused("ChangeNodesStartStopStatus", "instance_id", |c| {
+        c.change_nodes_start_stop_status("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn copy_instance_refuses_a_slash_id() {
+    check_refused("CopyInstance", "instance_id", |c| c.copy_instance("a/b")).await;
+}
+
+#[tokio::test]
+async fn copy_instance_refuses_a_dotdot_id() {
+    check_refused("CopyInstance", "instance_id", |c| c.copy_instance("..")).await;
+}
+
+#[tokio::test]
+async fn copy_instance_refuses_a_empty_id() {
+    check_refused("CopyInstance", "instance_id", |c| c.copy_instance("")).await;
+}
+
+#[tokio::test]
+async fn create_acl_account_refuses_a_slash_id() {
+    check_refused("CreateAclAccount", "instance_id", |c| {
+        c.create_acl_account("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_acl_account_refuses_a_dotdot_id() {
+    check_refused("CreateAclAccount", "instance_id", |c| {
+        c.create_acl_account("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_acl_account_refuses_a_empty_id() {
+    check_refused("CreateAclAccount", "instance_id", |c| {
+        c.create_acl_account("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_auto_expire_scan_task_refuses_a_slash_id() {
+    check_refused("CreateAutoExpireScanTask", "instance_id", |c| {
+        c.create_auto_expire_scan_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_auto_expire_scan_task_refuses_a_dotdot_id() {
+    check_refused("CreateAutoExpireScanTask", "instance_id", |c| {
+        c.create_auto_expire_scan_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_auto_expire_scan_task_refuses_a_empty_id() {
+    check_refused("CreateAutoExpireScanTask", "instance_id", |c| {
+        c.create_auto_expire_scan_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_bigkey_scan_task_refuses_a_slash_id() {
+    check_refused("CreateBigkeyScanTask", "instance_id", |c| {
+        c.create_bigkey_scan_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_bigkey_scan_task_refuses_a_dotdot_id() {
+    check_refused("CreateBigkeyScanTask", "instance_id", |c| {
+        c.create_bigkey_scan_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_bigkey_scan_task_refuses_a_empty_id() {
+    check_refused("CreateBigkeyScanTask", "instance_id", |c| {
+        c.create_bigkey_scan_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_diagnosis_task_refuses_a_slash_id() {
+    check_refused("CreateDiagnosisTask", "instance_id", |c| {
+        c.create_diagnosis_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_diagnosis_task_refuses_a_dotdot_id() {
+    check_refused("CreateDiagnosisTask", "instance_id", |c| {
+        c.create_diagnosis_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_diagnosis_task_refuses_a_empty_id() {
+    check_refused("CreateDiagnosisTask", "instance_id", |c| {
+        c.create_diagnosis_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_hotkey_scan_task_refuses_a_slash_id() {
+    check_refused("CreateHotkeyScanTask", "instance_id", |c| {
+        c.create_hotkey_scan_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_hotkey_scan_task_refuses_a_dotdot_id() {
+    check_refused("CreateHotkeyScanTask", "instance_id", |c| {
+        c.create_hotkey_scan_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_hotkey_scan_task_refuses_a_empty_id() {
+    check_refused("CreateHotkeyScanTask", "instance_id", |c| {
+        c.create_hotkey_scan_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_offline_key_analysis_refuses_a_slash_id() {
+    check_refused("CreateOfflineKeyAnalysis", "instance_id", |c| {
+        c.create_offline_key_analysis("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_offline_key_analysis_refuses_a_dotdot_id() {
+    check_refused("CreateOfflineKeyAnalysis", "instance_id", |c| {
+        c.create_offline_key_analysis("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_offline_key_analysis_refuses_a_empty_id() {
+    check_refused("CreateOfflineKeyAnalysis", "instance_id", |c| {
+        c.create_offline_key_analysis("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_redislog_refuses_a_slash_id() {
+    check_refused("CreateRedislog", "instance_id", |c| {
+        c.create_redislog("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_redislog_refuses_a_dotdot_id() {
+    check_refused("CreateRedislog", "instance_id", |c| c.create_redislog("..")).await;
+}
+
+#[tokio::test]
+async fn create_redislog_refuses_a_empty_id() {
+    check_refused("CreateRedislog", "instance_id", |c| c.create_redislog("")).await;
+}
+
+#[tokio::test]
+async fn create_redislog_download_link_refuses_a_slash_id() {
+    check_refused("CreateRedislogDownloadLink", "instance_id", |c| {
+        c.create_redislog_download_link("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_redislog_download_link_refuses_a_dotdot_id() {
+    check_refused("CreateRedislogDownloadLink", "instance_id", |c| {
+        c.create_redislog_download_link("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_redislog_download_link_refuses_a_empty_id() {
+    check_refused("CreateRedislogDownloadLink", "instance_id", |c| {
+        c.create_redislog_download_link("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_resize_order_refuses_a_slash_id() {
+    check_refused("CreateResizeOrder", "instance_id", |c| {
+        c.create_resize_order("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_resize_order_refuses_a_dotdot_id() {
+    check_refused("CreateResizeOrder", "instance_id", |c| {
+        c.create_resize_order("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn create_resize_order_refuses_a_empty_id() {
+    check_refused("CreateResizeOrder", "instance_id", |c| {
+        c.create_resize_order("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_acl_account_refuses_a_slash_id() {
+    check_refused("DeleteAclAccount", "instance_id", |c| {
+        c.delete_acl_account("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_acl_account_refuses_a_dotdot_id() {
+    check_refused("DeleteAclAccount", "instance_id", |c| {
+        c.delete_acl_account("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_acl_account_refuses_a_empty_id() {
+    check_refused("DeleteAclAccount", "instance_id", |c| {
+        c.delete_acl_account("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_background_task_refuses_a_slash_id() {
+    check_refused("DeleteBackgroundTask", "instance_id", |c| {
+        c.delete_background_task("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_background_task_refuses_a_dotdot_id() {
+    check_refused("DeleteBackgroundTask", "instance_id", |c| {
+        c.delete_background_task("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_background_task_refuses_a_empty_id() {
+    check_refused("DeleteBackgroundTask", "instance_id", |c| {
+        c.delete_background_task("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_backup_file_refuses_a_slash_id() {
+    check_refused("DeleteBackupFile", "instance_id", |c| {
+        c.delete_backup_file("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_backup_file_refuses_a_dotdot_id() {
+    check_refused("DeleteBackupFile", "instance_id", |c| {
+        c.delete_backup_file("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_backup_file_refuses_a_empty_id() {
+    check_refused("DeleteBackupFile", "instance_id", |c| {
+        c.delete_backup_file("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_bigkey_scan_task_refuses_a_slash_id() {
+    check_refused("DeleteBigkeyScanTask", "instance_id", |c| {
+        c.delete_bigkey_scan_task("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_bigkey_scan_task_refuses_a_dotdot_id() {
+    check_refused("DeleteBigkeyScanTask", "instance_id", |c| {
+        c.delete_bigkey_scan_task("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_bigkey_scan_task_refuses_a_empty_id() {
+    check_refused("DeleteBigkeyScanTask", "instance_id", |c| {
+        c.delete_bigkey_scan_task("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_center_task_refuses_a_slash_id() {
+    check_refused("DeleteCenterTask", "task_id", |c| {
+        c.delete_center_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_center_task_refuses_a_dotdot_id() {
+    check_refused("DeleteCenterTask", "task_id", |c| {
+        c.delete_center_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_center_task_refuses_a_empty_id() {
+    check_refused("DeleteCenterTask", "task_id", |c| c.delete_center_task("")).await;
+}
+
+#[tokio::test]
+async fn delete_config_template_refuses_a_slash_id() {
+    check_refused("DeleteConfigTemplate", "template_id", |c| {
+        c.delete_config_template("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_config_template_refuses_a_dotdot_id() {
+    check_refused("DeleteConfigTemplate", "template_id", |c| {
+        c.delete_config_template("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_config_template_refuses_a_empty_id() {
+    check_refused("DeleteConfigTemplate", "template_id", |c| {
+        c.delete_config_template("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_diagnosis_task_refuses_a_slash_id() {
+    check_refused("DeleteDiagnosisTask", "instance_id", |c| {
+        c.delete_diagnosis_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_diagnosis_task_refuses_a_dotdot_id() {
+    check_refused("DeleteDiagnosisTask", "instance_id", |c| {
+        c.delete_diagnosis_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_diagnosis_task_refuses_a_empty_id() {
+    check_refused("DeleteDiagnosisTask", "instance_id", |c| {
+        c.delete_diagnosis_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_hotkey_scan_task_refuses_a_slash_id() {
+    check_refused("DeleteHotkeyScanTask", "instance_id", |c| {
+        c.delete_hotkey_scan_task("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_hotkey_scan_task_refuses_a_dotdot_id() {
+    check_refused("DeleteHotkeyScanTask", "instance_id", |c| {
+        c.delete_hotkey_scan_task("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_hotkey_scan_task_refuses_a_empty_id() {
+    check_refused("DeleteHotkeyScanTask", "instance_id", |c| {
+        c.delete_hotkey_scan_task("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_instance_bandwidth_auto_scaling_policy_refuses_a_slash_id() {
+    check_refused(
+        "DeleteInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.delete_instance_bandwidth_auto_scaling_policy("a/b"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn delete_instance_bandwidth_auto_scaling_policy_refuses_a_dotdot_id() {
+    check_refused(
+        "DeleteInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.delete_instance_bandwidth_auto_scaling_policy(".."),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn delete_instance_bandwidth_auto_scaling_policy_refuses_a_empty_id() {
+    check_refused(
+        "DeleteInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.delete_instance_bandwidth_auto_scaling_policy(""),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn delete_ip_from_domain_name_refuses_a_slash_id() {
+    check_refused("DeleteIpFromDomainName", "instance_id", |c| {
+        c.delete_ip_from_domain_name("a/b", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_ip_from_domain_name_refuses_a_dotdot_id() {
+    check_refused("DeleteIpFromDomainName", "instance_id", |c| {
+        c.delete_ip_from_domain_name("..", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_ip_from_domain_name_refuses_a_empty_id() {
+    check_refused("DeleteIpFromDomainName", "instance_id", |c| {
+        c.delete_ip_from_domain_name("", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_offline_key_analysis_task_refuses_a_slash_id() {
+    check_refused("DeleteOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.delete_offline_key_analysis_task("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_offline_key_analysis_task_refuses_a_dotdot_id() {
+    check_refused("DeleteOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.delete_offline_key_analysis_task("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_offline_key_analysis_task_refuses_a_empty_id() {
+    check_refused("DeleteOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.delete_offline_key_analysis_task("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_public_ip_refuses_a_slash_id() {
+    check_refused("DeletePublicIp", "instance_id", |c| {
+        c.delete_public_ip("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_public_ip_refuses_a_dotdot_id() {
+    check_refused("DeletePublicIp", "instance_id", |c| {
+        c.delete_public_ip("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_public_ip_refuses_a_empty_id() {
+    check_refused("DeletePublicIp", "instance_id", |c| c.delete_public_ip("")).await;
+}
+
+#[tokio::test]
+async fn delete_single_instance_refuses_a_slash_id() {
+    check_refused("DeleteSingleInstance", "instance_id", |c| {
+        c.delete_single_instance("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_single_instance_refuses_a_dotdot_id() {
+    check_refused("DeleteSingleInstance", "instance_id", |c| {
+        c.delete_single_instance("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_single_instance_refuses_a_empty_id() {
+    check_refused("DeleteSingleInstance", "instance_id", |c| {
+        c.delete_single_instance("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn download_hot_key_refuses_a_slash_id() {
+    check_refused("DownloadHotKey", "instance_id", |c| {
+        c.download_hot_key("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn download_hot_key_refuses_a_dotdot_id() {
+    check_refused("DownloadHotKey", "instance_id", |c| {
+        c.download_hot_key("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn download_hot_key_refuses_a_empty_id() {
+    check_refused("DownloadHotKey", "instance_id", |c| {
+        c.download_hot_key("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn download_ssl_cert_refuses_a_slash_id() {
+    check_refused("DownloadSslCert", "instance_id", |c| {
+        c.download_ssl_cert("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn download_ssl_cert_refuses_a_dotdot_id() {
+    check_refused("DownloadSslCert", "instance_id", |c| {
+        c.download_ssl_cert("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn download_ssl_cert_refuses_a_empty_id() {
+    check_refused("DownloadSslCert", "instance_id", |c| {
+        c.download_ssl_cert("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn exchange_instance_ip_refuses_a_slash_id() {
+    check_refused("ExchangeInstanceIp", "task_id", |c| {
+        c.exchange_instance_ip("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn exchange_instance_ip_refuses_a_dotdot_id() {
+    check_refused("ExchangeInstanceIp", "task_id", |c| {
+        c.exchange_instance_ip("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn exchange_instance_ip_refuses_a_empty_id() {
+    check_refused("ExchangeInstanceIp", "task_id", |c| {
+        c.exchange_instance_ip("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn execute_cluster_switchover_refuses_a_slash_id() {
+    check_refused("ExecuteClusterSwitchover", "instance_id", |c| {
+        c.execute_cluster_switchover("a/b", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn execute_cluster_switchover_refuses_a_dotdot_id() {
+    check_refused("ExecuteClusterSwitchover", "instance_id", |c| {
+        c.execute_cluster_switchover("..", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn execute_cluster_switchover_refuses_a_empty_id() {
+    check_refused("ExecuteClusterSwitchover", "instance_id", |c| {
+        c.execute_cluster_switchover("", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn execute_command_mobilization_refuses_a_slash_id() {
+    check_refused("ExecuteCommandMobilization", "instance_id", |c| {
+        c.execute_command_mobilization("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn execute_command_mobilization_refuses_a_dotdot_id() {
+    check_refused("ExecuteCommandMobilization", "instance_id", |c| {
+        c.execute_command_mobilization("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn execute_command_mobilization_refuses_a_empty_id() {
+    check_refused("ExecuteCommandMobilization", "instance_id", |c| {
+        c.execute_command_mobilization("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hang_up_clients_refuses_a_slash_id() {
+    check_refused("HangUpClients", "instance_id", |c| c.hang_up_clients("a/b")).await;
+}
+
+#[tokio::test]
+async fn hang_up_clients_refuses_a_dotdot_id() {
+    check_refused("HangUpClients", "instance_id", |c| c.hang_up_clients("..")).await;
+}
+
+#[tokio::test]
+async fn hang_up_clients_refuses_a_empty_id() {
+    check_refused("HangUpClients", "instance_id", |c| c.hang_up_clients("")).await;
+}
+
+#[tokio::test]
+async fn hang_up_kill_all_clients_refuses_a_slash_id() {
+    check_refused("HangUpKillAllClients", "instance_id", |c| {
+        c.hang_up_kill_all_clients("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hang_up_kill_all_clients_refuses_a_dotdot_id() {
+    check_refused("HangUpKillAllClients", "instance_id", |c| {
+        c.hang_up_kill_all_clients("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hang_up_kill_all_clients_refuses_a_empty_id() {
+    check_refused("HangUpKillAllClients", "instance_id", |c| {
+        c.hang_up_kill_all_clients("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_acl_accounts_refuses_a_slash_id() {
+    check_refused("ListAclAccounts", "instance_id", |c| {
+        c.list_acl_accounts("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_acl_accounts_refuses_a_dotdot_id() {
+    check_refused("ListAclAccounts", "instance_id", |c| {
+        c.list_acl_accounts("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_acl_accounts_refuses_a_empty_id() {
+    check_refused("ListAclAccounts", "instance_id", |c| {
+        c.list_acl_accounts("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_background_task_refuses_a_slash_id() {
+    check_refused("ListBackgroundTask", "instance_id", |c| {
+        c.list_background_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_background_task_refuses_a_dotdot_id() {
+    check_refused("ListBackgroundTask", "instance_id", |c| {
+        c.list_background_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_background_task_refuses_a_empty_id() {
+    check_refused("ListBackgroundTask", "instance_id", |c| {
+        c.list_background_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_backup_file_links_refuses_a_slash_id() {
+    check_refused("ListBackupFileLinks", "instance_id", |c| {
+        c.list_backup_file_links("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_backup_file_links_refuses_a_dotdot_id() {
+    check_refused("ListBackupFileLinks", "instance_id", |c| {
+        c.list_backup_file_links("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_backup_file_links_refuses_a_empty_id() {
+    check_refused("ListBackupFileLinks", "instance_id", |c| {
+        c.list_backup_file_links("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_backup_records_refuses_a_slash_id() {
+    check_refused("ListBackupRecords", "instance_id", |c| {
+        c.list_backup_records("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_backup_records_refuses_a_dotdot_id() {
+    check_refused("ListBackupRecords", "instance_id", |c| {
+        c.list_backup_records("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_backup_records_refuses_a_empty_id() {
+    check_refused("ListBackupRecords", "instance_id", |c| {
+        c.list_backup_records("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_bigkey_scan_tasks_refuses_a_slash_id() {
+    check_refused("ListBigkeyScanTasks", "instance_id", |c| {
+        c.list_bigkey_scan_tasks("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_bigkey_scan_tasks_refuses_a_dotdot_id() {
+    check_refused("ListBigkeyScanTasks", "instance_id", |c| {
+        c.list_bigkey_scan_tasks("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_bigkey_scan_tasks_refuses_a_empty_id() {
+    check_refused("ListBigkeyScanTasks", "instance_id", |c| {
+        c.list_bigkey_scan_tasks("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_clients_refuses_a_slash_id() {
+    check_refused("ListClients", "instance_id", |c| c.list_clients("a/b")).await;
+}
+
+#[tokio::test]
+async fn list_clients_refuses_a_dotdot_id() {
+    check_refused("ListClients", "instance_id", |c| c.list_clients("..")).await;
+}
+
+#[tokio::test]
+async fn list_clients_refuses_a_empty_id() {
+    check_refused("ListClients", "instance_id", |c| c.list_clients("")).await;
+}
+
+#[tokio::test]
+async fn list_config_histories_refuses_a_slash_id() {
+    check_refused("ListConfigHistories", "instance_id", |c| {
+        c.list_config_histories("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_config_histories_refuses_a_dotdot_id() {
+    check_refused("ListConfigHistories", "instance_id", |c| {
+        c.list_config_histories("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_config_histories_refuses_a_empty_id() {
+    check_refused("ListConfigHistories", "instance_id", |c| {
+        c.list_config_histories("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_configurations_refuses_a_slash_id() {
+    check_refused("ListConfigurations", "instance_id", |c| {
+        c.list_configurations("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_configurations_refuses_a_dotdot_id() {
+    check_refused("ListConfigurations", "instance_id", |c| {
+        c.list_configurations("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_configurations_refuses_a_empty_id() {
+    check_refused("ListConfigurations", "instance_id", |c| {
+        c.list_configurations("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_diagnosis_tasks_refuses_a_slash_id() {
+    check_refused("ListDiagnosisTasks", "instance_id", |c| {
+        c.list_diagnosis_tasks("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_diagnosis_tasks_refuses_a_dotdot_id() {
+    check_refused("ListDiagnosisTasks", "instance_id", |c| {
+        c.list_diagnosis_tasks("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_diagnosis_tasks_refuses_a_empty_id() {
+    check_refused("ListDiagnosisTasks", "instance_id", |c| {
+        c.list_diagnosis_tasks("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_group_replication_info_refuses_a_slash_id() {
+    check_refused("ListGroupReplicationInfo", "instance_id", |c| {
+        c.list_group_replication_info("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_group_replication_info_refuses_a_dotdot_id() {
+    check_refused("ListGroupReplicationInfo", "instance_id", |c| {
+        c.list_group_replication_info("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_group_replication_info_refuses_a_empty_id() {
+    check_refused("ListGroupReplicationInfo", "instance_id", |c| {
+        c.list_group_replication_info("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_hot_key_scan_tasks_refuses_a_slash_id() {
+    check_refused("ListHotKeyScanTasks", "instance_id", |c| {
+        c.list_hot_key_scan_tasks("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_hot_key_scan_tasks_refuses_a_dotdot_id() {
+    check_refused("ListHotKeyScanTasks", "instance_id", |c| {
+        c.list_hot_key_scan_tasks("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_hot_key_scan_tasks_refuses_a_empty_id() {
+    check_refused("ListHotKeyScanTasks", "instance_id", |c| {
+        c.list_hot_key_scan_tasks("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_instance_operations_refuses_a_slash_id() {
+    check_refused("ListInstanceOperations", "instance_id", |c| {
+        c.list_instance_operations("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_instance_operations_refuses_a_dotdot_id() {
+    check_refused("ListInstanceOperations", "instance_id", |c| {
+        c.list_instance_operations("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_instance_operations_refuses_a_empty_id() {
+    check_refused("ListInstanceOperations", "instance_id", |c| {
+        c.list_instance_operations("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_migration_task_logs_refuses_a_slash_id() {
+    check_refused("ListMigrationTaskLogs", "task_id", |c| {
+        c.list_migration_task_logs("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_migration_task_logs_refuses_a_dotdot_id() {
+    check_refused("ListMigrationTaskLogs", "task_id", |c| {
+        c.list_migration_task_logs("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_migration_task_logs_refuses_a_empty_id() {
+    check_refused("ListMigrationTaskLogs", "task_id", |c| {
+        c.list_migration_task_logs("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_monitored_objects_of_instance_refuses_a_slash_id() {
+    check_refused("ListMonitoredObjectsOfInstance", "instance_id", |c| {
+        c.list_monitored_objects_of_instance("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_monitored_objects_of_instance_refuses_a_dotdot_id() {
+    check_refused("ListMonitoredObjectsOfInstance", "instance_id", |c| {
+        c.list_monitored_objects_of_instance("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_monitored_objects_of_instance_refuses_a_empty_id() {
+    check_refused("ListMonitoredObjectsOfInstance", "instance_id", |c| {
+        c.list_monitored_objects_of_instance("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_offline_key_analysis_task_refuses_a_slash_id() {
+    check_refused("ListOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.list_offline_key_analysis_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_offline_key_analysis_task_refuses_a_dotdot_id() {
+    check_refused("ListOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.list_offline_key_analysis_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_offline_key_analysis_task_refuses_a_empty_id() {
+    check_refused("ListOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.list_offline_key_analysis_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_redislog_refuses_a_slash_id() {
+    check_refused("ListRedislog", "instance_id", |c| c.list_redislog("a/b")).await;
+}
+
+#[tokio::test]
+async fn list_redislog_refuses_a_dotdot_id() {
+    check_refused("ListRedislog", "instance_id", |c| c.list_redislog("..")).await;
+}
+
+#[tokio::test]
+async fn list_redislog_refuses_a_empty_id() {
+    check_refused("ListRedislog", "instance_id", |c| c.list_redislog("")).await;
+}
+
+#[tokio::test]
+async fn list_restore_records_refuses_a_slash_id() {
+    check_refused("ListRestoreRecords", "instance_id", |c| {
+        c.list_restore_records("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_restore_records_refuses_a_dotdot_id() {
+    check_refused("ListRestoreRecords", "instance_id", |c| {
+        c.list_restore_records("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_restore_records_refuses_a_empty_id() {
+    check_refused("ListRestoreRecords", "instance_id", |c| {
+        c.list_restore_records("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_slowlog_refuses_a_slash_id() {
+    check_refused("ListSlowlog", "instance_id", |c| c.list_slowlog("a/b")).await;
+}
+
+#[tokio::test]
+async fn list_slowlog_refuses_a_dotdot_id() {
+    check_refused("ListSlowlog", "instance_id", |c| c.list_slowlog("..")).await;
+}
+
+#[tokio::test]
+async fn list_slowlog_refuses_a_empty_id() {
+    check_refused("ListSlowlog", "instance_id", |c| c.list_slowlog("")).await;
+}
+
+#[tokio::test]
+async fn login_web_cli_refuses_a_slash_id() {
+    check_refused("LoginWebCli", "instance_id", |c| c.login_web_cli("a/b")).await;
+}
+
+#[tokio::test]
+async fn login_web_cli_refuses_a_dotdot_id() {
+    check_refused("LoginWebCli", "instance_id", |c| c.login_web_cli("..")).await;
+}
+
+#[tokio::test]
+async fn login_web_cli_refuses_a_empty_id() {
+    check_refused("LoginWebCli", "instance_id", |c| c.login_web_cli("")).await;
+}
+
+#[tokio::test]
+async fn logoff_web_cli_refuses_a_slash_id() {
+    check_refused("LogoffWebCli", "instance_id", |c| c.logoff_web_cli("a/b")).await;
+}
+
+#[tokio::test]
+async fn logoff_web_cli_refuses_a_dotdot_id() {
+    check_refused("LogoffWebCli", "instance_id", |c| c.logoff_web_cli("..")).await;
+}
+
+#[tokio::test]
+async fn logoff_web_cli_refuses_a_empty_id() {
+    check_refused("LogoffWebCli", "instance_id", |c| c.logoff_web_cli("")).await;
+}
+
+#[tokio::test]
+async fn migrate_az_refuses_a_slash_id() {
+    check_refused("MigrateAz", "instance_id", |c| c.migrate_az("a/b")).await;
+}
+
+#[tokio::test]
+async fn migrate_az_refuses_a_dotdot_id() {
+    check_refused("MigrateAz", "instance_id", |c| c.migrate_az("..")).await;
+}
+
+#[tokio::test]
+async fn migrate_az_refuses_a_empty_id() {
+    check_refused("MigrateAz", "instance_id", |c| c.migrate_az("")).await;
+}
+
+#[tokio::test]
+async fn reset_acl_account_pass_word_refuses_a_slash_id() {
+    check_refused("ResetAclAccountPassWord", "instance_id", |c| {
+        c.reset_acl_account_pass_word("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reset_acl_account_pass_word_refuses_a_dotdot_id() {
+    check_refused("ResetAclAccountPassWord", "instance_id", |c| {
+        c.reset_acl_account_pass_word("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reset_acl_account_pass_word_refuses_a_empty_id() {
+    check_refused("ResetAclAccountPassWord", "instance_id", |c| {
+        c.reset_acl_account_pass_word("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reset_password_refuses_a_slash_id() {
+    check_refused("ResetPassword", "instance_id", |c| c.reset_password("a/b")).await;
+}
+
+#[tokio::test]
+async fn reset_password_refuses_a_dotdot_id() {
+    check_refused("ResetPassword", "instance_id", |c| c.reset_password("..")).await;
+}
+
+#[tokio::test]
+async fn reset_password_refuses_a_empty_id() {
+    check_refused("ResetPassword", "instance_id", |c| c.reset_password("")).await;
+}
+
+#[tokio::test]
+async fn resize_instance_refuses_a_slash_id() {
+    check_refused("ResizeInstance", "instance_id", |c| {
+        c.resize_instance("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resize_instance_refuses_a_dotdot_id() {
+    check_refused("ResizeInstance", "instance_id", |c| c.resize_instance("..")).await;
+}
+
+#[tokio::test]
+async fn resize_instance_refuses_a_empty_id() {
+    check_refused("ResizeInstance", "instance_id", |c| c.resize_instance("")).await;
+}
+
+#[tokio::test]
+async fn restore_instance_refuses_a_slash_id() {
+    check_refused("RestoreInstance", "instance_id", |c| {
+        c.restore_instance("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn restore_instance_refuses_a_dotdot_id() {
+    check_refused("RestoreInstance", "instance_id", |c| {
+        c.restore_instance("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn restore_instance_refuses_a_empty_id() {
+    check_refused("RestoreInstance", "instance_id", |c| c.restore_instance("")).await;
+}
+
+#[tokio::test]
+async fn rollback_exchange_instance_ip_refuses_a_slash_id() {
+    check_refused("RollbackExchangeInstanceIp", "task_id", |c| {
+        c.rollback_exchange_instance_ip("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rollback_exchange_instance_ip_refuses_a_dotdot_id() {
+    check_refused("RollbackExchangeInstanceIp", "task_id", |c| {
+        c.rollback_exchange_instance_ip("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rollback_exchange_instance_ip_refuses_a_empty_id() {
+    check_refused("RollbackExchangeInstanceIp", "task_id", |c| {
+        c.rollback_exchange_instance_ip("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn scan_clients_refuses_a_slash_id() {
+    check_refused("ScanClients", "instance_id", |c| c.scan_clients("a/b")).await;
+}
+
+#[tokio::test]
+async fn scan_clients_refuses_a_dotdot_id() {
+    check_refused("ScanClients", "instance_id", |c| c.scan_clients("..")).await;
+}
+
+#[tokio::test]
+async fn scan_clients_refuses_a_empty_id() {
+    check_refused("ScanClients", "instance_id", |c| c.scan_clients("")).await;
+}
+
+#[tokio::test]
+async fn scan_expire_key_refuses_a_slash_id() {
+    check_refused("ScanExpireKey", "instance_id", |c| c.scan_expire_key("a/b")).await;
+}
+
+#[tokio::test]
+async fn scan_expire_key_refuses_a_dotdot_id() {
+    check_refused("ScanExpireKey", "instance_id", |c| c.scan_expire_key("..")).await;
+}
+
+#[tokio::test]
+async fn scan_expire_key_refuses_a_empty_id() {
+    check_refused("ScanExpireKey", "instance_id", |c| c.scan_expire_key("")).await;
+}
+
+#[tokio::test]
+async fn set_online_migration_task_refuses_a_slash_id() {
+    check_refused("SetOnlineMigrationTask", "task_id", |c| {
+        c.set_online_migration_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn set_online_migration_task_refuses_a_dotdot_id() {
+    check_refused("SetOnlineMigrationTask", "task_id", |c| {
+        c.set_online_migration_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn set_online_migration_task_refuses_a_empty_id() {
+    check_refused("SetOnlineMigrationTask", "task_id", |c| {
+        c.set_online_migration_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_background_task_progress_refuses_a_slash_id() {
+    check_refused("ShowBackgroundTaskProgress", "instance_id", |c| {
+        c.show_background_task_progress("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_background_task_progress_refuses_a_dotdot_id() {
+    check_refused("ShowBackgroundTaskProgress", "instance_id", |c| {
+        c.show_background_task_progress("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_background_task_progress_refuses_a_empty_id() {
+    check_refused("ShowBackgroundTaskProgress", "instance_id", |c| {
+        c.show_background_task_progress("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_bandwidths_refuses_a_slash_id() {
+    check_refused("ShowBandwidths", "instance_id", |c| {
+        c.show_bandwidths("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_bandwidths_refuses_a_dotdot_id() {
+    check_refused("ShowBandwidths", "instance_id", |c| c.show_bandwidths("..")).await;
+}
+
+#[tokio::test]
+async fn show_bandwidths_refuses_a_empty_id() {
+    check_refused("ShowBandwidths", "instance_id", |c| c.show_bandwidths("")).await;
+}
+
+#[tokio::test]
+async fn show_bigkey_autoscan_config_refuses_a_slash_id() {
+    check_refused("ShowBigkeyAutoscanConfig", "instance_id", |c| {
+        c.show_bigkey_autoscan_config("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_bigkey_autoscan_config_refuses_a_dotdot_id() {
+    check_refused("ShowBigkeyAutoscanConfig", "instance_id", |c| {
+        c.show_bigkey_autoscan_config("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_bigkey_autoscan_config_refuses_a_empty_id() {
+    check_refused("ShowBigkeyAutoscanConfig", "instance_id", |c| {
+        c.show_bigkey_autoscan_config("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_bigkey_scan_task_details_refuses_a_slash_id() {
+    check_refused("ShowBigkeyScanTaskDetails", "instance_id", |c| {
+        c.show_bigkey_scan_task_details("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_bigkey_scan_task_details_refuses_a_dotdot_id() {
+    check_refused("ShowBigkeyScanTaskDetails", "instance_id", |c| {
+        c.show_bigkey_scan_task_details("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_bigkey_scan_task_details_refuses_a_empty_id() {
+    check_refused("ShowBigkeyScanTaskDetails", "instance_id", |c| {
+        c.show_bigkey_scan_task_details("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_config_history_detail_refuses_a_slash_id() {
+    check_refused("ShowConfigHistoryDetail", "instance_id", |c| {
+        c.show_config_history_detail("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_config_history_detail_refuses_a_dotdot_id() {
+    check_refused("ShowConfigHistoryDetail", "instance_id", |c| {
+        c.show_config_history_detail("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_config_history_detail_refuses_a_empty_id() {
+    check_refused("ShowConfigHistoryDetail", "instance_id", |c| {
+        c.show_config_history_detail("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_config_template_refuses_a_slash_id() {
+    check_refused("ShowConfigTemplate", "template_id", |c| {
+        c.show_config_template("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_config_template_refuses_a_dotdot_id() {
+    check_refused("ShowConfigTemplate", "template_id", |c| {
+        c.show_config_template("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_config_template_refuses_a_empty_id() {
+    check_refused("ShowConfigTemplate", "template_id", |c| {
+        c.show_config_template("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_diagnosis_task_details_refuses_a_slash_id() {
+    check_refused("ShowDiagnosisTaskDetails", "report_id", |c| {
+        c.show_diagnosis_task_details("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_diagnosis_task_details_refuses_a_dotdot_id() {
+    check_refused("ShowDiagnosisTaskDetails", "report_id", |c| {
+        c.show_diagnosis_task_details("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_diagnosis_task_details_refuses_a_empty_id() {
+    check_refused("ShowDiagnosisTaskDetails", "report_id", |c| {
+        c.show_diagnosis_task_details("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_expire_auto_scan_config_refuses_a_slash_id() {
+    check_refused("ShowExpireAutoScanConfig", "instance_id", |c| {
+        c.show_expire_auto_scan_config("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_expire_auto_scan_config_refuses_a_dotdot_id() {
+    check_refused("ShowExpireAutoScanConfig", "instance_id", |c| {
+        c.show_expire_auto_scan_config("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_expire_auto_scan_config_refuses_a_empty_id() {
+    check_refused("ShowExpireAutoScanConfig", "instance_id", |c| {
+        c.show_expire_auto_scan_config("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_expire_key_scan_info_refuses_a_slash_id() {
+    check_refused("ShowExpireKeyScanInfo", "instance_id", |c| {
+        c.show_expire_key_scan_info("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_expire_key_scan_info_refuses_a_dotdot_id() {
+    check_refused("ShowExpireKeyScanInfo", "instance_id", |c| {
+        c.show_expire_key_scan_info("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_expire_key_scan_info_refuses_a_empty_id() {
+    check_refused("ShowExpireKeyScanInfo", "instance_id", |c| {
+        c.show_expire_key_scan_info("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_hotkey_autoscan_config_refuses_a_slash_id() {
+    check_refused("ShowHotkeyAutoscanConfig", "instance_id", |c| {
+        c.show_hotkey_autoscan_config("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_hotkey_autoscan_config_refuses_a_dotdot_id() {
+    check_refused("ShowHotkeyAutoscanConfig", "instance_id", |c| {
+        c.show_hotkey_autoscan_config("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_hotkey_autoscan_config_refuses_a_empty_id() {
+    check_refused("ShowHotkeyAutoscanConfig", "instance_id", |c| {
+        c.show_hotkey_autoscan_config("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_hotkey_task_details_refuses_a_slash_id() {
+    check_refused("ShowHotkeyTaskDetails", "instance_id", |c| {
+        c.show_hotkey_task_details("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_hotkey_task_details_refuses_a_dotdot_id() {
+    check_refused("ShowHotkeyTaskDetails", "instance_id", |c| {
+        c.show_hotkey_task_details("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_hotkey_task_details_refuses_a_empty_id() {
+    check_refused("ShowHotkeyTaskDetails", "instance_id", |c| {
+        c.show_hotkey_task_details("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_refuses_a_slash_id() {
+    check_refused("ShowInstance", "instance_id", |c| c.show_instance("a/b")).await;
+}
+
+#[tokio::test]
+async fn show_instance_refuses_a_dotdot_id() {
+    check_refused("ShowInstance", "instance_id", |c| c.show_instance("..")).await;
+}
+
+#[tokio::test]
+async fn show_instance_refuses_a_empty_id() {
+    check_refused("ShowInstance", "instance_id", |c| c.show_instance("")).await;
+}
+
+#[tokio::test]
+async fn show_instance_bandwidth_auto_scaling_policy_refuses_a_slash_id() {
+    check_refused(
+        "ShowInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.show_instance_bandwidth_auto_scaling_policy("a/b"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_bandwidth_auto_scaling_policy_refuses_a_dotdot_id() {
+    check_refused(
+        "ShowInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.show_instance_bandwidth_auto_scaling_policy(".."),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_bandwidth_auto_scaling_policy_refuses_a_empty_id() {
+    check_refused(
+        "ShowInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.show_instance_bandwidth_auto_scaling_policy(""),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_ssl_detail_refuses_a_slash_id() {
+    check_refused("ShowInstanceSslDetail", "instance_id", |c| {
+        c.show_instance_ssl_detail("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_ssl_detail_refuses_a_dotdot_id() {
+    check_refused("ShowInstanceSslDetail", "instance_id", |c| {
+        c.show_instance_ssl_detail("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_ssl_detail_refuses_a_empty_id() {
+    check_refused("ShowInstanceSslDetail", "instance_id", |c| {
+        c.show_instance_ssl_detail("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_topology_refuses_a_slash_id() {
+    check_refused("ShowInstanceTopology", "instance_id", |c| {
+        c.show_instance_topology("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_topology_refuses_a_dotdot_id() {
+    check_refused("ShowInstanceTopology", "instance_id", |c| {
+        c.show_instance_topology("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_topology_refuses_a_empty_id() {
+    check_refused("ShowInstanceTopology", "instance_id", |c| {
+        c.show_instance_topology("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_version_refuses_a_slash_id() {
+    check_refused("ShowInstanceVersion", "instance_id", |c| {
+        c.show_instance_version("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_version_refuses_a_dotdot_id() {
+    check_refused("ShowInstanceVersion", "instance_id", |c| {
+        c.show_instance_version("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_instance_version_refuses_a_empty_id() {
+    check_refused("ShowInstanceVersion", "instance_id", |c| {
+        c.show_instance_version("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_ip_whitelist_refuses_a_slash_id() {
+    check_refused("ShowIpWhitelist", "instance_id", |c| {
+        c.show_ip_whitelist("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_ip_whitelist_refuses_a_dotdot_id() {
+    check_refused("ShowIpWhitelist", "instance_id", |c| {
+        c.show_ip_whitelist("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_ip_whitelist_refuses_a_empty_id() {
+    check_refused("ShowIpWhitelist", "instance_id", |c| {
+        c.show_ip_whitelist("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_job_info_refuses_a_slash_id() {
+    check_refused("ShowJobInfo", "job_id", |c| c.show_job_info("a/b")).await;
+}
+
+#[tokio::test]
+async fn show_job_info_refuses_a_dotdot_id() {
+    check_refused("ShowJobInfo", "job_id", |c| c.show_job_info("..")).await;
+}
+
+#[tokio::test]
+async fn show_job_info_refuses_a_empty_id() {
+    check_refused("ShowJobInfo", "job_id", |c| c.show_job_info("")).await;
+}
+
+#[tokio::test]
+async fn show_migration_task_refuses_a_slash_id() {
+    check_refused("ShowMigrationTask", "task_id", |c| {
+        c.show_migration_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_migration_task_refuses_a_dotdot_id() {
+    check_refused("ShowMigrationTask", "task_id", |c| {
+        c.show_migration_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_migration_task_refuses_a_empty_id() {
+    check_refused("ShowMigrationTask", "task_id", |c| {
+        c.show_migration_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_migration_task_stats_refuses_a_slash_id() {
+    check_refused("ShowMigrationTaskStats", "task_id", |c| {
+        c.show_migration_task_stats("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_migration_task_stats_refuses_a_dotdot_id() {
+    check_refused("ShowMigrationTaskStats", "task_id", |c| {
+        c.show_migration_task_stats("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_migration_task_stats_refuses_a_empty_id() {
+    check_refused("ShowMigrationTaskStats", "task_id", |c| {
+        c.show_migration_task_stats("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_nodes_information_refuses_a_slash_id() {
+    check_refused("ShowNodesInformation", "instance_id", |c| {
+        c.show_nodes_information("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_nodes_information_refuses_a_dotdot_id() {
+    check_refused("ShowNodesInformation", "instance_id", |c| {
+        c.show_nodes_information("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_nodes_information_refuses_a_empty_id() {
+    check_refused("ShowNodesInformation", "instance_id", |c| {
+        c.show_nodes_information("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_offline_key_analysis_task_refuses_a_slash_id() {
+    check_refused("ShowOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.show_offline_key_analysis_task("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_offline_key_analysis_task_refuses_a_dotdot_id() {
+    check_refused("ShowOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.show_offline_key_analysis_task("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_offline_key_analysis_task_refuses_a_empty_id() {
+    check_refused("ShowOfflineKeyAnalysisTask", "instance_id", |c| {
+        c.show_offline_key_analysis_task("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_replication_states_refuses_a_slash_id() {
+    check_refused("ShowReplicationStates", "instance_id", |c| {
+        c.show_replication_states("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_replication_states_refuses_a_dotdot_id() {
+    check_refused("ShowReplicationStates", "instance_id", |c| {
+        c.show_replication_states("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_replication_states_refuses_a_empty_id() {
+    check_refused("ShowReplicationStates", "instance_id", |c| {
+        c.show_replication_states("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn show_tags_refuses_a_slash_id() {
+    check_refused("ShowTags", "instance_id", |c| c.show_tags("a/b")).await;
+}
+
+#[tokio::test]
+async fn show_tags_refuses_a_dotdot_id() {
+    check_refused("ShowTags", "instance_id", |c| c.show_tags("..")).await;
+}
+
+#[tokio::test]
+async fn show_tags_refuses_a_empty_id() {
+    check_refused("ShowTags", "instance_id", |c| c.show_tags("")).await;
+}
+
+#[tokio::test]
+async fn start_instance_resize_check_job_refuses_a_slash_id() {
+    check_refused("StartInstanceResizeCheckJob", "instance_id", |c| {
+        c.start_instance_resize_check_job("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn start_instance_resize_check_job_refuses_a_dotdot_id() {
+    check_refused("StartInstanceResizeCheckJob", "instance_id", |c| {
+        c.start_instance_resize_check_job("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn start_instance_resize_check_job_refuses_a_empty_id() {
+    check_refused("StartInstanceResizeCheckJob", "instance_id", |c| {
+        c.start_instance_resize_check_job("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_migration_task_refuses_a_slash_id() {
+    check_refused("StopMigrationTask", "task_id", |c| {
+        c.stop_migration_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_migration_task_refuses_a_dotdot_id() {
+    check_refused("StopMigrationTask", "task_id", |c| {
+        c.stop_migration_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_migration_task_refuses_a_empty_id() {
+    check_refused("StopMigrationTask", "task_id", |c| {
+        c.stop_migration_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_migration_task_sync_refuses_a_slash_id() {
+    check_refused("StopMigrationTaskSync", "task_id", |c| {
+        c.stop_migration_task_sync("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_migration_task_sync_refuses_a_dotdot_id() {
+    check_refused("StopMigrationTaskSync", "task_id", |c| {
+        c.stop_migration_task_sync("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_migration_task_sync_refuses_a_empty_id() {
+    check_refused("StopMigrationTaskSync", "task_id", |c| {
+        c.stop_migration_task_sync("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_refuses_a_slash_id() {
+    check_refused("UpdateAclAccount", "instance_id", |c| {
+        c.update_acl_account("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_refuses_a_dotdot_id() {
+    check_refused("UpdateAclAccount", "instance_id", |c| {
+        c.update_acl_account("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_refuses_a_empty_id() {
+    check_refused("UpdateAclAccount", "instance_id", |c| {
+        c.update_acl_account("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_pass_word_refuses_a_slash_id() {
+    check_refused("UpdateAclAccountPassWord", "instance_id", |c| {
+        c.update_acl_account_pass_word("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_pass_word_refuses_a_dotdot_id() {
+    check_refused("UpdateAclAccountPassWord", "instance_id", |c| {
+        c.update_acl_account_pass_word("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_pass_word_refuses_a_empty_id() {
+    check_refused("UpdateAclAccountPassWord", "instance_id", |c| {
+        c.update_acl_account_pass_word("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_remark_refuses_a_slash_id() {
+    check_refused("UpdateAclAccountRemark", "instance_id", |c| {
+        c.update_acl_account_remark("a/b", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_remark_refuses_a_dotdot_id() {
+    check_refused("UpdateAclAccountRemark", "instance_id", |c| {
+        c.update_acl_account_remark("..", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_acl_account_remark_refuses_a_empty_id() {
+    check_refused("UpdateAclAccountRemark", "instance_id", |c| {
+        c.update_acl_account_remark("", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_bandwidth_refuses_a_slash_id() {
+    check_refused("UpdateBandwidth", "instance_id", |c| {
+        c.update_bandwidth("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_bandwidth_refuses_a_dotdot_id() {
+    check_refused("UpdateBandwidth", "instance_id", |c| {
+        c.update_bandwidth("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_bandwidth_refuses_a_empty_id() {
+    check_refused("UpdateBandwidth", "instance_id", |c| c.update_bandwidth("")).await;
+}
+
+#[tokio::test]
+async fn update_bigkey_autoscan_config_refuses_a_slash_id() {
+    check_refused("UpdateBigkeyAutoscanConfig", "instance_id", |c| {
+        c.update_bigkey_autoscan_config("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_bigkey_autoscan_config_refuses_a_dotdot_id() {
+    check_refused("UpdateBigkeyAutoscanConfig", "instance_id", |c| {
+        c.update_bigkey_autoscan_config("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_bigkey_autoscan_config_refuses_a_empty_id() {
+    check_refused("UpdateBigkeyAutoscanConfig", "instance_id", |c| {
+        c.update_bigkey_autoscan_config("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_client_ip_transparent_transmission_refuses_a_slash_id() {
+    check_refused(
+        "UpdateClientIpTransparentTransmission",
+        "instance_id",
+        |c| c.update_client_ip_transparent_transmission("a/b"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn update_client_ip_transparent_transmission_refuses_a_dotdot_id() {
+    check_refused(
+        "UpdateClientIpTransparentTransmission",
+        "instance_id",
+        |c| c.update_client_ip_transparent_transmission(".."),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn update_client_ip_transparent_transmission_refuses_a_empty_id() {
+    check_refused(
+        "UpdateClientIpTransparentTransmission",
+        "instance_id",
+        |c| c.update_client_ip_transparent_transmission(""),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn update_config_template_refuses_a_slash_id() {
+    check_refused("UpdateConfigTemplate", "template_id", |c| {
+        c.update_config_template("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_config_template_refuses_a_dotdot_id() {
+    check_refused("UpdateConfigTemplate", "template_id", |c| {
+        c.update_config_template("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_config_template_refuses_a_empty_id() {
+    check_refused("UpdateConfigTemplate", "template_id", |c| {
+        c.update_config_template("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_configurations_refuses_a_slash_id() {
+    check_refused("UpdateConfigurations", "instance_id", |c| {
+        c.update_configurations("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_configurations_refuses_a_dotdot_id() {
+    check_refused("UpdateConfigurations", "instance_id", |c| {
+        c.update_configurations("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_configurations_refuses_a_empty_id() {
+    check_refused("UpdateConfigurations", "instance_id", |c| {
+        c.update_configurations("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_expire_auto_scan_config_refuses_a_slash_id() {
+    check_refused("UpdateExpireAutoScanConfig", "instance_id", |c| {
+        c.update_expire_auto_scan_config("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_expire_auto_scan_config_refuses_a_dotdot_id() {
+    check_refused("UpdateExpireAutoScanConfig", "instance_id", |c| {
+        c.update_expire_auto_scan_config("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_expire_auto_scan_config_refuses_a_empty_id() {
+    check_refused("UpdateExpireAutoScanConfig", "instance_id", |c| {
+        c.update_expire_auto_scan_config("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_hotkey_auto_scan_config_refuses_a_slash_id() {
+    check_refused("UpdateHotkeyAutoScanConfig", "instance_id", |c| {
+        c.update_hotkey_auto_scan_config("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_hotkey_auto_scan_config_refuses_a_dotdot_id() {
+    check_refused("UpdateHotkeyAutoScanConfig", "instance_id", |c| {
+        c.update_hotkey_auto_scan_config("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_hotkey_auto_scan_config_refuses_a_empty_id() {
+    check_refused("UpdateHotkeyAutoScanConfig", "instance_id", |c| {
+        c.update_hotkey_auto_scan_config("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_refuses_a_slash_id() {
+    check_refused("UpdateInstance", "instance_id", |c| {
+        c.update_instance("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_refuses_a_dotdot_id() {
+    check_refused("UpdateInstance", "instance_id", |c| c.update_instance("..")).await;
+}
+
+#[tokio::test]
+async fn update_instance_refuses_a_empty_id() {
+    check_refused("UpdateInstance", "instance_id", |c| c.update_instance("")).await;
+}
+
+#[tokio::test]
+async fn update_instance_bandwidth_refuses_a_slash_id() {
+    check_refused("UpdateInstanceBandwidth", "instance_id", |c| {
+        c.update_instance_bandwidth("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_bandwidth_refuses_a_dotdot_id() {
+    check_refused("UpdateInstanceBandwidth", "instance_id", |c| {
+        c.update_instance_bandwidth("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_bandwidth_refuses_a_empty_id() {
+    check_refused("UpdateInstanceBandwidth", "instance_id", |c| {
+        c.update_instance_bandwidth("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_bandwidth_auto_scaling_policy_refuses_a_slash_id() {
+    check_refused(
+        "UpdateInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.update_instance_bandwidth_auto_scaling_policy("a/b"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_bandwidth_auto_scaling_policy_refuses_a_dotdot_id() {
+    check_refused(
+        "UpdateInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.update_instance_bandwidth_auto_scaling_policy(".."),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_bandwidth_auto_scaling_policy_refuses_a_empty_id() {
+    check_refused(
+        "UpdateInstanceBandwidthAutoScalingPolicy",
+        "instance_id",
+        |c| c.update_instance_bandwidth_auto_scaling_policy(""),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_config_refuses_a_slash_id() {
+    check_refused("UpdateInstanceConfig", "instance_id", |c| {
+        c.update_instance_config("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_config_refuses_a_dotdot_id() {
+    check_refused("UpdateInstanceConfig", "instance_id", |c| {
+        c.update_instance_config("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_instance_config_refuses_a_empty_id() {
+    check_refused("UpdateInstanceConfig", "instance_id", |c| {
+        c.update_instance_config("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ip_whitelist_refuses_a_slash_id() {
+    check_refused("UpdateIpWhitelist", "instance_id", |c| {
+        c.update_ip_whitelist("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ip_whitelist_refuses_a_dotdot_id() {
+    check_refused("UpdateIpWhitelist", "instance_id", |c| {
+        c.update_ip_whitelist("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ip_whitelist_refuses_a_empty_id() {
+    check_refused("UpdateIpWhitelist", "instance_id", |c| {
+        c.update_ip_whitelist("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ip_whitelist_async_refuses_a_slash_id() {
+    check_refused("UpdateIpWhitelistAsync", "instance_id", |c| {
+        c.update_ip_whitelist_async("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ip_whitelist_async_refuses_a_dotdot_id() {
+    check_refused("UpdateIpWhitelistAsync", "instance_id", |c| {
+        c.update_ip_whitelist_async("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ip_whitelist_async_refuses_a_empty_id() {
+    check_refused("UpdateIpWhitelistAsync", "instance_id", |c| {
+        c.update_ip_whitelist_async("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_migration_task_refuses_a_slash_id() {
+    check_refused("UpdateMigrationTask", "task_id", |c| {
+        c.update_migration_task("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_migration_task_refuses_a_dotdot_id() {
+    check_refused("UpdateMigrationTask", "task_id", |c| {
+        c.update_migration_task("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_migration_task_refuses_a_empty_id() {
+    check_refused("UpdateMigrationTask", "task_id", |c| {
+        c.update_migration_task("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_password_refuses_a_slash_id() {
+    check_refused("UpdatePassword", "instance_id", |c| {
+        c.update_password("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_password_refuses_a_dotdot_id() {
+    check_refused("UpdatePassword", "instance_id", |c| c.update_password("..")).await;
+}
+
+#[tokio::test]
+async fn update_password_refuses_a_empty_id() {
+    check_refused("UpdatePassword", "instance_id", |c| c.update_password("")).await;
+}
+
+#[tokio::test]
+async fn update_public_ip_refuses_a_slash_id() {
+    check_refused("UpdatePublicIp", "instance_id", |c| {
+        c.update_public_ip("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_public_ip_refuses_a_dotdot_id() {
+    check_refused("UpdatePublicIp", "instance_id", |c| {
+        c.update_public_ip("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_public_ip_refuses_a_empty_id() {
+    check_refused("UpdatePublicIp", "instance_id", |c| c.update_public_ip("")).await;
+}
+
+#[tokio::test]
+async fn update_slave_priority_refuses_a_slash_id() {
+    check_refused("UpdateSlavePriority", "instance_id", |c| {
+        c.update_slave_priority("a/b", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_slave_priority_refuses_a_dotdot_id() {
+    check_refused("UpdateSlavePriority", "instance_id", |c| {
+        c.update_slave_priority("..", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_slave_priority_refuses_a_empty_id() {
+    check_refused("UpdateSlavePriority", "instance_id", |c| {
+        c.update_slave_priority("", "ok-id", "ok-id")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ssl_switch_refuses_a_slash_id() {
+    check_refused("UpdateSslSwitch", "instance_id", |c| {
+        c.update_ssl_switch("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ssl_switch_refuses_a_dotdot_id() {
+    check_refused("UpdateSslSwitch", "instance_id", |c| {
+        c.update_ssl_switch("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_ssl_switch_refuses_a_empty_id() {
+    check_refused("UpdateSslSwitch", "instance_id", |c| {
+        c.update_ssl_switch("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upgrade_instance_minor_version_refuses_a_slash_id() {
+    check_refused("UpgradeInstanceMinorVersion", "instance_id", |c| {
+        c.upgrade_instance_minor_version("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upgrade_instance_minor_version_refuses_a_dotdot_id() {
+    check_refused("UpgradeInstanceMinorVersion", "instance_id", |c| {
+        c.upgrade_instance_minor_version("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upgrade_instance_minor_version_refuses_a_empty_id() {
+    check_refused("UpgradeInstanceMinorVersion", "instance_id", |c| {
+        c.upgrade_instance_minor_version("")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn validate_deletable_replica_refuses_a_slash_id() {
+    check_refused("ValidateDeletableReplica", "instance_id", |c| {
+        c.validate_deletable_replica("a/b")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn validate_deletable_replica_refuses_a_dotdot_id() {
+    check_refused("ValidateDeletableReplica", "instance_id", |c| {
+        c.validate_deletable_replica("..")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn validate_deletable_replica_refuses_a_empty_id() {
+    check_refused("ValidateDeletableReplica", "instance_id", |c| {
+        c.validate_deletable_replica("")
+    })
+    .await;
+}
+
+#[test]
+fn sensitive_fields_never_show_in_debug() {
+    const CANARY: &str = "canary-7f3a-secret";
+    {
+        let v: dcs_client::types::accounts::AclAccountModifyPasswordBody =
+            serde_json::from_value(serde_json::json!({"new_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "AclAccountModifyPasswordBody.new_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "AclAccountModifyPasswordBody.new_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::accounts::AclAccountModifyPasswordBody =
+            serde_json::from_value(serde_json::json!({"old_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "AclAccountModifyPasswordBody.old_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "AclAccountModifyPasswordBody.old_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::accounts::AclAccountResetPasswordBody =
+            serde_json::from_value(serde_json::json!({"new_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "AclAccountResetPasswordBody.new_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "AclAccountResetPasswordBody.new_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::accounts::AclAccountResetPasswordBody =
+            serde_json::from_value(serde_json::json!({"old_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "AclAccountResetPasswordBody.old_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "AclAccountResetPasswordBody.old_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::migration::ConfigMigrationInstanceBody =
+            serde_json::from_value(serde_json::json!({"password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "ConfigMigrationInstanceBody.password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "ConfigMigrationInstanceBody.password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::accounts::CreateAclAccountRequestBody =
+            serde_json::from_value(serde_json::json!({"account_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "CreateAclAccountRequestBody.account_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "CreateAclAccountRequestBody.account_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::instances::CreateInstanceBody =
+            serde_json::from_value(serde_json::json!({"password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "CreateInstanceBody.password: {d}");
+        assert!(
+            d.contains("** redacted **"),
+            "CreateInstanceBody.password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::logs::CreateRedislogDownloadLinkResponse =
+            serde_json::from_value(serde_json::json!({"link": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "CreateRedislogDownloadLinkResponse.link: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "CreateRedislogDownloadLinkResponse.link: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::instances::CreateResizeOrderRequestBody =
+            serde_json::from_value(serde_json::json!({"password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "CreateResizeOrderRequestBody.password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "CreateResizeOrderRequestBody.password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::network::DownloadSslCertResponse =
+            serde_json::from_value(serde_json::json!({"link": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "DownloadSslCertResponse.link: {d}");
+        assert!(
+            d.contains("** redacted **"),
+            "DownloadSslCertResponse.link: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::clients::ExecuteCommandMobilizationResponse =
+            serde_json::from_value(serde_json::json!({"response": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "ExecuteCommandMobilizationResponse.response: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "ExecuteCommandMobilizationResponse.response: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::clients::ExecuteCommandRequestBody =
+            serde_json::from_value(serde_json::json!({"command": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "ExecuteCommandRequestBody.command: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "ExecuteCommandRequestBody.command: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::instances::ExportExcelJobResponse =
+            serde_json::from_value(serde_json::json!({"link": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "ExportExcelJobResponse.link: {d}");
+        assert!(
+            d.contains("** redacted **"),
+            "ExportExcelJobResponse.link: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::backups::LinksItem =
+            serde_json::from_value(serde_json::json!({"link": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "LinksItem.link: {d}");
+        assert!(d.contains("** redacted **"), "LinksItem.link: {d}");
+    }
+    {
+        let v: dcs_client::types::clients::LoginWebCliBody =
+            serde_json::from_value(serde_json::json!({"password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "LoginWebCliBody.password: {d}");
+        assert!(
+            d.contains("** redacted **"),
+            "LoginWebCliBody.password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::clients::LoginWebCliResponse =
+            serde_json::from_value(serde_json::json!({"client_id": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "LoginWebCliResponse.client_id: {d}");
+        assert!(
+            d.contains("** redacted **"),
+            "LoginWebCliResponse.client_id: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::accounts::ModifyInstancePasswordBody =
+            serde_json::from_value(serde_json::json!({"new_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "ModifyInstancePasswordBody.new_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "ModifyInstancePasswordBody.new_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::accounts::ModifyInstancePasswordBody =
+            serde_json::from_value(serde_json::json!({"old_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "ModifyInstancePasswordBody.old_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "ModifyInstancePasswordBody.old_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::accounts::ResetInstancePasswordBody =
+            serde_json::from_value(serde_json::json!({"new_password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(
+            !d.contains(CANARY),
+            "ResetInstancePasswordBody.new_password: {d}"
+        );
+        assert!(
+            d.contains("** redacted **"),
+            "ResetInstancePasswordBody.new_password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::migration::SourceInstanceBody =
+            serde_json::from_value(serde_json::json!({"password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "SourceInstanceBody.password: {d}");
+        assert!(
+            d.contains("** redacted **"),
+            "SourceInstanceBody.password: {d}"
+        );
+    }
+    {
+        let v: dcs_client::types::migration::TargetInstanceBody =
+            serde_json::from_value(serde_json::json!({"password": CANARY})).unwrap();
+        let d = format!("{v:?}");
+        assert!(!d.contains(CANARY), "TargetInstanceBody.password: {d}");
+        assert!(
+            d.contains("** redacted **"),
+            "TargetInstanceBody.password: {d}"
+        );
+    }
 }

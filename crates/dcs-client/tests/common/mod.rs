@@ -284,3 +284,68 @@ where
         case.name
     );
 }
+
+/// A call with a hostile path id is refused as invalid input naming the field, and nothing
+/// reaches the server.
+pub async fn check_refused<O: Operation>(
+    name: &str,
+    field: &str,
+    make: impl FnOnce(&DcsClient) -> CallBuilder<O>,
+) {
+    let server = serve(200, b"{}".to_vec(), "application/json").await;
+    let client = client(&server.endpoint);
+    let call = make(&client);
+    let err = if O::META.response_kind == dcs_model::ResponseKind::Stream {
+        call.send_stream().await.err()
+    } else {
+        call.send().await.err()
+    }
+    .unwrap_or_else(|| panic!("{name}: a hostile {field} was accepted"));
+    assert!(err.is_invalid_input(), "{name}: {err}");
+    assert_eq!(
+        err.validation_error().map(|v| v.field()),
+        Some(field),
+        "{name}: {err}"
+    );
+    assert_eq!(err.attempts(), 0);
+    assert!(
+        server.seen.lock().unwrap().is_empty(),
+        "{name}: a request was sent"
+    );
+}
+
+/// A server answering 200 with `answers` in turn (the last one again once they run out).
+pub async fn serve_sequence(answers: Vec<String>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let rec = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let rec = rec.clone();
+            let answers = answers.clone();
+            tokio::spawn(async move {
+                let Some(s) = read_request(&mut sock).await else {
+                    return;
+                };
+                let n = {
+                    let mut r = rec.lock().unwrap();
+                    r.push(s);
+                    r.len()
+                };
+                let answer = answers[(n - 1).min(answers.len() - 1)].clone();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(answer.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    Server { endpoint, seen }
+}
