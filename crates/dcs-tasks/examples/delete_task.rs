@@ -6,15 +6,17 @@
 //!
 //! Credentials come from `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`,
 //! `HUAWEICLOUD_SDK_PROJECT_ID` and optionally `HUAWEICLOUD_SDK_SECURITY_TOKEN`; the endpoint
-//! from `DCS_ENDPOINT` (a full URL) or `HUAWEICLOUD_SDK_REGION`. With no credentials set, the
-//! example starts the embedded emulator, seeds a task, deletes it, and shows the 404 of a
-//! second delete.
+//! from `DCS_ENDPOINT` (a full URL) or `HUAWEICLOUD_SDK_REGION`. With none of these variables
+//! set and no `TASK_ID`, the example starts the embedded emulator, seeds a task, deletes it, and
+//! shows the 404 of a second delete. A variable that is set but empty, or not valid UTF-8, is a
+//! configuration error (exit 2), never a reason to fall back to something else.
 //!
 //! Exit codes: 0 deleted; 1 the service answered with an error; 2 invalid input (nothing
 //! sent); 3 transport failure (timeout, connection refused or reset, body too large).
 
 use dcs_emulator::{Emulator, TaskStatus};
 use dcs_tasks::{ClientConfig, Credentials, Error, ErrorKind, RetryPolicy, TasksClient};
+use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -26,13 +28,25 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
+    parse_args_from(std::env::args_os().skip(1))
+}
+
+fn parse_args_from(raw: impl Iterator<Item = OsString>) -> Result<Args, String> {
     let mut a = Args {
         message: None,
         timeout: None,
         max_attempts: None,
         task_id: None,
     };
-    let mut it = std::env::args().skip(1);
+    // Every argument must be text: one that is not is refused, never lossily converted.
+    let args = raw
+        .enumerate()
+        .map(|(i, arg)| {
+            arg.into_string()
+                .map_err(|bad| format!("argument {} is not valid UTF-8: {bad:?}", i + 1))
+        })
+        .collect::<Result<Vec<String>, String>>()?;
+    let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--message" => a.message = Some(it.next().ok_or("--message needs a value")?),
@@ -62,7 +76,7 @@ fn parse_args() -> Result<Args, String> {
                 "usage: delete_task [--message TEXT] [--timeout SECS] [--max-attempts N] [TASK_ID]"
                     .into(),
             ),
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            s if s.starts_with("--") => return Err(format!("unknown option {s:?}")),
             _ if a.task_id.is_some() => return Err("only one TASK_ID may be given".into()),
             _ => a.task_id = Some(arg),
         }
@@ -81,8 +95,67 @@ fn config(args: &Args) -> ClientConfig {
     cfg
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+const AK_VAR: &str = "HUAWEICLOUD_SDK_AK";
+const SK_VAR: &str = "HUAWEICLOUD_SDK_SK";
+const PROJECT_VAR: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+const TOKEN_VAR: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+const ENDPOINT_VAR: &str = "DCS_ENDPOINT";
+const REGION_VAR: &str = "HUAWEICLOUD_SDK_REGION";
+
+/// One environment variable: `None` when unset; an error naming it when it is set but empty
+/// or not valid UTF-8 (a mistake to report, not a reason to fall back to anything).
+fn env(name: &str) -> Result<Option<String>, String> {
+    match std::env::var_os(name) {
+        None => Ok(None),
+        Some(v) => match v.into_string() {
+            Ok(s) if s.is_empty() => Err(format!(
+                "{name} is set but empty: give it a value or unset it"
+            )),
+            Ok(s) => Ok(Some(s)),
+            Err(_) => Err(format!("{name} is not valid UTF-8")),
+        },
+    }
+}
+
+/// The configuration read from the environment.
+struct Env {
+    ak: Option<String>,
+    sk: Option<String>,
+    project: Option<String>,
+    token: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+}
+
+impl Env {
+    fn read() -> Result<Self, String> {
+        Ok(Self {
+            ak: env(AK_VAR)?,
+            sk: env(SK_VAR)?,
+            project: env(PROJECT_VAR)?,
+            token: env(TOKEN_VAR)?,
+            endpoint: env(ENDPOINT_VAR)?,
+            region: env(REGION_VAR)?,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        [
+            &self.ak,
+            &self.sk,
+            &self.project,
+            &self.token,
+            &self.endpoint,
+            &self.region,
+        ]
+        .iter()
+        .all(|v| v.is_none())
+    }
+}
+
+/// Server-controlled text made safe to print on one line, or `-`.
+fn shown(text: Option<&str>) -> String {
+    text.map_or_else(|| "-".to_string(), dcs_client::sanitize)
 }
 
 /// Prints the error and returns the exit code for it.
@@ -91,9 +164,10 @@ fn report(e: &Error) -> ExitCode {
     match e.kind() {
         ErrorKind::Service => {
             eprintln!("  status:     {}", e.status().unwrap_or_default());
-            eprintln!("  error_code: {}", e.error_code().unwrap_or("-"));
-            eprintln!("  error_msg:  {}", e.error_msg().unwrap_or("-"));
-            eprintln!("  request id: {}", e.request_id().unwrap_or("-"));
+            // Server text, escaped and capped: it must not forge lines or drive the terminal.
+            eprintln!("  error_code: {}", shown(e.error_code()));
+            eprintln!("  error_msg:  {}", shown(e.error_msg()));
+            eprintln!("  request id: {}", shown(e.request_id()));
             if e.is_outcome_uncertain() {
                 eprintln!(
                     "  note: the task may have been deleted all the same (outcome uncertain)"
@@ -122,38 +196,42 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match (
-        env("HUAWEICLOUD_SDK_AK"),
-        env("HUAWEICLOUD_SDK_SK"),
-        env("HUAWEICLOUD_SDK_PROJECT_ID"),
-    ) {
-        (Some(ak), Some(sk), Some(project)) => real(args, ak, sk, project).await,
-        (None, None, None) => demo(args).await,
-        _ => {
-            eprintln!("set all of HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_PROJECT_ID, or none of them to run against the embedded emulator");
-            ExitCode::from(2)
+    let env = match Env::read() {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("configuration error: {msg}");
+            return ExitCode::from(2);
         }
+    };
+    // The demo only when nothing at all was asked of a real service.
+    if env.is_empty() && args.task_id.is_none() {
+        return demo(args).await;
     }
+    real(args, env).await
 }
 
-async fn real(args: Args, ak: String, sk: String, project: String) -> ExitCode {
+async fn real(args: Args, env: Env) -> ExitCode {
+    let (Some(ak), Some(sk), Some(project)) = (env.ak, env.sk, env.project) else {
+        eprintln!("configuration error: set all of {AK_VAR}, {SK_VAR} and {PROJECT_VAR} (or, for the embedded emulator demo, none of them and no TASK_ID)");
+        return ExitCode::from(2);
+    };
     let Some(task_id) = args.task_id.clone() else {
         eprintln!("TASK_ID is required when credentials are set");
         return ExitCode::from(2);
     };
     let mut creds = Credentials::new(ak, sk);
-    if let Some(tok) = env("HUAWEICLOUD_SDK_SECURITY_TOKEN") {
+    if let Some(tok) = env.token {
         creds = creds.with_security_token(tok);
     }
     let mut b = TasksClient::builder()
         .credentials(creds)
         .project_id(project)
         .config(config(&args));
-    b = match (env("DCS_ENDPOINT"), env("HUAWEICLOUD_SDK_REGION")) {
+    b = match (env.endpoint, env.region) {
         (Some(url), _) => b.endpoint(url),
         (None, Some(region)) => b.region(region),
         (None, None) => {
-            eprintln!("set DCS_ENDPOINT or HUAWEICLOUD_SDK_REGION");
+            eprintln!("configuration error: set {ENDPOINT_VAR} or {REGION_VAR}");
             return ExitCode::from(2);
         }
     };
@@ -179,10 +257,7 @@ async fn demo(args: Args) -> ExitCode {
     const AK: &str = "DEMOAK0EMULATOR00001";
     const SK: &str = "demo-secret-key-for-the-local-emulator";
     const PROJECT: &str = "0a1b2c3d4e5f40718293a4b5c6d7e8f9";
-    let task_id = args
-        .task_id
-        .clone()
-        .unwrap_or_else(|| "ff8080818e1c6f1b018e2b7d5a3c0042".to_string());
+    let task_id = "ff8080818e1c6f1b018e2b7d5a3c0042".to_string();
     let emu = match Emulator::start().await {
         Ok(e) => e,
         Err(e) => {
@@ -191,10 +266,7 @@ async fn demo(args: Args) -> ExitCode {
         }
     };
     emu.add_credentials(AK, SK, PROJECT);
-    // Seed only a valid id; an invalid one must be refused by the client before sending.
-    if dcs_model::TaskId::new(task_id.clone()).is_ok() {
-        emu.seed_task(PROJECT, &task_id, TaskStatus::Success);
-    }
+    emu.seed_task(PROJECT, &task_id, TaskStatus::Success);
     println!(
         "no credentials in the environment: using the embedded DCS emulator at {}",
         emu.endpoint()
@@ -224,9 +296,9 @@ async fn demo(args: Args) -> ExitCode {
             println!(
                 "second delete: HTTP {} {} \"{}\" (request id {})",
                 e.status().unwrap_or_default(),
-                e.error_code().unwrap_or("-"),
-                e.error_msg().unwrap_or("-"),
-                e.request_id().unwrap_or("-")
+                shown(e.error_code()),
+                shown(e.error_msg()),
+                shown(e.request_id())
             );
             ExitCode::SUCCESS
         }

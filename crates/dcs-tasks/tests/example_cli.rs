@@ -4,6 +4,7 @@
 //! directory; `cargo test --test example_cli` alone does not build (or rebuild) them.
 
 use dcs_emulator::{Emulator, TaskStatus};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -23,6 +24,13 @@ fn example() -> PathBuf {
 }
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+    let env: Vec<(&str, OsString)> = env.iter().map(|(k, v)| (*k, OsString::from(v))).collect();
+    run_os(&args, &env)
+}
+
+/// Like [`run`], for arguments and values that need not be UTF-8.
+fn run_os(args: &[OsString], env: &[(&str, OsString)]) -> Output {
     let mut cmd = Command::new(example());
     cmd.args(args);
     for var in [
@@ -35,7 +43,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     ] {
         cmd.env_remove(var);
     }
-    cmd.envs(env.iter().copied());
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.output().unwrap()
 }
 
@@ -61,7 +69,16 @@ fn without_credentials_it_demonstrates_against_the_embedded_emulator() {
 
 #[test]
 fn invalid_input_exits_2_and_sends_nothing() {
-    let out = run(&["a/b"], &[]);
+    let nobody = closed_endpoint();
+    let out = run(
+        &["a/b"],
+        &[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+            ("DCS_ENDPOINT", &nobody),
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("nothing was sent"));
     for args in [
@@ -120,13 +137,18 @@ async fn against_a_service_it_exits_0_then_1_with_the_error_details() {
     assert!(text(&unauthorized.stderr).contains("error_code: APIGW.0301"));
 }
 
-#[test]
-fn a_transport_failure_exits_3() {
+/// A loopback URL nothing listens on.
+fn closed_endpoint() -> String {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let endpoint = format!("http://127.0.0.1:{port}");
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_transport_failure_exits_3() {
+    let endpoint = closed_endpoint();
     let out = run(
         &["--max-attempts", "1", "--timeout", "5", "task-1"],
         &[
@@ -138,4 +160,216 @@ fn a_transport_failure_exits_3() {
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("connection failed"));
+}
+
+#[cfg(unix)]
+fn not_utf8() -> OsString {
+    use std::os::unix::ffi::OsStringExt;
+    OsString::from_vec(b"ab\xffcd".to_vec())
+}
+
+/// Full credentials and an endpoint nobody listens on, with `name` replaced by `value`.
+fn env_with(endpoint: &str, name: &str, value: OsString) -> Vec<(&'static str, OsString)> {
+    let mut env: Vec<(&'static str, OsString)> = vec![
+        ("HUAWEICLOUD_SDK_AK", AK.into()),
+        ("HUAWEICLOUD_SDK_SK", SK.into()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT.into()),
+        ("DCS_ENDPOINT", endpoint.into()),
+    ];
+    env.retain(|(k, _)| *k != name);
+    env.push((static_name(name), value));
+    env
+}
+
+fn static_name(name: &str) -> &'static str {
+    [
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "HUAWEICLOUD_SDK_REGION",
+        "DCS_ENDPOINT",
+    ]
+    .into_iter()
+    .find(|n| *n == name)
+    .unwrap()
+}
+
+const BOUNDED: [&str; 4] = ["--max-attempts", "1", "--timeout", "3"];
+
+fn bounded_args(extra: &[&str]) -> Vec<OsString> {
+    BOUNDED.iter().chain(extra).map(OsString::from).collect()
+}
+
+/// Asserts a configuration error: exit 2, `name` named, and no demo or request.
+fn assert_config_error(out: &Output, name: &str, why: &str) {
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{name}: {stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("{name} {why}")),
+        "{name}: {stderr}"
+    );
+    assert!(!stdout.contains("deleted task"), "{name}: {stdout}");
+    assert!(!stdout.contains("emulator"), "{name}: {stdout}");
+}
+
+#[test]
+fn empty_credentials_are_a_configuration_error_not_the_demo() {
+    let nobody = closed_endpoint();
+    // All three empty, with an endpoint and a task id: once the demo's "deleted task".
+    let env: Vec<(&str, OsString)> = vec![
+        ("HUAWEICLOUD_SDK_AK", "".into()),
+        ("HUAWEICLOUD_SDK_SK", "".into()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "".into()),
+        ("DCS_ENDPOINT", nobody.as_str().into()),
+    ];
+    let out = run_os(&bounded_args(&["task-1"]), &env);
+    assert_config_error(&out, "HUAWEICLOUD_SDK_AK", "is set but empty");
+    // The same with a region instead of an endpoint.
+    let env: Vec<(&str, OsString)> = vec![
+        ("HUAWEICLOUD_SDK_AK", "".into()),
+        ("HUAWEICLOUD_SDK_SK", "".into()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "".into()),
+        ("HUAWEICLOUD_SDK_REGION", "cn-north-4".into()),
+    ];
+    let out = run_os(&bounded_args(&["task-1"]), &env);
+    assert_config_error(&out, "HUAWEICLOUD_SDK_AK", "is set but empty");
+    // Each variable alone, empty, is named.
+    for name in [
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "DCS_ENDPOINT",
+    ] {
+        let out = run_os(
+            &bounded_args(&["task-1"]),
+            &env_with(&nobody, name, "".into()),
+        );
+        assert_config_error(&out, name, "is set but empty");
+    }
+    // A task id without any credentials is a request for a real service, not the demo.
+    let out = run(&["task-1"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(!text(&out.stdout).contains("deleted task"));
+    assert!(text(&out.stderr).contains("HUAWEICLOUD_SDK_AK"));
+}
+
+#[cfg(unix)]
+#[test]
+fn variables_that_are_not_utf8_are_configuration_errors() {
+    let nobody = closed_endpoint();
+    for name in [
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        // Once dropped silently: the request went out without the token.
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "DCS_ENDPOINT",
+    ] {
+        let out = run_os(
+            &bounded_args(&["task-1"]),
+            &env_with(&nobody, name, not_utf8()),
+        );
+        assert_config_error(&out, name, "is not valid UTF-8");
+    }
+    // A non-UTF-8 endpoint once fell back to the region's public endpoint.
+    let env: Vec<(&str, OsString)> = vec![
+        ("HUAWEICLOUD_SDK_AK", AK.into()),
+        ("HUAWEICLOUD_SDK_SK", SK.into()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT.into()),
+        ("HUAWEICLOUD_SDK_REGION", "cn-north-4".into()),
+        ("DCS_ENDPOINT", not_utf8()),
+    ];
+    let out = run_os(&bounded_args(&["task-1"]), &env);
+    assert_config_error(&out, "DCS_ENDPOINT", "is not valid UTF-8");
+}
+
+#[cfg(unix)]
+#[test]
+fn arguments_that_are_not_utf8_are_refused_with_exit_2() {
+    let nobody = closed_endpoint();
+    let env = env_with(&nobody, "DCS_ENDPOINT", nobody.as_str().into());
+    for args in [
+        vec![not_utf8()],
+        vec!["--message".into(), not_utf8(), "task-1".into()],
+    ] {
+        for env in [&env[..], &[]] {
+            let out = run_os(&args, env);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains("is not valid UTF-8"), "{args:?}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+    }
+}
+
+/// A loopback server answering every request with a 400 whose code and message hold CR, LF
+/// and an ANSI escape and whose `request_id` is 900 kB long.
+async fn hostile_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let body = format!(
+        r#"{{"error_code":"DCS.\r\n4000\u001b[2J","error_msg":"bad\r\nerror_code: FORGED\n\u001b[2Jcleared","request_id":"{}"}}"#,
+        "r".repeat(900 * 1024)
+    );
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // The request is a DELETE whose small body arrives with its head.
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = format!(
+                    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_text_in_the_error_report_is_escaped_and_bounded() {
+    let endpoint = hostile_server().await;
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            &["--max-attempts", "1", "task-1"],
+            &[
+                ("HUAWEICLOUD_SDK_AK", AK),
+                ("HUAWEICLOUD_SDK_SK", SK),
+                ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+                ("DCS_ENDPOINT", &endpoint),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains('\r'), "raw CR: {stderr:?}");
+    assert!(!stderr.contains('\u{1b}'), "raw ESC: {stderr:?}");
+    // One line per item: the message cannot forge an `error_code:` line of its own.
+    let code_lines = stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("error_code:"))
+        .count();
+    assert_eq!(code_lines, 1, "{stderr}");
+    assert!(
+        stderr.contains("error_code: DCS.\\u{d}\\u{a}4000\\u{1b}[2J"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 4096, "stderr is {} bytes", stderr.len());
+    assert!(stderr.contains("characters in all"), "{stderr}");
 }
