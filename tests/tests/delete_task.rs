@@ -295,8 +295,16 @@ fn plain_http_only_for_loopback_unless_allowed() {
 
 #[test]
 fn builder_requires_what_it_needs() {
-    let e = dcs_tasks::TasksClient::builder().build().unwrap_err();
-    assert!(e.to_string().contains("endpoint or a region"), "{e}");
+    let empty = dcs_client::Context::new(
+        std::sync::Arc::new(dcs_client::MapEnv::default()),
+        std::sync::Arc::new(dcs_client::MapFs::default()),
+        std::sync::Arc::new(dcs_transport::SystemClock),
+    );
+    let e = dcs_tasks::TasksClient::builder()
+        .context(empty)
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("no region"), "{e}");
     let e = dcs_tasks::TasksClient::builder()
         .region("cn-north-4")
         .credentials(Credentials::new(AK, SK))

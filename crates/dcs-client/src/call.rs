@@ -153,7 +153,13 @@ impl<O: Operation> CallBuilder<O> {
     /// never buffered whole and not cut at the response cap (for `DownloadHotKey`'s export).
     pub async fn send_stream(self) -> Result<ByteStream, Error> {
         let meta = O::META;
-        let req = prepare(&self.client, &self.request, &self.options)?;
+        let project = self.client.project_for(meta).await?;
+        let req = prepare(
+            &self.client,
+            &self.request,
+            &self.options,
+            project.as_deref(),
+        )?;
         let span = tracing::debug_span!("dcs.call", operation = meta.name, stream = true);
         let streamed = self
             .client
@@ -205,7 +211,8 @@ pub(crate) async fn send_request<O: Operation>(
             ),
         ));
     }
-    let req = prepare(client, request, options)?;
+    let project = client.project_for(meta).await?;
+    let req = prepare(client, request, options, project.as_deref())?;
     let resp = execute(client, meta, &req).await?;
     match O::Output::decode(resp.body()) {
         Ok(value) => Ok(Output {
@@ -219,15 +226,15 @@ pub(crate) async fn send_request<O: Operation>(
 /// Validates the request and writes it as a transport request. Generic only in the calls it
 /// makes on the request; everything else is in [`build`].
 fn prepare<O: Operation>(
-    client: &DcsClient,
+    _client: &DcsClient,
     request: &O,
     options: &RequestOptions,
+    project: Option<&str>,
 ) -> Result<Request, Error> {
     let meta = O::META;
     request
         .validate()
         .map_err(|e| Error::invalid(meta.name, e))?;
-    let project = client.inner.project_id.as_ref().map(|p| p.as_str());
     let project_in_path = match (meta.has_project_id(), project) {
         (true, Some(p)) => p,
         (true, None) => {

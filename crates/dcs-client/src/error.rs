@@ -34,6 +34,12 @@ pub struct Error {
 
 enum Repr {
     Invalid(ValidationError),
+    /// Configuration that could not be loaded or resolved (a variable, a file, the IAM
+    /// project lookup); nothing was sent to the service.
+    Setup {
+        message: String,
+        iam_trace_id: Option<String>,
+    },
     Config(ConfigError),
     Service(ServiceError),
     Transport {
@@ -169,6 +175,31 @@ impl Error {
             repr: Box::new(Repr::Invalid(e)),
         }
     }
+    pub(crate) fn load(operation: &'static str, e: impl fmt::Display) -> Self {
+        Self {
+            operation,
+            repr: Box::new(Repr::Setup {
+                message: e.to_string(),
+                iam_trace_id: None,
+            }),
+        }
+    }
+    pub(crate) fn project(operation: &'static str, e: dcs_transport::ProjectIdError) -> Self {
+        Self {
+            operation,
+            repr: Box::new(Repr::Setup {
+                message: format!("no project id: {e}"),
+                iam_trace_id: e.iam_trace_id().map(str::to_string),
+            }),
+        }
+    }
+    /// For a failed IAM project lookup: IAM's trace id, for a support case.
+    pub fn iam_trace_id(&self) -> Option<&str> {
+        match &*self.repr {
+            Repr::Setup { iam_trace_id, .. } => iam_trace_id.as_deref(),
+            _ => None,
+        }
+    }
     pub(crate) fn decode(operation: &'static str, response: Response, error: DecodeError) -> Self {
         Self {
             operation,
@@ -208,7 +239,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match &*self.repr {
             Repr::Invalid(_) => ErrorKind::InvalidInput,
-            Repr::Config(_) => ErrorKind::Config,
+            Repr::Config(_) | Repr::Setup { .. } => ErrorKind::Config,
             Repr::Service(_) => ErrorKind::Service,
             // A request that could not be built or signed never left: that is about the
             // input, not the network.
@@ -435,6 +466,12 @@ impl fmt::Debug for Error {
         match &*self.repr {
             Repr::Invalid(v) => d.field("validation", v),
             Repr::Config(c) => d.field("config", c),
+            Repr::Setup {
+                message,
+                iam_trace_id,
+            } => d
+                .field("setup", message)
+                .field("iam_trace_id", iam_trace_id),
             Repr::Service(s) => d.field("service", s),
             Repr::Transport { error, last_body } => {
                 d.field("transport", error).field("last_body", last_body)
@@ -461,6 +498,18 @@ impl fmt::Display for Error {
         match &*self.repr {
             Repr::Invalid(v) => write!(f, "{v} (nothing was sent)"),
             Repr::Config(c) => write!(f, "{c}"),
+            Repr::Setup {
+                message,
+                iam_trace_id,
+            } => {
+                write!(f, "{message} (nothing was sent)")?;
+                if let Some(t) = iam_trace_id {
+                    f.write_str(" (IAM trace id ")?;
+                    write_server_text(f, t)?;
+                    f.write_str(")")?;
+                }
+                Ok(())
+            }
             Repr::Service(s) => {
                 let r = &s.response;
                 write!(f, "HTTP {}", r.status())?;

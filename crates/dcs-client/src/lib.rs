@@ -46,26 +46,40 @@ pub use dcs_model as model;
 pub use dcs_model::generated as types;
 pub use dcs_model::{codes, Operation, OperationMeta, Paginated};
 pub use dcs_transport::{
-    BodyState, ClientConfig, Clock, Credentials, ProvideCredentials, RetryPolicy, Sleeper,
-    TimeoutKind, TransportErrorKind,
+    BodyState, ClientConfig, Clock, Context, Credentials, MapEnv, MapFs, ProvideCredentials,
+    RetryPolicy, Sleeper, TimeoutKind, TransportErrorKind,
 };
 
 use dcs_model::ProjectId;
 use dcs_transport::client::Jitter;
-use dcs_transport::{Endpoint, HttpClient};
+use dcs_transport::{HttpClient, Overrides, ProjectIdSource, ProxySettings, ResolvedConfig};
 use std::sync::Arc;
 
 /// The DCS service name in endpoint host names.
 pub const SERVICE: &str = "dcs";
 
 /// Builds a [`DcsClient`].
+///
+/// What is not set here is found where the official SDKs look (see
+/// [`dcs_transport::ResolvedConfig`]): credentials from `HUAWEICLOUD_SDK_AK`/`_SK`/
+/// `_SECURITY_TOKEN`, the profile file (`~/.huaweicloud/credentials` or
+/// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, section `[basic]` or `HUAWEICLOUD_SDK_PROFILE`), Pod
+/// Identity, then the ECS metadata service; the region from `HUAWEICLOUD_SDK_REGION` or the
+/// profile; the endpoint from `DCS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_DCS_{REGION}`, the
+/// regions file, the official table, or the standard pattern; the project id from
+/// `HUAWEICLOUD_SDK_PROJECT_ID`, the profile, or an IAM lookup by region at the first call;
+/// proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; an extra CA bundle from
+/// `HUAWEICLOUD_SDK_CA_BUNDLE`.
 #[derive(Default)]
 pub struct DcsClientBuilder {
-    endpoint: Option<String>,
+    endpoints: Vec<String>,
     region: Option<String>,
     credentials: Option<Credentials>,
     provider: Option<Arc<dyn ProvideCredentials>>,
     project_id: Option<String>,
+    profile: Option<String>,
+    iam_endpoint: Option<String>,
+    context: Option<Context>,
     config: Option<ClientConfig>,
     clock: Option<Arc<dyn Clock>>,
     sleeper: Option<Arc<dyn Sleeper>>,
@@ -75,11 +89,12 @@ pub struct DcsClientBuilder {
 impl std::fmt::Debug for DcsClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DcsClientBuilder")
-            .field("endpoint", &self.endpoint)
+            .field("endpoints", &self.endpoints)
             .field("region", &self.region)
             .field("credentials", &self.credentials)
             .field("provider", &self.provider)
             .field("project_id", &self.project_id)
+            .field("profile", &self.profile)
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
@@ -87,12 +102,12 @@ impl std::fmt::Debug for DcsClientBuilder {
 
 impl DcsClientBuilder {
     /// The full endpoint URL, e.g. `https://dcs.cn-north-4.myhuaweicloud.com`. Wins over
-    /// [`region`](Self::region).
+    /// [`region`](Self::region) and every other source.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
+        self.endpoints = vec![url.into()];
         self
     }
-    /// The region id; the endpoint becomes `https://dcs.{region}.myhuaweicloud.com`.
+    /// The region id; the endpoint is found from it.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -114,7 +129,23 @@ impl DcsClientBuilder {
         self.project_id = Some(id.into());
         self
     }
-    /// Timeouts, retries, body cap, user agent.
+    /// The profile-file section to read (instead of `HUAWEICLOUD_SDK_PROFILE` or `basic`).
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+    /// The IAM endpoint for the project id lookup.
+    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(url.into());
+        self
+    }
+    /// Where the environment, files and clock are read from (default: the process). For
+    /// tests, and for programs that keep configuration elsewhere.
+    pub fn context(mut self, ctx: Context) -> Self {
+        self.context = Some(ctx);
+        self
+    }
+    /// Timeouts, retries, body cap, user agent, proxy.
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = Some(config);
         self
@@ -135,29 +166,62 @@ impl DcsClientBuilder {
         self
     }
 
-    /// Checks everything and builds the client. Build one and reuse it: it owns the
-    /// connection pool.
+    /// Finds what was not set, checks everything and builds the client. Nothing goes over
+    /// the network here: metadata credentials and the IAM project lookup happen at the first
+    /// call. Build one and reuse it: it owns the connection pool.
     pub fn build(self) -> Result<DcsClient, Error> {
         const OP: &str = "DcsClient::build";
-        let cfg_err = |m: &'static str| Error::config(OP, dcs_transport::ConfigError::Invalid(m));
-        let endpoint = match (&self.endpoint, &self.region) {
-            (Some(url), _) => Endpoint::parse(url),
-            (None, Some(region)) => Endpoint::for_region(SERVICE, region),
-            (None, None) => return Err(cfg_err("an endpoint or a region is required")),
+        if let Some(c) = &self.credentials {
+            c.validate()
+                .map_err(|e| Error::config(OP, dcs_transport::ConfigError::from(e)))?;
         }
-        .map_err(|e| Error::config(OP, e))?;
-        let project_id = match self.project_id {
-            Some(p) => Some(ProjectId::new(p).map_err(|e| Error::invalid(OP, e))?),
+        if let Some(p) = &self.project_id {
+            ProjectId::new(p.as_str()).map_err(|e| Error::invalid(OP, e))?;
+        }
+        let ctx = self.context.unwrap_or_else(Context::from_process);
+        let overrides = Overrides {
+            credentials: match (self.credentials, self.provider) {
+                (Some(c), _) => Some(Arc::new(c)),
+                (None, p) => p,
+            },
+            project_id: self.project_id,
+            region: self.region,
+            endpoints: self.endpoints,
+            profile: self.profile,
+            iam_endpoint: self.iam_endpoint,
+            ..Overrides::default()
+        };
+        let resolved = ResolvedConfig::load(&ctx, overrides).map_err(|e| Error::load(OP, e))?;
+        let endpoint =
+            resolved.endpoints().first().cloned().ok_or_else(|| {
+                Error::config(OP, dcs_transport::ConfigError::Invalid("no endpoint"))
+            })?;
+        let mut config = self.config.unwrap_or_default();
+        if config.get_proxy().is_none() {
+            let lookup = |k: &str| ctx.var(k).ok().flatten();
+            let proxies = ProxySettings::from_lookup(lookup).map_err(|e| Error::config(OP, e))?;
+            if proxies != ProxySettings::default() {
+                config = config.proxy(proxies);
+            }
+        }
+        let ca_bundle = match ctx
+            .var("HUAWEICLOUD_SDK_CA_BUNDLE")
+            .map_err(|e| Error::load(OP, e))?
+        {
+            Some(path) => Some(ctx.fs().read(std::path::Path::new(&path)).map_err(|e| {
+                Error::load(
+                    OP,
+                    format!("HUAWEICLOUD_SDK_CA_BUNDLE: cannot read {path}: {e}"),
+                )
+            })?),
             None => None,
         };
-        // Fixed credentials are checked now; a provider's, before every attempt.
-        let mut b = match (self.credentials, self.provider) {
-            (Some(c), _) => HttpClient::builder(endpoint, c),
-            (None, Some(p)) => HttpClient::builder(endpoint, Credentials::new("unused", "unused"))
-                .credentials_provider(p),
-            (None, None) => return Err(cfg_err("credentials are required")),
+        let mut b = HttpClient::builder(endpoint, Credentials::new("unused", "unused"))
+            .credentials_provider(resolved.credentials().clone())
+            .config(config);
+        if let Some(pem) = ca_bundle {
+            b = b.ca_bundle_pem(pem);
         }
-        .config(self.config.unwrap_or_default());
         if let Some(c) = self.clock {
             b = b.clock(c);
         }
@@ -169,7 +233,11 @@ impl DcsClientBuilder {
         }
         let http = b.build().map_err(|e| Error::config(OP, e))?;
         Ok(DcsClient {
-            inner: Arc::new(Inner { http, project_id }),
+            inner: Arc::new(Inner {
+                http,
+                project: resolved.project_id().clone(),
+                region: resolved.region().map(|r| r.to_string()),
+            }),
         })
     }
 }
@@ -183,7 +251,8 @@ pub struct DcsClient {
 #[derive(Debug)]
 struct Inner {
     http: HttpClient,
-    project_id: Option<ProjectId>,
+    project: ProjectIdSource,
+    region: Option<String>,
 }
 
 impl DcsClient {
@@ -192,9 +261,14 @@ impl DcsClient {
         DcsClientBuilder::default()
     }
 
-    /// The project this client acts on, when one was given.
-    pub fn project_id(&self) -> Option<&ProjectId> {
-        self.inner.project_id.as_ref()
+    /// The project this client acts on, when it is known without a lookup.
+    pub fn project_id(&self) -> Option<&str> {
+        self.inner.project.get()
+    }
+
+    /// The region the configuration named, if any.
+    pub fn region(&self) -> Option<&str> {
+        self.inner.region.as_deref()
     }
 
     /// The underlying transport client.
@@ -205,6 +279,27 @@ impl DcsClient {
     /// Sends any operation's request, with default options.
     pub async fn send<O: Operation>(&self, request: O) -> Result<Output<O::Output>, Error> {
         CallBuilder::new(self.clone(), request).send().await
+    }
+
+    /// The project id for a call: known, or looked up in IAM once (then cached). `None` for
+    /// an operation whose path has no project when none is configured.
+    pub(crate) async fn project_for(
+        &self,
+        meta: &'static OperationMeta,
+    ) -> Result<Option<String>, Error> {
+        if let Some(p) = self.inner.project.get() {
+            return Ok(Some(p.to_string()));
+        }
+        if !meta.has_project_id() {
+            return Ok(None);
+        }
+        match self.inner.project.project_id().await {
+            Ok(p) => {
+                ProjectId::new(p.as_str()).map_err(|e| Error::invalid(meta.name, e))?;
+                Ok(Some(p))
+            }
+            Err(e) => Err(Error::project(meta.name, e)),
+        }
     }
 }
 

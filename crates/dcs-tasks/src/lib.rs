@@ -66,6 +66,14 @@ impl TasksClientBuilder {
     pub fn project_id(self, id: impl Into<String>) -> Self {
         Self(self.0.project_id(id))
     }
+    /// The profile-file section to read.
+    pub fn profile(self, name: impl Into<String>) -> Self {
+        Self(self.0.profile(name))
+    }
+    /// Where the environment, files and clock are read from (default: the process).
+    pub fn context(self, ctx: dcs_client::Context) -> Self {
+        Self(self.0.context(ctx))
+    }
     /// Timeouts, retries, body cap, user agent.
     pub fn config(self, config: ClientConfig) -> Self {
         Self(self.0.config(config))

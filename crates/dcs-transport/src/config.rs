@@ -318,6 +318,10 @@ impl ClientConfig {
         self.proxy = Some(settings);
         self
     }
+    /// The proxy settings, when some were given.
+    pub fn get_proxy(&self) -> Option<&crate::proxy::ProxySettings> {
+        self.proxy.as_ref()
+    }
     /// Whether clock-skew correction is on.
     pub fn get_correct_clock_skew(&self) -> bool {
         self.correct_clock_skew

@@ -1,0 +1,144 @@
+//! One configuration for every entry point: a `DcsClient` built with nothing but a context
+//! finds credentials, project and endpoint where the official SDKs look, and the project id
+//! is looked up in IAM at the first call when only a region is known.
+
+mod common;
+use common::{serve, serve_sequence, AK, PROJECT, SK};
+use dcs_client::{Context, DcsClient, MapEnv, MapFs};
+use std::sync::Arc;
+
+fn ctx(env: &[(&str, &str)]) -> Context {
+    let mut e = MapEnv::default();
+    for (k, v) in env {
+        e = e.with(*k, *v);
+    }
+    Context::new(
+        Arc::new(e),
+        Arc::new(MapFs::default()),
+        Arc::new(dcs_transport::SystemClock),
+    )
+}
+
+#[tokio::test]
+async fn the_environment_alone_configures_a_client() {
+    let server = serve(
+        200,
+        br#"{"task_count":"0","tasks":[]}"#.to_vec(),
+        "application/json",
+    )
+    .await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+            ("DCS_ENDPOINT", &server.endpoint),
+            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ]))
+        .build()
+        .unwrap();
+    let out = client.list_center_task().send().await.unwrap();
+    assert_eq!(out.tasks.as_deref().map(<[_]>::len), Some(0));
+    let seen = server.seen.lock().unwrap();
+    assert_eq!(seen[0].signature_ok, Ok(()));
+    assert_eq!(seen[0].path, format!("/v2/{PROJECT}/tasks"));
+    assert_eq!(seen[0].header("x-project-id"), Some(PROJECT));
+}
+
+#[tokio::test]
+async fn the_profile_file_configures_a_client() {
+    let server = serve(200, b"{}".to_vec(), "application/json").await;
+    let profile = format!("[basic]\nak = {AK}\nsk = {SK}\nproject_id = {PROJECT}\n");
+    let c = Context::new(
+        Arc::new(
+            MapEnv::default()
+                .with("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/cfg/credentials")
+                .with("DCS_ENDPOINT", server.endpoint.as_str())
+                .with("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ),
+        Arc::new(MapFs::new().with_file("/cfg/credentials", profile.into_bytes())),
+        Arc::new(dcs_transport::SystemClock),
+    );
+    let client = DcsClient::builder().context(c).build().unwrap();
+    client.show_instance("i-1").send().await.unwrap();
+    let seen = server.seen.lock().unwrap();
+    assert_eq!(seen[0].signature_ok, Ok(()));
+    assert_eq!(seen[0].path, format!("/v2/{PROJECT}/instances/i-1"));
+}
+
+#[tokio::test]
+async fn the_project_is_looked_up_in_iam_once_at_the_first_call() {
+    let iam = serve_sequence(vec![format!(
+        r#"{{"projects":[{{"id":"{PROJECT}","name":"cn-north-4"}}],"links":{{}}}}"#
+    )])
+    .await;
+    let dcs = serve(200, b"{}".to_vec(), "application/json").await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &iam.endpoint),
+        ]))
+        .build()
+        .unwrap();
+    assert_eq!(client.project_id(), None);
+    client.show_instance("i-1").send().await.unwrap();
+    client.show_instance("i-2").send().await.unwrap();
+    let iam_seen = iam.seen.lock().unwrap();
+    assert_eq!(iam_seen.len(), 1, "one lookup, then cached");
+    assert_eq!(iam_seen[0].path, "/v3/projects");
+    assert_eq!(iam_seen[0].signature_ok, Ok(()));
+    let dcs_seen = dcs.seen.lock().unwrap();
+    assert_eq!(dcs_seen.len(), 2);
+    assert_eq!(dcs_seen[1].path, format!("/v2/{PROJECT}/instances/i-2"));
+    assert_eq!(client.project_id(), Some(PROJECT));
+}
+
+#[tokio::test]
+async fn without_a_project_or_a_region_nothing_is_sent() {
+    let dcs = serve(200, b"{}".to_vec(), "application/json").await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+        ]))
+        .build()
+        .unwrap();
+    let err = client.show_instance("i-1").send().await.unwrap_err();
+    assert_eq!(err.kind(), dcs_client::ErrorKind::Config, "{err}");
+    assert!(err.to_string().contains("nothing was sent"), "{err}");
+    assert!(dcs.seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_empty_variable_is_an_error_naming_it() {
+    let err = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", ""),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
+        ]))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("HUAWEICLOUD_SDK_AK"), "{err}");
+}
+
+#[tokio::test]
+async fn an_operation_without_a_project_in_its_path_needs_none() {
+    let dcs = serve(200, br#"{"regionId":"r"}"#.to_vec(), "application/json").await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+        ]))
+        .build()
+        .unwrap();
+    client.list_available_zones().send().await.unwrap();
+    let seen = dcs.seen.lock().unwrap();
+    assert_eq!(seen[0].path, "/v2/available-zones");
+    assert_eq!(seen[0].header("x-project-id"), None);
+}
