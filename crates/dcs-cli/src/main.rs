@@ -9,7 +9,6 @@ mod config;
 mod generated;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use std::ffi::OsString;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -18,12 +17,21 @@ fn cli() -> Command {
         .about("Huawei Cloud DCS from the command line")
         .long_about(
             "Huawei Cloud DCS from the command line.\n\n\
-             Credentials come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (and \
-             HUAWEICLOUD_SDK_SECURITY_TOKEN); the project from --project-id or \
-             HUAWEICLOUD_SDK_PROJECT_ID; the endpoint from --endpoint, DCS_ENDPOINT, --region or \
-             HUAWEICLOUD_SDK_REGION.\n\n\
+             Configuration is found where the official SDKs keep it: credentials in \
+             HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (/ HUAWEICLOUD_SDK_SECURITY_TOKEN), \
+             ~/.huaweicloud/credentials ([basic], or --profile), or the ECS metadata service; \
+             the region in --region, HUAWEICLOUD_SDK_REGION or the profile; the endpoint in \
+             --endpoint, DCS_ENDPOINT or from the region; the project in --project-id, \
+             HUAWEICLOUD_SDK_PROJECT_ID, the profile, or looked up in IAM by region.\n\n\
              Exit codes: 0 success, 1 the service answered with an error, 2 invalid input or \
              configuration (nothing was sent), 3 transport failure.",
+        )
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .global(true)
+                .value_name("NAME")
+                .help("The section of ~/.huaweicloud/credentials to read (overrides HUAWEICLOUD_SDK_PROFILE)"),
         )
         .arg(
             Arg::new("endpoint")
@@ -123,6 +131,7 @@ fn flags(top: &ArgMatches, sub: &ArgMatches) -> config::Flags {
         endpoint: get("endpoint"),
         region: get("region"),
         project_id: get("project-id"),
+        profile: get("profile"),
     }
 }
 
@@ -179,8 +188,11 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
         Ok(_) => return fail(2, "the input must be a JSON object"),
         Err(e) => return fail(2, format!("the input is not JSON: {e}")),
     };
-    let env = |k: &str| -> Option<OsString> { std::env::var_os(k) };
-    let client = match config::client(&flags(top, m), &env, dcs_client::ClientConfig::default()) {
+    let client = match config::client(
+        &flags(top, m),
+        dcs_client::Context::from_process(),
+        dcs_client::ClientConfig::default(),
+    ) {
         Ok(c) => c,
         Err(e) => return fail(2, e),
     };
