@@ -4,9 +4,11 @@
 //! cargo run --example delete_task -- [--message TEXT] [--timeout SECS] [--max-attempts N] [TASK_ID]
 //! ```
 //!
-//! Credentials come from `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`,
-//! `HUAWEICLOUD_SDK_PROJECT_ID` and optionally `HUAWEICLOUD_SDK_SECURITY_TOKEN`; the endpoint
-//! from `DCS_ENDPOINT` (a full URL) or `HUAWEICLOUD_SDK_REGION`. With none of these variables
+//! Configuration is found as the library finds it (and as the official SDKs do): credentials in
+//! `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (and `HUAWEICLOUD_SDK_SECURITY_TOKEN`), the profile
+//! file `~/.huaweicloud/credentials`, or the ECS metadata service; the project in
+//! `HUAWEICLOUD_SDK_PROJECT_ID`, the profile, or IAM; the endpoint in `DCS_ENDPOINT` (a full
+//! URL) or from `HUAWEICLOUD_SDK_REGION`. With none of these variables
 //! set and no `TASK_ID`, the example starts the embedded emulator, seeds a task, deletes it, and
 //! shows the 404 of a second delete. A variable that is set but empty, or not valid UTF-8, is a
 //! configuration error (exit 2), never a reason to fall back to something else.
@@ -210,31 +212,16 @@ async fn main() -> ExitCode {
     real(args, env).await
 }
 
-async fn real(args: Args, env: Env) -> ExitCode {
-    let (Some(ak), Some(sk), Some(project)) = (env.ak, env.sk, env.project) else {
-        eprintln!("configuration error: set all of {AK_VAR}, {SK_VAR} and {PROJECT_VAR} (or, for the embedded emulator demo, none of them and no TASK_ID)");
-        return ExitCode::from(2);
-    };
+async fn real(args: Args, _env: Env) -> ExitCode {
     let Some(task_id) = args.task_id.clone() else {
-        eprintln!("TASK_ID is required when credentials are set");
+        eprintln!("configuration error: TASK_ID is required when a credential, endpoint or region is set (with none of them and no TASK_ID, the example runs the embedded emulator demo)");
         return ExitCode::from(2);
     };
-    let mut creds = Credentials::new(ak, sk);
-    if let Some(tok) = env.token {
-        creds = creds.with_security_token(tok);
-    }
-    let mut b = TasksClient::builder()
-        .credentials(creds)
-        .project_id(project)
+    // The same chain as the library and `dcs`: environment, profile file, ECS metadata;
+    // region and endpoint; project id from the environment, the profile or IAM.
+    let b = TasksClient::builder()
+        .context(dcs_client::Context::from_process())
         .config(config(&args));
-    b = match (env.endpoint, env.region) {
-        (Some(url), _) => b.endpoint(url),
-        (None, Some(region)) => b.region(region),
-        (None, None) => {
-            eprintln!("configuration error: set {ENDPOINT_VAR} or {REGION_VAR}");
-            return ExitCode::from(2);
-        }
-    };
     let client = match b.build() {
         Ok(c) => c,
         Err(e) => return report(&e),

@@ -43,6 +43,14 @@ fn run_os(args: &[OsString], env: &[(&str, OsString)]) -> Output {
     ] {
         cmd.env_remove(var);
     }
+    // The example finds configuration as the library does: no profile file of the machine's
+    // user, and never the real metadata service (a link-local address) from a test.
+    let home = std::env::temp_dir().join("dcs-example-test-home-empty");
+    let _ = std::fs::create_dir_all(&home);
+    cmd.env("HOME", home)
+        .env("HUAWEICLOUD_SDK_METADATA_DISABLED", "true")
+        .env_remove("HUAWEICLOUD_SDK_PROFILE")
+        .env_remove("HUAWEICLOUD_SDK_CREDENTIALS_FILE");
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.output().unwrap()
 }
