@@ -107,7 +107,8 @@ async fn skewed_clock_is_401_and_reported_as_clock_skew() {
         .endpoint(f.emu.endpoint())
         .credentials(Credentials::new(AK, SK))
         .project_id(PROJECT)
-        .config(test_config())
+        // Correction off: the 401 as the gateway sent it, diagnosed.
+        .config(test_config().correct_clock_skew(false))
         .clock(Arc::new(behind.clone()))
         .sleeper(Arc::new(behind))
         .build()
@@ -427,7 +428,10 @@ async fn an_emulator_clock_ahead_of_ours_answers_as_the_gateway_does() {
     let ahead = f.time.now() + Duration::from_secs(20 * 60);
     f.emu.set_clock(Arc::new(ManualTime::new(ahead)));
     let err = f
-        .client()
+        .client_with(
+            Credentials::new(AK, SK),
+            test_config().correct_clock_skew(false),
+        )
         .delete_center_task(TASK)
         .send()
         .await
@@ -437,4 +441,10 @@ async fn an_emulator_clock_ahead_of_ours_answers_as_the_gateway_does() {
     let skew = err.clock_skew_secs().expect("the message names both times");
     assert!((1195..=1205).contains(&skew), "{skew}");
     assert!(f.emu.task_exists(PROJECT, TASK));
+
+    // By default the client measures the offset from the gateway's answer, signs again with
+    // the corrected time and is let in: one 401, then the delete (issue 10).
+    let out = f.client().delete_center_task(TASK).send().await.unwrap();
+    assert_eq!(out.attempts(), 2);
+    assert!(!f.emu.task_exists(PROJECT, TASK));
 }

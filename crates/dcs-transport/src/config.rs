@@ -226,7 +226,7 @@ impl Default for ClientConfig {
             pool_max_idle_per_host: 64,
             pool_max_connections_per_host: 256,
             pool_max_connection_lifetime: Duration::from_secs(300),
-            correct_clock_skew: false,
+            correct_clock_skew: true,
             proxy: None,
         }
     }
@@ -305,7 +305,7 @@ impl ClientConfig {
     /// After the gateway's expired-signature 401 (`APIGW.0301`, "signature expired") that
     /// shows a plausible offset, add that offset to the signing clock (for this client's
     /// later calls too) and send once more, whatever the method: the 401 proves nothing was
-    /// applied. Off by default, so such a 401 is returned as it comes.
+    /// applied. On by default; off, such a 401 is returned as it comes (and diagnosed).
     pub fn correct_clock_skew(mut self, yes: bool) -> Self {
         self.correct_clock_skew = yes;
         self
