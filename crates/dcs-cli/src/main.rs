@@ -4,9 +4,15 @@
 //! Exit codes: 0 success, 1 the service answered with an error, 2 invalid input or
 //! configuration (nothing sent), 3 transport failure.
 
+mod bulk;
 mod call;
 mod config;
 mod generated;
+mod hints;
+mod instances;
+mod output;
+mod tasks;
+mod when;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use std::io::Read;
@@ -104,6 +110,101 @@ fn cli() -> Command {
                         .help("Print an input template with every parameter"),
                 ),
         )
+        .subcommand(
+            Command::new("tasks")
+                .about("The Task Center: list, delete (one by one or in bulk), wait")
+                .subcommand_required(true)
+                .subcommand(selection_args(
+                    Command::new("list")
+                        .about("List Task Center tasks (every page with --all)")
+                        .arg(Arg::new("all").long("all").action(ArgAction::SetTrue).help("Walk every page"))
+                        .arg(Arg::new("limit").long("limit").value_name("N").default_value("100").help("At most N tasks (without --all)"))
+                        .arg(output_arg())
+                        .arg(query_arg()),
+                ))
+                .subcommand(selection_args(
+                    Command::new("delete")
+                        .about("Delete tasks by id, or every task that matches with --all")
+                        .long_about(
+                            "Delete tasks by id, or every task that matches with --all.\n\n\
+                             With --all, the matching tasks are listed and counted, and you are \
+                             asked before anything is deleted (unless --yes; without a terminal \
+                             on stdin it refuses without --yes). Deletes run with bounded \
+                             concurrency, slow down when the service throttles, and end with a \
+                             summary: deleted, already gone, refused, failed, outcome uncertain, \
+                             not attempted. Ctrl-C stops sending, waits for the deletes in \
+                             flight, and prints the same summary. Exit 0 only when every \
+                             selected task ended deleted or already gone; 130 when interrupted.",
+                        )
+                        .arg(Arg::new("ids").value_name("TASK_ID").num_args(0..).help("Tasks to delete"))
+                        .arg(Arg::new("all").long("all").action(ArgAction::SetTrue).conflicts_with("ids").help("Delete every task that matches the selection"))
+                        .arg(Arg::new("older-than").long("older-than").value_name("DURATION").requires("all").help("Only tasks created longer ago than this (e.g. 7d, 12h)"))
+                        .arg(Arg::new("dry-run").long("dry-run").action(ArgAction::SetTrue).help("List what would be deleted; send no DELETE"))
+                        .arg(Arg::new("yes").long("yes").short('y').action(ArgAction::SetTrue).help("Do not ask"))
+                        .arg(Arg::new("concurrency").long("concurrency").value_name("N").default_value("8").help("Deletes in flight at once (1 to 64)"))
+                        .arg(Arg::new("message").long("message").value_name("TEXT").help("The message sent with each delete"))
+                        .arg(output_arg()),
+                ))
+                .subcommand(
+                    Command::new("wait")
+                        .about("Wait until a task leaves RUNNING (exit 0 SUCCESS, 1 otherwise, 124 on timeout)")
+                        .arg(Arg::new("id").value_name("TASK_ID").required(true))
+                        .arg(Arg::new("timeout").long("timeout").value_name("DURATION").default_value("10m").help("Give up after this long (e.g. 90s, 10m)")),
+                ),
+        )
+        .subcommand(
+            Command::new("instances")
+                .about("DCS instances at a glance")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("list")
+                        .about("List instances (every page)")
+                        .arg(Arg::new("name").long("name").value_name("NAME").help("Instances whose name matches"))
+                        .arg(Arg::new("status").long("status").value_name("STATUS").help("Instances in this status (RUNNING, CREATING...)"))
+                        .arg(output_arg())
+                        .arg(query_arg()),
+                )
+                .subcommand(
+                    Command::new("show")
+                        .about("Show one instance")
+                        .arg(Arg::new("id").value_name("INSTANCE_ID").required(true))
+                        .arg(output_arg())
+                        .arg(query_arg()),
+                ),
+        )
+        .subcommand(
+            Command::new("completions")
+                .about("Print a shell completion script")
+                .arg(
+                    Arg::new("shell")
+                        .value_name("SHELL")
+                        .required(true)
+                        .value_parser(["bash", "zsh", "fish"]),
+                ),
+        )
+}
+
+fn output_arg() -> Arg {
+    Arg::new("output")
+        .long("output")
+        .short('o')
+        .value_name("FORMAT")
+        .value_parser(["table", "json", "tsv"])
+        .help("table (the default on a terminal), json (elsewhere) or tsv")
+}
+
+fn query_arg() -> Arg {
+    Arg::new("query")
+        .long("query")
+        .value_name("JMESPATH")
+        .help("Select fields with a JMESPath expression, e.g. \"[?status=='SUCCESS'].id\"")
+}
+
+fn selection_args(c: Command) -> Command {
+    c.arg(Arg::new("status").long("status").value_name("STATUS").help("Only tasks in this status (SUCCESS, FAILED, RUNNING...)"))
+        .arg(Arg::new("name").long("name").value_name("NAME").help("Only tasks with this name (EXTEND, BindEip...)"))
+        .arg(Arg::new("since").long("since").value_name("TIME").help("Created at or after: a time (2026-11-01T00:00:00Z) or a duration ago (24h)"))
+        .arg(Arg::new("until").long("until").value_name("TIME").help("Created at or before: a time or a duration ago"))
 }
 
 fn main() -> ExitCode {
@@ -117,14 +218,27 @@ fn main() -> ExitCode {
     };
     match matches.subcommand() {
         Some(("call", m)) => call_command(&matches, m),
+        Some(("tasks", m)) => people_command(&matches, m, "tasks"),
+        Some(("instances", m)) => people_command(&matches, m, "instances"),
+        Some(("completions", m)) => {
+            let shell = match m.get_one::<String>("shell").map(String::as_str) {
+                Some("bash") => clap_complete::Shell::Bash,
+                Some("zsh") => clap_complete::Shell::Zsh,
+                _ => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(shell, &mut cli(), "dcs", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
         _ => ExitCode::from(2),
     }
 }
 
 fn flags(top: &ArgMatches, sub: &ArgMatches) -> config::Flags {
     let get = |name: &str| {
-        sub.get_one::<String>(name)
-            .or_else(|| top.get_one::<String>(name))
+        sub.try_get_one::<String>(name)
+            .ok()
+            .flatten()
+            .or_else(|| top.try_get_one::<String>(name).ok().flatten())
             .cloned()
     };
     config::Flags {
@@ -223,4 +337,118 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e.exit_code(), e),
     }
+}
+
+fn selection(m: &ArgMatches) -> Result<tasks::Selection, String> {
+    let get = |n: &str| m.try_get_one::<String>(n).ok().flatten().cloned();
+    let since = get("since").map(|t| when::point(&t)).transpose()?;
+    let until = get("until").map(|t| when::point(&t)).transpose()?;
+    let created_before = get("older-than")
+        .map(|d| when::duration(&d).map(|d| when::now_secs() - d.as_secs() as i64))
+        .transpose()?;
+    Ok(tasks::Selection {
+        status: get("status"),
+        name: get("name"),
+        since,
+        until,
+        created_before,
+    })
+}
+
+fn people_command(top: &ArgMatches, group: &ArgMatches, which: &str) -> ExitCode {
+    let Some((sub, m)) = group.subcommand() else {
+        return fail(2, "name a subcommand (see --help)");
+    };
+    let format = match output::Format::choose(m.try_get_one::<String>("output").ok().flatten().map(String::as_str)) {
+        Ok(f) => f,
+        Err(e) => return fail(2, e),
+    };
+    let query = m.try_get_one::<String>("query").ok().flatten().cloned();
+    let concurrency = match m.try_get_one::<String>("concurrency").ok().flatten() {
+        Some(c) => match c.parse::<usize>() {
+            Ok(n) if (1..=64).contains(&n) => n,
+            _ => return fail(2, format!("--concurrency {c:?}: a whole number from 1 to 64")),
+        },
+        None => 8,
+    };
+    // One connection per worker: the pool never holds more than the deletes in flight.
+    let config = dcs_client::ClientConfig::default().pool_max_connections_per_host(concurrency);
+    let client = match config::client(&flags(top, m), dcs_client::Context::from_process(), config) {
+        Ok(c) => c,
+        Err(e) => return fail(2, format!("{e}\n  hint: configuration is read from flags, HUAWEICLOUD_SDK_* variables, ~/.huaweicloud/credentials and the ECS metadata service")),
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(3, format!("cannot start the runtime: {e}")),
+    };
+    rt.block_on(async move {
+        match (which, sub) {
+            ("tasks", "list") => {
+                let sel = match selection(m) {
+                    Ok(s) => s,
+                    Err(e) => return fail(2, e),
+                };
+                let limit = match m.get_one::<String>("limit").map(|l| l.parse::<usize>()) {
+                    Some(Ok(n)) if n > 0 => n,
+                    _ => return fail(2, "--limit: a whole number above 0"),
+                };
+                tasks::list(&client, &sel, m.get_flag("all"), limit, format, query.as_deref()).await
+            }
+            ("tasks", "delete") => {
+                let ids: Vec<String> = m.get_many::<String>("ids").map(|v| v.cloned().collect()).unwrap_or_default();
+                let all = m.get_flag("all");
+                if !all && ids.is_empty() {
+                    return fail(2, "name the tasks to delete, or select them with --all");
+                }
+                let sel = match selection(m) {
+                    Ok(s) => s,
+                    Err(e) => return fail(2, e),
+                };
+                if !all && (sel.status.is_some() || sel.name.is_some() || sel.since.is_some() || sel.until.is_some()) {
+                    return fail(2, "--status, --name, --since and --until select tasks for --all");
+                }
+                for id in &ids {
+                    if let Err(e) = dcs_model::TaskId::new(id.as_str()) {
+                        return fail(2, format!("{e} (nothing was sent)"));
+                    }
+                }
+                tasks::delete(
+                    &client,
+                    tasks::DeleteOpts {
+                        ids,
+                        all: all.then_some(sel),
+                        message: m.get_one::<String>("message").cloned(),
+                        dry_run: m.get_flag("dry-run"),
+                        yes: m.get_flag("yes"),
+                        concurrency,
+                        format,
+                    },
+                )
+                .await
+            }
+            ("tasks", "wait") => {
+                let id = m.get_one::<String>("id").cloned().unwrap_or_default();
+                let timeout = match when::duration(m.get_one::<String>("timeout").map(String::as_str).unwrap_or("10m")) {
+                    Ok(t) => t,
+                    Err(e) => return fail(2, e),
+                };
+                tasks::wait(&client, &id, timeout).await
+            }
+            ("instances", "list") => {
+                instances::list(
+                    &client,
+                    m.get_one::<String>("name").cloned(),
+                    m.get_one::<String>("status").cloned(),
+                    format,
+                    query.as_deref(),
+                )
+                .await
+            }
+            ("instances", "show") => {
+                let id = m.get_one::<String>("id").cloned().unwrap_or_default();
+                instances::show(&client, &id, format, query.as_deref()).await
+            }
+            _ => fail(2, "unknown subcommand"),
+        }
+    })
 }

@@ -1,0 +1,161 @@
+//! How lists and records are shown: a table on a terminal, JSON elsewhere, or TSV; with
+//! `--query`, a JMESPath expression applied to the JSON first.
+
+use serde_json::Value;
+use std::io::IsTerminal;
+
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// Pretty JSON, the API's field names.
+    Json,
+    /// Tab-separated, one record a line, no header escaping beyond tabs and newlines.
+    Tsv,
+}
+
+impl Format {
+    /// `--output`, or the default: a table on a terminal, JSON elsewhere.
+    pub fn choose(flag: Option<&str>) -> Result<Format, String> {
+        match flag {
+            Some("table") => Ok(Format::Table),
+            Some("json") => Ok(Format::Json),
+            Some("tsv") => Ok(Format::Tsv),
+            Some(other) => Err(format!("--output {other:?}: use table, json or tsv")),
+            None if std::io::stdout().is_terminal() => Ok(Format::Table),
+            None => Ok(Format::Json),
+        }
+    }
+}
+
+/// Applies a JMESPath expression.
+pub fn query(doc: &Value, expr: &str) -> Result<Value, String> {
+    let compiled = jmespath::compile(expr).map_err(|e| format!("--query: {e}"))?;
+    let data = jmespath::Variable::from_json(&doc.to_string())
+        .map_err(|e| format!("--query: {e}"))?;
+    let result = compiled
+        .search(data)
+        .map_err(|e| format!("--query: {e}"))?;
+    serde_json::to_value(&*result).map_err(|e| format!("--query: {e}"))
+}
+
+/// A cell: strings as they are (control characters escaped, since they come from the
+/// server), other values as compact JSON, absent as `-`.
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "-".into(),
+        Some(Value::String(s)) => dcs_client::sanitize(s),
+        Some(other) => dcs_client::sanitize(&other.to_string()),
+    }
+}
+
+/// Renders `records` (JSON objects) with `columns` (field names) as a table or TSV, or the
+/// whole `doc` as JSON.
+pub fn render(format: Format, doc: &Value, records: &[Value], columns: &[&str]) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Tsv => {
+            let mut s = columns.join("\t");
+            s.push('\n');
+            for r in records {
+                let row: Vec<String> = columns
+                    .iter()
+                    .map(|c| cell(r.get(*c)).replace(['\t', '\n'], " "))
+                    .collect();
+                s.push_str(&row.join("\t"));
+                s.push('\n');
+            }
+            s
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = records
+                .iter()
+                .map(|r| columns.iter().map(|c| cell(r.get(*c))).collect())
+                .collect();
+            let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+            for row in &rows {
+                for (w, v) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(v.chars().count()).min(60);
+                }
+            }
+            let line = |vals: Vec<String>| -> String {
+                let cells: Vec<String> = vals
+                    .into_iter()
+                    .zip(&widths)
+                    .map(|(v, w)| {
+                        let v: String = v.chars().take(*w).collect();
+                        format!("{v:<w$}", w = *w)
+                    })
+                    .collect();
+                cells.join("  ").trim_end().to_string() + "\n"
+            };
+            let mut s = line(columns.iter().map(|c| c.to_uppercase()).collect());
+            for row in rows {
+                s.push_str(&line(row));
+            }
+            s
+        }
+    }
+}
+
+/// Renders a single record as `field: value` lines (table) or JSON.
+pub fn render_record(format: Format, doc: &Value) -> String {
+    match (format, doc) {
+        (Format::Table | Format::Tsv, Value::Object(m)) => {
+            let width = m.keys().map(|k| k.len()).max().unwrap_or(0);
+            let sep = if format == Format::Tsv { "\t" } else { "  " };
+            m.iter()
+                .map(|(k, v)| {
+                    if format == Format::Tsv {
+                        format!("{k}{sep}{}\n", cell(Some(v)))
+                    } else {
+                        format!("{k:<width$}{sep}{}\n", cell(Some(v)))
+                    }
+                })
+                .collect()
+        }
+        _ => {
+            let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn formats_render_what_they_promise() {
+        let recs = vec![json!({"id": "a", "status": "SUCCESS"}), json!({"id": "b\tc\n"})];
+        let doc = json!(recs);
+        let t = render(Format::Table, &doc, &recs, &["id", "status"]);
+        assert_eq!(t.lines().next().unwrap(), "ID    STATUS");
+        assert!(t.contains("a     SUCCESS"), "{t}");
+        assert!(!t.contains('\t'), "{t}");
+        let tsv = render(Format::Tsv, &doc, &recs, &["id", "status"]);
+        assert_eq!(tsv.lines().count(), 3);
+        assert_eq!(tsv.lines().nth(2).unwrap().split('\t').count(), 2, "{tsv:?}");
+        let j: Value = serde_json::from_str(&render(Format::Json, &doc, &recs, &[])).unwrap();
+        assert_eq!(j, doc);
+    }
+
+    #[test]
+    fn queries_select_fields() {
+        let doc = json!([{"id": "a", "status": "RUNNING"}, {"id": "b", "status": "SUCCESS"}]);
+        assert_eq!(
+            query(&doc, "[?status=='SUCCESS'].id").unwrap(),
+            json!(["b"])
+        );
+        assert!(query(&doc, "[?").is_err());
+        assert_eq!(Format::choose(Some("tsv")), Ok(Format::Tsv));
+        assert!(Format::choose(Some("yaml")).is_err());
+    }
+}
