@@ -326,6 +326,9 @@ struct Field {
     ty: Ty,
     required: bool,
     sensitive: bool,
+    /// The spec says integer and `[types]` widened it to float: a whole value is written as
+    /// an integer, as the official SDK writes the int it declares.
+    whole_as_int: bool,
     doc: String,
     hints: Vec<Value>,
 }
@@ -334,6 +337,7 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
     let json = f["json_name"].as_str().unwrap_or("").to_string();
     let key = format!("{model}.{json}");
     let mut ty = Ty::from_tree(&f["type_tree"]).map_err(|e| format!("{key}: {e}"))?;
+    let spec_int = matches!(ty, Ty::Int);
     if let Some(fix) = o.types.get(&key) {
         ty = match fix.as_str() {
             "float" => Ty::Float,
@@ -358,12 +362,14 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
             .cloned()
             .unwrap_or_default()
     };
+    let whole_as_int = spec_int && matches!(ty, Ty::Float);
     Ok(Field {
         rust: ident(&json),
         json,
         ty,
         required: f["required"].as_bool().unwrap_or(false),
         sensitive: o.sensitive.contains(&key),
+        whole_as_int,
         doc: f["description"].as_str().unwrap_or("").to_string(),
         hints,
     })
@@ -823,6 +829,24 @@ fn hint_checks(ty: &Ty, hints: &[Value], path: &str, field: &str, val: &str) -> 
 // ---------------------------------------------------------------------------------------------
 // dcs-model: models
 
+/// The serializer of a field the spec declares integer and `[types]` widens to float
+/// (`ResizeInstanceBody.new_capacity`: 0.125 GB exists): `4` stays `4` on the wire, as the
+/// official SDK sends the int it declares, and only a fraction is written as one.
+const WHOLE_AS_INT: &str = "
+/// Writes a number the spec declares integer but that may have a fraction (`[types]` in
+/// `codegen/overrides.toml`): a whole value as an integer, as the official SDK sends it,
+/// anything else as a float.
+#[allow(dead_code)] // only the groups with such a field use it, and each is a cargo feature
+pub(crate) fn whole_as_int<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match *v {
+        Some(x) if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 => s.serialize_i64(x as i64),
+        Some(x) => s.serialize_f64(x),
+        None => s.serialize_none(),
+    }
+}
+
+";
+
 fn gen_model(
     out: &mut String,
     name: &str,
@@ -879,6 +903,9 @@ fn gen_model(
         out.push_str("#[serde(skip_serializing_if = \"Option::is_none\"");
         if let Some(l) = f.ty.lenient() {
             let _ = write!(out, ", deserialize_with = \"{l}\"");
+        }
+        if f.whole_as_int {
+            out.push_str(", serialize_with = \"crate::generated::common::whole_as_int\"");
         }
         out.push_str(")]\n");
         let _ = writeln!(out, "pub {}: Option<{}>,", f.rust, f.ty.rust());
@@ -1523,6 +1550,7 @@ fn generate(root: &Path) -> Result<Files, String> {
         for (name, values) in &p.enums {
             gen_enum(&mut common, name, values);
         }
+        common.push_str(WHOLE_AS_INT);
         modules.insert("common".into(), common);
     }
     for (m, g) in &p.model_group {
