@@ -1,8 +1,14 @@
-//! Interop: the official Huawei Cloud Python SDK (`huaweicloudsdkdcs`) against our emulator.
+//! Interop with the official Huawei Cloud Python SDK (`huaweicloudsdkdcs`).
 //!
-//! The emulator verifies every signature, so the official SDK's own requests passing it (and a
-//! wrong secret key failing it) shows that our verifier, and the signer it shares with the
-//! client, agree with Huawei's implementation on real requests, not only on stored vectors.
+//! 1. Against our emulator (DeleteCenterTask): the emulator verifies every signature, so the
+//!    official SDK's own requests passing it (and a wrong secret key failing it) shows that our
+//!    verifier, and the signer it shares with the client, agree with Huawei's implementation on
+//!    real requests, not only on stored vectors.
+//! 2. Every operation: one input (generated, `tests/interop/operations.rs`, plus the hand-picked
+//!    [`EXTRA`] ones) is sent by our `DcsClient` and by the official SDK to a recording loopback
+//!    server. Method, path (as received, percent-encoded), decoded query pairs, JSON body (no
+//!    body and `{}` differ) and `Content-Type` must be equal, and our verifier must accept the
+//!    SDK's signature. The few deliberate differences are in [`ALLOWED`], each with its reason.
 //!
 //! Needs `DCS_OFFICIAL_SDK_PYTHON`: a Python interpreter with `huaweicloudsdkdcs` installed
 //! (`.ci/run` sets one up from `tests/interop/requirements.txt`). Without it the test prints
