@@ -9,15 +9,24 @@ everything on the command line and read one line back.
   official_python.py bench ENDPOINT AK SK PROJECT TASK SECS
       sequential deletes for SECS seconds after a short warm-up; prints
       "OFFICIAL requests=N secs=S rps=R p50_us=A p99_us=B errors=E"
+  official_python.py interop ENDPOINT AK SK PROJECT
+      reads one JSON object a line on stdin, {"name", "python_method", "input"} (input as
+      our client takes it: path and query parameters by their API names, the body under
+      "body"), builds the SDK's own <name>Request from it, sends it, and answers each line
+      at once with one JSON line: {"name", "error": null or why the call failed, "notes":
+      [input values whose JSON type is not the one the SDK declares]}
 
 Talks to 127.0.0.1 only: the endpoint must be http://127.0.0.1:PORT.
 """
 
+import json
 import sys
 import time
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+import huaweicloudsdkdcs.v2 as dcs_v2
+import huaweicloudsdkdcs.v2.model as dcs_models
 from huaweicloudsdkdcs.v2 import (
     DcsClient,
     DeleteCenterTaskRequest,
@@ -83,11 +92,83 @@ def bench(endpoint, ak, sk, project, task, secs):
     )
 
 
+# The SDK's scalar type names (openapi_types) and the JSON types a value of each may have.
+SCALARS = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "object": (dict, list, str, int, float, bool),
+}
+
+
+def build(type_name, value, where, notes):
+    """`value` (decoded JSON) as the SDK wants it for a field of type `type_name`: SDK model
+    instances for models, recursively; scalars as they are, with a note when the JSON type
+    differs from the declared one (the SDK would send it as given)."""
+    if value is None:
+        return None
+    if type_name.startswith("list["):
+        if not isinstance(value, list):
+            raise ValueError("%s: a %s, not a list" % (where, type(value).__name__))
+        inner = type_name[len("list[") : -1]
+        return [build(inner, v, "%s[%d]" % (where, i), notes) for i, v in enumerate(value)]
+    if type_name.startswith("dict("):
+        if not isinstance(value, dict):
+            raise ValueError("%s: a %s, not an object" % (where, type(value).__name__))
+        inner = type_name[len("dict(") : -1].split(",", 1)[1].strip()
+        return {k: build(inner, v, "%s.%s" % (where, k), notes) for k, v in value.items()}
+    if type_name in SCALARS:
+        ok = SCALARS[type_name]
+        if not isinstance(value, ok) or (type_name in ("int", "float") and isinstance(value, bool)):
+            notes.append("%s: the SDK declares %s, the input has %s" % (where, type_name, json.dumps(value)))
+        return value
+    cls = getattr(dcs_models, type_name, None)
+    if cls is None:
+        raise ValueError("%s: the SDK has no type %s" % (where, type_name))
+    return instance(cls, value, where, notes)
+
+
+def instance(cls, obj, where, notes):
+    """An SDK model (or request) instance from a JSON object keyed by wire names."""
+    if not isinstance(obj, dict):
+        raise ValueError("%s: a %s, not an object for %s" % (where, type(obj).__name__, cls.__name__))
+    by_wire = {wire: attr for attr, wire in cls.attribute_map.items()}
+    kwargs = {}
+    for key, value in obj.items():
+        attr = by_wire.get(key)
+        if attr is None:
+            raise ValueError("%s.%s: %s has no such field" % (where, key, cls.__name__))
+        kwargs[attr] = build(cls.openapi_types[attr], value, "%s.%s" % (where, key), notes)
+    return cls(**kwargs)
+
+
+def interop(endpoint, ak, sk, project):
+    c = client(endpoint, ak, sk, project)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        notes = []
+        error = None
+        try:
+            request_class = getattr(dcs_v2, case["name"] + "Request")
+            request = instance(request_class, case["input"], "input", notes)
+            getattr(c, case["python_method"])(request)
+        except ClientRequestException as e:
+            error = "HTTP %s %s %s" % (e.status_code, e.error_code, e.error_msg)
+        except Exception as e:  # reported to the test, which decides what it means
+            error = "%s: %s" % (type(e).__name__, e)
+        print(json.dumps({"name": case["name"], "error": error, "notes": notes}), flush=True)
+
+
 def main(argv):
     if len(argv) >= 7 and argv[1] == "check":
         check(*argv[2:7])
     elif len(argv) >= 8 and argv[1] == "bench":
         bench(*argv[2:7], float(argv[7]))
+    elif len(argv) >= 6 and argv[1] == "interop":
+        interop(*argv[2:6])
     else:
         raise SystemExit(__doc__)
 

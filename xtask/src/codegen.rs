@@ -11,6 +11,8 @@
 //! - `crates/dcs-client/tests/generated_ops.rs`: one test per operation, with the expected
 //!   path, query and body computed here, independently of the generated code.
 //! - `crates/dcs-cli/src/generated.rs`: the `dcs call` dispatch table.
+//! - `tests/interop/operations.rs`: every operation's example input, official SDK method and
+//!   typed send, for the interop test against the official Python SDK.
 //! - `crates/dcs-emulator/src/generated/schema.json`: the models, for synthetic answers.
 //! - `crates/dcs-emulator/COVERAGE.md`-style tables are written by the emulator's own build.
 //!
@@ -324,6 +326,9 @@ struct Field {
     ty: Ty,
     required: bool,
     sensitive: bool,
+    /// The spec says integer and `[types]` widened it to float: a whole value is written as
+    /// an integer, as the official SDK writes the int it declares.
+    whole_as_int: bool,
     doc: String,
     hints: Vec<Value>,
 }
@@ -332,6 +337,7 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
     let json = f["json_name"].as_str().unwrap_or("").to_string();
     let key = format!("{model}.{json}");
     let mut ty = Ty::from_tree(&f["type_tree"]).map_err(|e| format!("{key}: {e}"))?;
+    let spec_int = matches!(ty, Ty::Int);
     if let Some(fix) = o.types.get(&key) {
         ty = match fix.as_str() {
             "float" => Ty::Float,
@@ -356,12 +362,14 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
             .cloned()
             .unwrap_or_default()
     };
+    let whole_as_int = spec_int && matches!(ty, Ty::Float);
     Ok(Field {
         rust: ident(&json),
         json,
         ty,
         required: f["required"].as_bool().unwrap_or(false),
         sensitive: o.sensitive.contains(&key),
+        whole_as_int,
         doc: f["description"].as_str().unwrap_or("").to_string(),
         hints,
     })
@@ -821,6 +829,24 @@ fn hint_checks(ty: &Ty, hints: &[Value], path: &str, field: &str, val: &str) -> 
 // ---------------------------------------------------------------------------------------------
 // dcs-model: models
 
+/// The serializer of a field the spec declares integer and `[types]` widens to float
+/// (`ResizeInstanceBody.new_capacity`: 0.125 GB exists): `4` stays `4` on the wire, as the
+/// official SDK sends the int it declares, and only a fraction is written as one.
+const WHOLE_AS_INT: &str = "
+/// Writes a number the spec declares integer but that may have a fraction (`[types]` in
+/// `codegen/overrides.toml`): a whole value as an integer, as the official SDK sends it,
+/// anything else as a float.
+#[allow(dead_code)] // only the groups with such a field use it, and each is a cargo feature
+pub(crate) fn whole_as_int<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match *v {
+        Some(x) if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 => s.serialize_i64(x as i64),
+        Some(x) => s.serialize_f64(x),
+        None => s.serialize_none(),
+    }
+}
+
+";
+
 fn gen_model(
     out: &mut String,
     name: &str,
@@ -877,6 +903,9 @@ fn gen_model(
         out.push_str("#[serde(skip_serializing_if = \"Option::is_none\"");
         if let Some(l) = f.ty.lenient() {
             let _ = write!(out, ", deserialize_with = \"{l}\"");
+        }
+        if f.whole_as_int {
+            out.push_str(", serialize_with = \"crate::generated::common::whole_as_int\"");
         }
         out.push_str(")]\n");
         let _ = writeln!(out, "pub {}: Option<{}>,", f.rust, f.ty.rust());
@@ -1521,6 +1550,7 @@ fn generate(root: &Path) -> Result<Files, String> {
         for (name, values) in &p.enums {
             gen_enum(&mut common, name, values);
         }
+        common.push_str(WHOLE_AS_INT);
         modules.insert("common".into(), common);
     }
     for (m, g) in &p.model_group {
@@ -1744,6 +1774,12 @@ fn generate(root: &Path) -> Result<Files, String> {
         gen_tests(&spec, &o, &p, &head)?,
     );
 
+    // --- the interop test's table (the official Python SDK against our client)
+    files.insert(
+        "tests/interop/operations.rs".into(),
+        gen_interop(&spec, &o, &p, &head),
+    );
+
     // --- rustfmt every Rust file
     for (path, text) in files.iter_mut() {
         if path.extension().is_some_and(|e| e == "rs") {
@@ -1784,6 +1820,60 @@ fn skeleton_ty(spec: &Spec, o: &Overrides, ty: &Ty, depth: usize) -> Value {
     }
 }
 
+/// One operation's example input (every path id, query parameter and body field, valid under
+/// every hint) and the path, query and body it must become on the wire, computed here,
+/// independently of the generated code. Path ids carry an `é` to prove percent-encoding.
+struct ExampleInput {
+    input: Map<String, Value>,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Value,
+}
+
+fn example_input(spec: &Spec, o: &Overrides, op: &Op<'_>) -> ExampleInput {
+    let seed = snake(&op.name).replace('_', "-");
+    let mut input = Map::new();
+    let mut path = String::new();
+    for (i, seg) in op.path.split('/').enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            if name == "project_id" {
+                path.push_str("PROJECT");
+            } else {
+                // Ids with a character that must be percent-encoded, to prove encoding.
+                let v = format!("{name}-{seed}-é");
+                path.push_str(&v.replace('é', "%C3%A9"));
+                input.insert(name.to_string(), json!(v));
+            }
+        } else {
+            path.push_str(seg);
+        }
+    }
+    let mut query = Vec::new();
+    for q in &op.query {
+        let v = example_scalar(&q.ty, &q.hints, &q.name, &seed);
+        let text = match &v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        query.push((q.name.clone(), text));
+        input.insert(q.name.clone(), v);
+    }
+    let mut body = Value::Null;
+    if let Some((m, _)) = &op.body {
+        body = example_model(spec, o, m, &seed, 0);
+        input.insert("body".into(), body.clone());
+    }
+    ExampleInput {
+        input,
+        path,
+        query,
+        body,
+    }
+}
+
 /// The test file: for every operation, a full input (every path id, query parameter and body
 /// field, valid under every hint), the path, query and body expected on the wire (computed
 /// here, not by the generated code), and an answer built from the response model.
@@ -1793,40 +1883,12 @@ fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<Str
     t.push_str("mod common;\nuse common::{check_call, check_refused, Case};\n\n");
     for op in &p.ops {
         let seed = snake(&op.name).replace('_', "-");
-        let mut input = Map::new();
-        let mut path = String::new();
-        for (i, seg) in op.path.split('/').enumerate() {
-            if i > 0 {
-                path.push('/');
-            }
-            if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                if name == "project_id" {
-                    path.push_str("PROJECT");
-                } else {
-                    // Ids with a character that must be percent-encoded, to prove encoding.
-                    let v = format!("{name}-{seed}-é");
-                    path.push_str(&v.replace('é', "%C3%A9"));
-                    input.insert(name.to_string(), json!(v));
-                }
-            } else {
-                path.push_str(seg);
-            }
-        }
-        let mut query = Vec::new();
-        for q in &op.query {
-            let v = example_scalar(&q.ty, &q.hints, &q.name, &seed);
-            let text = match &v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            query.push((q.name.clone(), text));
-            input.insert(q.name.clone(), v);
-        }
-        let mut body = Value::Null;
-        if let Some((m, _)) = &op.body {
-            body = example_model(spec, o, m, &seed, 0);
-            input.insert("body".into(), body.clone());
-        }
+        let ExampleInput {
+            input,
+            path,
+            query,
+            body,
+        } = example_input(spec, o, op);
         let answer = match op.kind.as_str() {
             "json_object" => example_model(spec, o, &response_type(op), &seed, 0).to_string(),
             "whole_body" => {
@@ -1906,6 +1968,34 @@ fn gen_tests(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> Result<Str
     }
     t.push_str("}\n");
     Ok(t)
+}
+
+/// The interop table (`tests/interop/operations.rs`): for every operation, the same example
+/// input as the per-operation client tests, the official Python SDK's method name, and the
+/// typed send of our client, so that `tests/tests/official_sdk.rs` can send one input both
+/// ways and compare what arrives.
+fn gen_interop(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> String {
+    let mut t = head.to_string();
+    t.push_str("//! Every operation for the interop test (`tests/tests/official_sdk.rs`): its name, the\n//! official Python SDK's method, the example input of `crates/dcs-client/tests/generated_ops.rs`\n//! (the API's parameter names, the body under `body`), and our client's typed send of it.\n\nuse super::{send, send_stream, Case};\n\n/// One case per operation, sorted by name.\npub const CASES: &[Case] = &[\n");
+    for op in &p.ops {
+        let ExampleInput { input, .. } = example_input(spec, o, op);
+        let send = if op.kind == "stream" {
+            "send_stream"
+        } else {
+            "send"
+        };
+        let _ = writeln!(
+            t,
+            "Case {{\nname: {},\npython_method: {},\ninput: {},\nsend: {send}::<dcs_client::types::{}::{}Request>,\n}},",
+            rust_str(&op.name),
+            rust_str(op.v["python_method"].as_str().unwrap_or("")),
+            rust_str(&Value::Object(input).to_string()),
+            op.group,
+            op.name,
+        );
+    }
+    t.push_str("];\n");
+    t
 }
 
 fn rustfmt(text: &str) -> Result<String, String> {
