@@ -154,6 +154,37 @@ pub fn coverage() -> Vec<(&'static str, Tier)> {
         .collect()
 }
 
+/// The coverage table as Markdown: one row per operation with its group, method, path and
+/// tier, then the totals (the README embeds it).
+pub fn coverage_markdown() -> String {
+    let mut out =
+        String::from("| operation | group | method | path | tier |\n|---|---|---|---|---|\n");
+    let (mut stateful, mut synthetic) = (0, 0);
+    for m in dcs_model::OPERATIONS {
+        let tier = tier_of(m.name);
+        match tier {
+            Tier::Stateful => stateful += 1,
+            Tier::Synthetic => synthetic += 1,
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} | `{}` | {} |\n",
+            m.name,
+            m.group,
+            m.method,
+            m.path_template,
+            tier.as_str()
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} operations: {stateful} stateful, {synthetic} synthetic.\n",
+        stateful + synthetic
+    ));
+    out
+}
+
+/// The response header naming the operation the request was routed to (after validation).
+pub const OPERATION_HEADER: &str = "x-dcs-emulator-operation";
+
 /// The tier that answers operation `name`.
 pub fn tier_of(name: &str) -> Tier {
     if state::STATEFUL.contains(&name) {
@@ -659,6 +690,21 @@ fn route(
         );
     };
 
+    let mut resp = answer(meta, params, &received, allowed_project, shared, now_time);
+    resp.headers_mut()
+        .insert(OPERATION_HEADER, http::HeaderValue::from_static(meta.name));
+    resp
+}
+
+/// Steps 3 to 5 for a request routed to `meta` and authenticated for `allowed_project`.
+fn answer(
+    meta: &'static dcs_model::OperationMeta,
+    params: &[(&'static str, String)],
+    received: &ReceivedRequest<'_>,
+    allowed_project: String,
+    shared: &Shared,
+    now_time: SystemTime,
+) -> Resp {
     // 3. The project (two operations have none in their path).
     let project = params
         .iter()
@@ -684,7 +730,7 @@ fn route(
     let project = project.unwrap_or(allowed_project);
 
     // 4. The request against the generated model.
-    let input = match validate::check(meta, params, parts.uri.query().unwrap_or(""), body) {
+    let input = match validate::check(meta, params, received.raw_query, received.body) {
         Ok(v) => v,
         Err(r) => return dcs_error(400, r.code, &r.message),
     };

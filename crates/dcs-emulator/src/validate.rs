@@ -2,7 +2,7 @@
 //! form (path parameters, query parameters converted by their declared kind, and `body`) is
 //! read strictly into the operation's request type, which then checks its own constraints.
 
-use dcs_model::operation::{ParamKind, ParamLocation};
+use dcs_model::operation::{HttpMethod, ParamKind, ParamLocation};
 use dcs_model::{Operation, OperationMeta, Rule, ValidationError};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
@@ -87,6 +87,10 @@ pub(crate) fn check(
         }
     } else if meta.body_required {
         return Err(invalid("body", Rule::Missing));
+    } else if meta.has_body && matches!(meta.method, HttpMethod::Post | HttpMethod::Put) {
+        // The SDKs call these bodies optional, but the service reads one: an absent body is
+        // checked as `{}`, so its required fields are still required.
+        input.insert("body".to_string(), Value::Object(Map::new()));
     }
     let input = Value::Object(input);
     match crate::dispatch::check(meta.name, &input) {
