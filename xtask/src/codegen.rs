@@ -13,8 +13,11 @@
 //! - `crates/dcs-cli/src/generated.rs`: the `dcs call` dispatch table.
 //! - `tests/interop/operations.rs`: every operation's example input, official SDK method and
 //!   typed send, for the interop test against the official Python SDK.
-//! - `crates/dcs-emulator/src/generated/schema.json`: the models, for synthetic answers.
-//! - `crates/dcs-emulator/COVERAGE.md`-style tables are written by the emulator's own build.
+//! - `crates/dcs-emulator/src/generated/dispatch.rs`: the emulator's typed validation entry
+//!   point per operation; `answers.json`: one schema-valid example answer per operation, for
+//!   the emulator's synthetic tier.
+//! - `crates/dcs-emulator/tests/all_operations.rs`: every operation through `DcsClient`
+//!   against the emulator.
 //!
 //! Nothing here embeds a date or depends on hash-map order: generating twice gives the same
 //! bytes.
@@ -88,6 +91,7 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
 const GENERATED_DIRS: &[&str] = &[
     "crates/dcs-model/src/generated",
     "crates/dcs-client/src/generated",
+    "crates/dcs-emulator/src/generated",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1768,6 +1772,21 @@ fn generate(root: &Path) -> Result<Files, String> {
     cli.push_str("_ => return None,\n};\nserde_json::from_str(text).ok()\n}\n");
     files.insert("crates/dcs-cli/src/generated.rs".into(), cli);
 
+    // --- the emulator: typed validation per operation, example answers, the all-ops test
+    let (dispatch, answers, emu_tests) = gen_emulator(&spec, &o, &p, &head)?;
+    files.insert(
+        "crates/dcs-emulator/src/generated/dispatch.rs".into(),
+        dispatch,
+    );
+    files.insert(
+        "crates/dcs-emulator/src/generated/answers.json".into(),
+        answers,
+    );
+    files.insert(
+        "crates/dcs-emulator/tests/all_operations.rs".into(),
+        emu_tests,
+    );
+
     // --- the per-operation client tests
     files.insert(
         "crates/dcs-client/tests/generated_ops.rs".into(),
@@ -1996,6 +2015,84 @@ fn gen_interop(spec: &Spec, o: &Overrides, p: &Plan<'_>, head: &str) -> String {
     }
     t.push_str("];\n");
     t
+}
+
+/// The emulator's generated parts: a `match` from operation name to the typed strict check of
+/// its request; a JSON table of example answers (one line per operation, sorted by name:
+/// `null` for empty answers, the bytes as a string for the stream); and a test calling every
+/// operation through `DcsClient` against the emulator with a full, valid input.
+fn gen_emulator(
+    spec: &Spec,
+    o: &Overrides,
+    p: &Plan<'_>,
+    head: &str,
+) -> Result<(String, String, String), String> {
+    let mut d = head.to_string();
+    d.push_str("//! The typed entry point of every operation: the request's JSON form read strictly into its\n//! generated type, then its own `validate()`.\n\n#[allow(unused_imports)]\nuse dcs_model::generated::*;\n\n/// Checks `input` as the request of operation `name`; `None` for an unknown name.\npub(crate) fn check(name: &str, input: &serde_json::Value) -> Option<Result<(), dcs_model::ValidationError>> {\nSome(match name {\n");
+    for op in &p.ops {
+        let _ = writeln!(
+            d,
+            "{} => crate::validate::typed::<{}::{}Request>(input),",
+            rust_str(&op.name),
+            op.group,
+            op.name
+        );
+    }
+    d.push_str("_ => return None,\n})\n}\n");
+
+    let mut a = String::from("{\n");
+    let mut t = head.to_string();
+    t.push_str("//! Every operation, called through `DcsClient` against the emulator with a full, valid\n//! input: the route matched, the signature accepted, the request validated and the answer\n//! decoded. Each case runs on a fresh emulator seeded with the ids the helper substitutes.\n\nmod common;\nuse common::{call_op, Case};\n\n");
+    for (i, op) in p.ops.iter().enumerate() {
+        let seed = snake(&op.name).replace('_', "-");
+        let answer = match op.kind.as_str() {
+            "json_object" => example_model(spec, o, &response_type(op), &seed, 0),
+            "whole_body" => {
+                let ty = Ty::from_tree(&op.v["response"]["type_tree"])?;
+                example_value(spec, o, &ty, &[], "body", &seed, 0)
+            }
+            "stream" => json!(format!("hot keys of {seed}\n")),
+            _ => Value::Null,
+        };
+        let _ = writeln!(
+            a,
+            "{}: {}{}",
+            Value::String(op.name.clone()),
+            answer,
+            if i + 1 == p.ops.len() { "" } else { "," }
+        );
+        let mut input = Map::new();
+        for (name, _) in &op.path_params {
+            input.insert(name.clone(), json!(format!("{name}-{seed}-é")));
+        }
+        for q in &op.query {
+            input.insert(
+                q.name.clone(),
+                example_scalar(&q.ty, &q.hints, &q.name, &seed),
+            );
+        }
+        if let Some((m, _)) = &op.body {
+            input.insert("body".into(), example_model(spec, o, m, &seed, 0));
+        }
+        let args: Vec<String> = op
+            .path_params
+            .iter()
+            .map(|(n, _)| rust_str(input[n.as_str()].as_str().unwrap_or("")))
+            .collect();
+        let _ = writeln!(
+            t,
+            "#[tokio::test]\nasync fn {}() {{\ncall_op::<dcs_client::types::{}::{}Request>(Case {{ name: {}, input: {} }}, |c| c.{}({})).await;\n}}\n",
+            snake(&op.name),
+            op.group,
+            op.name,
+            rust_str(&op.name),
+            rust_str(&Value::Object(input).to_string()),
+            snake(&op.name),
+            args.join(", ")
+        );
+    }
+    a.push_str("}\n");
+    Ok((d, a, t))
 }
 
 fn rustfmt(text: &str) -> Result<String, String> {

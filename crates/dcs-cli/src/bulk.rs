@@ -181,7 +181,13 @@ pub async fn delete_all(
     progress.finish();
     let mut summary = shared.summary.lock().unwrap().clone();
     summary.interrupted = stop.load(Ordering::SeqCst);
-    let left: Vec<String> = shared.queue.lock().unwrap().drain(..).map(|(i, _)| i).collect();
+    let left: Vec<String> = shared
+        .queue
+        .lock()
+        .unwrap()
+        .drain(..)
+        .map(|(i, _)| i)
+        .collect();
     summary.not_attempted.extend(left);
     summary
 }
@@ -215,7 +221,11 @@ async fn worker(
         }
         let result = call.send().await;
         let requeue = |shared: &Shared| {
-            shared.queue.lock().unwrap().push_back((id.clone(), tries + 1));
+            shared
+                .queue
+                .lock()
+                .unwrap()
+                .push_back((id.clone(), tries + 1));
         };
         let finished = match result {
             Ok(_) => {
@@ -239,7 +249,12 @@ async fn worker(
                 false
             }
             Err(e) if e.kind() == ErrorKind::Service && e.status().is_some_and(|s| s < 500) => {
-                shared.summary.lock().unwrap().refused.push(refused(&id, &e));
+                shared
+                    .summary
+                    .lock()
+                    .unwrap()
+                    .refused
+                    .push(refused(&id, &e));
                 true
             }
             Err(e) if e.is_retryable() && tries < MAX_REQUEUES => {
@@ -247,7 +262,12 @@ async fn worker(
                 false
             }
             Err(e) if e.is_outcome_uncertain() => {
-                shared.summary.lock().unwrap().outcome_uncertain.push(id.clone());
+                shared
+                    .summary
+                    .lock()
+                    .unwrap()
+                    .outcome_uncertain
+                    .push(id.clone());
                 true
             }
             Err(e) => {

@@ -18,7 +18,9 @@ fn next_step(e: &Error) -> Option<&'static str> {
         return Some("the endpoint has no such API: check --region / HUAWEICLOUD_SDK_REGION or --endpoint / DCS_ENDPOINT");
     }
     if e.is_clock_skew() {
-        return Some("this machine's clock is off by minutes: synchronise it (e.g. with NTP) and try again");
+        return Some(
+            "this machine's clock is off by minutes: synchronise it (e.g. with NTP) and try again",
+        );
     }
     if e.is_unauthorized() {
         return Some("the gateway refused the signature: check HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (or the profile), and the security token for temporary credentials");

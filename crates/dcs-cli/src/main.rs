@@ -201,10 +201,30 @@ fn query_arg() -> Arg {
 }
 
 fn selection_args(c: Command) -> Command {
-    c.arg(Arg::new("status").long("status").value_name("STATUS").help("Only tasks in this status (SUCCESS, FAILED, RUNNING...)"))
-        .arg(Arg::new("name").long("name").value_name("NAME").help("Only tasks with this name (EXTEND, BindEip...)"))
-        .arg(Arg::new("since").long("since").value_name("TIME").help("Created at or after: a time (2026-11-01T00:00:00Z) or a duration ago (24h)"))
-        .arg(Arg::new("until").long("until").value_name("TIME").help("Created at or before: a time or a duration ago"))
+    c.arg(
+        Arg::new("status")
+            .long("status")
+            .value_name("STATUS")
+            .help("Only tasks in this status (SUCCESS, FAILED, RUNNING...)"),
+    )
+    .arg(
+        Arg::new("name")
+            .long("name")
+            .value_name("NAME")
+            .help("Only tasks with this name (EXTEND, BindEip...)"),
+    )
+    .arg(
+        Arg::new("since")
+            .long("since")
+            .value_name("TIME")
+            .help("Created at or after: a time (2026-11-01T00:00:00Z) or a duration ago (24h)"),
+    )
+    .arg(
+        Arg::new("until")
+            .long("until")
+            .value_name("TIME")
+            .help("Created at or before: a time or a duration ago"),
+    )
 }
 
 fn main() -> ExitCode {
@@ -359,7 +379,12 @@ fn people_command(top: &ArgMatches, group: &ArgMatches, which: &str) -> ExitCode
     let Some((sub, m)) = group.subcommand() else {
         return fail(2, "name a subcommand (see --help)");
     };
-    let format = match output::Format::choose(m.try_get_one::<String>("output").ok().flatten().map(String::as_str)) {
+    let format = match output::Format::choose(
+        m.try_get_one::<String>("output")
+            .ok()
+            .flatten()
+            .map(String::as_str),
+    ) {
         Ok(f) => f,
         Err(e) => return fail(2, e),
     };
@@ -367,7 +392,12 @@ fn people_command(top: &ArgMatches, group: &ArgMatches, which: &str) -> ExitCode
     let concurrency = match m.try_get_one::<String>("concurrency").ok().flatten() {
         Some(c) => match c.parse::<usize>() {
             Ok(n) if (1..=64).contains(&n) => n,
-            _ => return fail(2, format!("--concurrency {c:?}: a whole number from 1 to 64")),
+            _ => {
+                return fail(
+                    2,
+                    format!("--concurrency {c:?}: a whole number from 1 to 64"),
+                )
+            }
         },
         None => 8,
     };
@@ -377,7 +407,11 @@ fn people_command(top: &ArgMatches, group: &ArgMatches, which: &str) -> ExitCode
         Ok(c) => c,
         Err(e) => return fail(2, format!("{e}\n  hint: configuration is read from flags, HUAWEICLOUD_SDK_* variables, ~/.huaweicloud/credentials and the ECS metadata service")),
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(3, format!("cannot start the runtime: {e}")),
     };
@@ -392,10 +426,21 @@ fn people_command(top: &ArgMatches, group: &ArgMatches, which: &str) -> ExitCode
                     Some(Ok(n)) if n > 0 => n,
                     _ => return fail(2, "--limit: a whole number above 0"),
                 };
-                tasks::list(&client, &sel, m.get_flag("all"), limit, format, query.as_deref()).await
+                tasks::list(
+                    &client,
+                    &sel,
+                    m.get_flag("all"),
+                    limit,
+                    format,
+                    query.as_deref(),
+                )
+                .await
             }
             ("tasks", "delete") => {
-                let ids: Vec<String> = m.get_many::<String>("ids").map(|v| v.cloned().collect()).unwrap_or_default();
+                let ids: Vec<String> = m
+                    .get_many::<String>("ids")
+                    .map(|v| v.cloned().collect())
+                    .unwrap_or_default();
                 let all = m.get_flag("all");
                 if !all && ids.is_empty() {
                     return fail(2, "name the tasks to delete, or select them with --all");
@@ -404,8 +449,16 @@ fn people_command(top: &ArgMatches, group: &ArgMatches, which: &str) -> ExitCode
                     Ok(s) => s,
                     Err(e) => return fail(2, e),
                 };
-                if !all && (sel.status.is_some() || sel.name.is_some() || sel.since.is_some() || sel.until.is_some()) {
-                    return fail(2, "--status, --name, --since and --until select tasks for --all");
+                if !all
+                    && (sel.status.is_some()
+                        || sel.name.is_some()
+                        || sel.since.is_some()
+                        || sel.until.is_some())
+                {
+                    return fail(
+                        2,
+                        "--status, --name, --since and --until select tasks for --all",
+                    );
                 }
                 for id in &ids {
                     if let Err(e) = dcs_model::TaskId::new(id.as_str()) {
@@ -428,7 +481,11 @@ fn people_command(top: &ArgMatches, group: &ArgMatches, which: &str) -> ExitCode
             }
             ("tasks", "wait") => {
                 let id = m.get_one::<String>("id").cloned().unwrap_or_default();
-                let timeout = match when::duration(m.get_one::<String>("timeout").map(String::as_str).unwrap_or("10m")) {
+                let timeout = match when::duration(
+                    m.get_one::<String>("timeout")
+                        .map(String::as_str)
+                        .unwrap_or("10m"),
+                ) {
                     Ok(t) => t,
                     Err(e) => return fail(2, e),
                 };

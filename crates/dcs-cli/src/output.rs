@@ -32,11 +32,9 @@ impl Format {
 /// Applies a JMESPath expression.
 pub fn query(doc: &Value, expr: &str) -> Result<Value, String> {
     let compiled = jmespath::compile(expr).map_err(|e| format!("--query: {e}"))?;
-    let data = jmespath::Variable::from_json(&doc.to_string())
-        .map_err(|e| format!("--query: {e}"))?;
-    let result = compiled
-        .search(data)
-        .map_err(|e| format!("--query: {e}"))?;
+    let data =
+        jmespath::Variable::from_json(&doc.to_string()).map_err(|e| format!("--query: {e}"))?;
+    let result = compiled.search(data).map_err(|e| format!("--query: {e}"))?;
     serde_json::to_value(&*result).map_err(|e| format!("--query: {e}"))
 }
 
@@ -134,7 +132,10 @@ mod tests {
 
     #[test]
     fn formats_render_what_they_promise() {
-        let recs = vec![json!({"id": "a", "status": "SUCCESS"}), json!({"id": "b\tc\n"})];
+        let recs = vec![
+            json!({"id": "a", "status": "SUCCESS"}),
+            json!({"id": "b\tc\n"}),
+        ];
         let doc = json!(recs);
         let t = render(Format::Table, &doc, &recs, &["id", "status"]);
         let head = t.lines().next().unwrap();
@@ -145,7 +146,11 @@ mod tests {
         assert!(!t.contains('\t'), "{t}");
         let tsv = render(Format::Tsv, &doc, &recs, &["id", "status"]);
         assert_eq!(tsv.lines().count(), 3);
-        assert_eq!(tsv.lines().nth(2).unwrap().split('\t').count(), 2, "{tsv:?}");
+        assert_eq!(
+            tsv.lines().nth(2).unwrap().split('\t').count(),
+            2,
+            "{tsv:?}"
+        );
         let j: Value = serde_json::from_str(&render(Format::Json, &doc, &recs, &[])).unwrap();
         assert_eq!(j, doc);
     }

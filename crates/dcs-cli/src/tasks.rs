@@ -111,8 +111,12 @@ pub async fn list(
         Some(q) => match output::query(&doc, q) {
             Ok(v) => {
                 let recs = v.as_array().cloned().unwrap_or_default();
-                if format != Format::Json && recs.iter().all(|r| r.is_object()) && !recs.is_empty() {
-                    let cols: Vec<String> = recs[0].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+                if format != Format::Json && recs.iter().all(|r| r.is_object()) && !recs.is_empty()
+                {
+                    let cols: Vec<String> = recs[0]
+                        .as_object()
+                        .map(|m| m.keys().cloned().collect())
+                        .unwrap_or_default();
                     let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
                     print(&output::render(format, &v, &recs, &cols));
                 } else {
@@ -179,7 +183,10 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
                 None => println!("would delete {id}"),
             }
         }
-        eprintln!("dry run: {} tasks would be deleted; nothing was sent", ids.len());
+        eprintln!(
+            "dry run: {} tasks would be deleted; nothing was sent",
+            ids.len()
+        );
         return ExitCode::SUCCESS;
     }
     if opts.all.is_some() && !opts.yes {
@@ -253,11 +260,7 @@ fn report(summary: &Summary, format: Format) -> ExitCode {
             );
         }
         for r in &summary.failed {
-            eprintln!(
-                "failed {}: {}",
-                r.id,
-                r.message.as_deref().unwrap_or("-")
-            );
+            eprintln!("failed {}: {}", r.id, r.message.as_deref().unwrap_or("-"));
         }
         for id in &summary.outcome_uncertain {
             eprintln!("outcome uncertain {id}: it may or may not be deleted");

@@ -58,7 +58,10 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
     let compact = t.len() == 14 && digits.len() == 14;
     let (date, rest) = if compact {
-        (format!("{}-{}-{}", &t[0..4], &t[4..6], &t[6..8]), format!("{}:{}:{}", &t[8..10], &t[10..12], &t[12..14]))
+        (
+            format!("{}-{}-{}", &t[0..4], &t[4..6], &t[6..8]),
+            format!("{}:{}:{}", &t[8..10], &t[10..12], &t[12..14]),
+        )
     } else {
         let (d, r) = t.split_once(['T', ' '])?;
         (d.to_string(), r.to_string())
@@ -95,7 +98,12 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 pub fn compact_utc(secs: i64) -> String {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!("{y:04}{m:02}{d:02}{:02}{:02}{:02}", s / 3600, s % 3600 / 60, s % 60)
+    format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
 }
 
 /// Now, in seconds since the epoch.

@@ -81,6 +81,7 @@ pub enum Fault {
 pub struct ScriptedFault {
     pub(crate) fault: Fault,
     pub(crate) path_prefix: Option<String>,
+    pub(crate) operation: Option<String>,
     pub(crate) apply_first: bool,
 }
 
@@ -90,6 +91,7 @@ impl ScriptedFault {
         Self {
             fault,
             path_prefix: None,
+            operation: None,
             apply_first: false,
         }
     }
@@ -97,6 +99,12 @@ impl ScriptedFault {
     /// Only a request whose path starts with `prefix` takes this fault.
     pub fn on_path(mut self, prefix: impl Into<String>) -> Self {
         self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Only a request routed to operation `name` (e.g. `"DeleteCenterTask"`) takes this fault.
+    pub fn on_operation(mut self, name: impl Into<String>) -> Self {
+        self.operation = Some(name.into());
         self
     }
 

@@ -1,33 +1,44 @@
-//! A faithful local DCS Task Center over real HTTP, for tests and examples.
+//! A local Huawei Cloud DCS v2 over real HTTP, for tests and examples: all 137 operations.
 //!
 //! It binds a loopback port in-process (or serves on a given port from the `dcs-emulator`
-//! binary), keeps tasks per project in memory, verifies SDK-HMAC-SHA256 signatures with the
-//! same verifier users get from `dcs-transport`, answers with the documented status codes and
-//! error bodies, records every request it receives, and can misbehave on cue
-//! ([`Fault`]) so that clients are tested on their bad days too.
+//! binary). One gateway layer serves every route of the generated route table: body limit,
+//! `X-Request-Id`, SDK-HMAC-SHA256 signatures checked with the same verifier users get from
+//! `dcs-transport`, the project check, scripted faults ([`Fault`], per operation if wanted) and
+//! recording. Requests are then validated against the generated request models, and answered
+//! by one of two tiers (the `X-Dcs-Emulator-Tier` header says which): *stateful* handlers for
+//! instances, the Task Center, backups and restores, kept per project in memory with their
+//! asynchronous changes computed from the emulator's clock; and *synthetic*, schema-valid
+//! answers built from the spec's response models for every other operation.
 //!
 //! It depends on `dcs-model` for the contract and on `dcs-transport` only for the verifier; it
 //! must not depend on any client crate.
 #![deny(missing_docs)]
 
 mod body;
+#[path = "generated/dispatch.rs"]
+mod dispatch;
 mod fault;
 mod io;
+mod router;
+mod state;
+mod synthetic;
+mod time;
+mod validate;
+
+pub use state::DEFAULT_OPERATION_DELAY;
 
 pub use fault::{Fault, ScriptedFault};
 
 use body::{BodyAborted, EmuBody};
 use bytes::Bytes;
-use dcs_model::{
-    codes, DcsErrorBody, DeleteCenterTaskRequestBody, GatewayErrorBody, TaskId, DELETE_CENTER_TASK,
-};
+use dcs_model::{codes, DcsErrorBody, GatewayErrorBody, ResponseKind};
 use dcs_transport::signer::{verify, ReceivedRequest, VerifyError};
 use dcs_transport::{Clock, SdkDate, SecretString, SystemClock};
 use http_body_util::BodyExt;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use io::{AbortSwitch, AbortableStream};
-use percent_encoding::percent_decode_str;
+use router::Resolved;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -105,12 +116,82 @@ struct Account {
     project_id: String,
 }
 
-#[derive(Default)]
 struct State {
     accounts: HashMap<String, Account>,
-    tasks: HashMap<(String, String), TaskStatus>,
+    store: state::Store,
     faults: VecDeque<ScriptedFault>,
     requests: Vec<RecordedRequest>,
+}
+
+/// Which tier answers an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Tier {
+    /// A hand-written handler over the emulator's state.
+    Stateful,
+    /// A deterministic, schema-valid answer built from the response model.
+    Synthetic,
+}
+
+impl Tier {
+    /// `stateful` or `synthetic`, as in the `X-Dcs-Emulator-Tier` header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Stateful => "stateful",
+            Tier::Synthetic => "synthetic",
+        }
+    }
+}
+
+/// The response header naming the tier that answered.
+pub const TIER_HEADER: &str = "x-dcs-emulator-tier";
+
+/// The tier of each of the 137 operations, sorted by operation name.
+pub fn coverage() -> Vec<(&'static str, Tier)> {
+    dcs_model::OPERATIONS
+        .iter()
+        .map(|m| (m.name, tier_of(m.name)))
+        .collect()
+}
+
+/// The coverage table as Markdown: one row per operation with its group, method, path and
+/// tier, then the totals (the README embeds it).
+pub fn coverage_markdown() -> String {
+    let mut out =
+        String::from("| operation | group | method | path | tier |\n|---|---|---|---|---|\n");
+    let (mut stateful, mut synthetic) = (0, 0);
+    for m in dcs_model::OPERATIONS {
+        let tier = tier_of(m.name);
+        match tier {
+            Tier::Stateful => stateful += 1,
+            Tier::Synthetic => synthetic += 1,
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} | `{}` | {} |\n",
+            m.name,
+            m.group,
+            m.method,
+            m.path_template,
+            tier.as_str()
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} operations: {stateful} stateful, {synthetic} synthetic.\n",
+        stateful + synthetic
+    ));
+    out
+}
+
+/// The response header naming the operation the request was routed to (after validation).
+pub const OPERATION_HEADER: &str = "x-dcs-emulator-operation";
+
+/// The tier that answers operation `name`.
+pub fn tier_of(name: &str) -> Tier {
+    if state::STATEFUL.contains(&name) {
+        Tier::Stateful
+    } else {
+        Tier::Synthetic
+    }
 }
 
 struct Shared {
@@ -167,7 +248,12 @@ impl Emulator {
             .unwrap_or(0)
             ^ (u64::from(addr.port()) << 48);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                accounts: HashMap::new(),
+                store: state::Store::new(nonce as u32),
+                faults: VecDeque::new(),
+                requests: Vec::new(),
+            }),
             clock: Mutex::new(Arc::new(SystemClock)),
             record: config.record_requests,
             connections: AtomicUsize::new(0),
@@ -201,25 +287,98 @@ impl Emulator {
         );
     }
 
-    /// Adds (or replaces) a task in a project's Task Center.
+    /// Adds (or replaces) a task in a project's Task Center. It keeps `status` until deleted.
     pub fn seed_task(&self, project_id: &str, task_id: &str, status: TaskStatus) {
+        let now = self.shared.now();
         self.shared
             .state()
-            .tasks
-            .insert((project_id.to_string(), task_id.to_string()), status);
+            .store
+            .seed_task(project_id, task_id, status, None, now);
+    }
+
+    /// Adds `n` finished tasks (ids `seed-task-00000` up) to a project's Task Center.
+    pub fn seed_tasks(&self, project_id: &str, n: usize) {
+        let now = self.shared.now();
+        let mut st = self.shared.state();
+        for i in 0..n {
+            let id = format!("seed-task-{i:05}");
+            st.store
+                .seed_task(project_id, &id, TaskStatus::Success, None, now);
+        }
+    }
+
+    /// Adds (or replaces) a task of an instance: it shows in the Task Center and in the
+    /// instance's background tasks.
+    pub fn seed_background_task(
+        &self,
+        project_id: &str,
+        instance_id: &str,
+        task_id: &str,
+        status: TaskStatus,
+    ) {
+        let now = self.shared.now();
+        self.shared
+            .state()
+            .store
+            .seed_task(project_id, task_id, status, Some(instance_id), now);
+    }
+
+    /// Adds (or replaces) an instance with this id and status (`RUNNING` accepts operations).
+    pub fn seed_instance(&self, project_id: &str, instance_id: &str, status: &str) {
+        let now = self.shared.now();
+        self.shared
+            .state()
+            .store
+            .seed_instance(project_id, instance_id, status, now);
+    }
+
+    /// Adds (or replaces) a finished backup of an instance.
+    pub fn seed_backup(&self, project_id: &str, instance_id: &str, backup_id: &str) {
+        let now = self.shared.now();
+        self.shared
+            .state()
+            .store
+            .seed_backup(project_id, instance_id, backup_id, now);
+    }
+
+    /// The instance's status as the emulator's clock sees it now, `None` when it does not
+    /// exist.
+    pub fn instance_status(&self, project_id: &str, instance_id: &str) -> Option<String> {
+        let now = self.shared.now();
+        let mut st = self.shared.state();
+        let p = st.store.projects.get_mut(project_id)?;
+        p.settle(now);
+        p.instances
+            .iter()
+            .find(|i| i.id == instance_id)
+            .map(|i| i.status.clone())
+    }
+
+    /// How long asynchronous operations (create, resize, restart, backup, restore) take on the
+    /// emulator's clock. Zero finishes them at once.
+    pub fn set_operation_delay(&self, delay: Duration) {
+        self.shared.state().store.delay = delay;
     }
 
     /// Whether the task exists.
     pub fn task_exists(&self, project_id: &str, task_id: &str) -> bool {
         self.shared
             .state()
-            .tasks
-            .contains_key(&(project_id.to_string(), task_id.to_string()))
+            .store
+            .projects
+            .get(project_id)
+            .is_some_and(|p| p.tasks.iter().any(|t| t.id == task_id))
     }
 
     /// How many tasks exist in all projects.
     pub fn task_count(&self) -> usize {
-        self.shared.state().tasks.len()
+        self.shared
+            .state()
+            .store
+            .projects
+            .values()
+            .map(|p| p.tasks.len())
+            .sum()
     }
 
     /// Queues a fault for the next request that matches it.
@@ -340,29 +499,41 @@ async fn handle(
         }
     };
     let path = parts.uri.path().to_string();
+    let resolved = router::resolve(parts.method.as_str(), &path);
+    let op_name = match &resolved {
+        Resolved::Op { meta, .. } => Some(meta.name),
+        _ => None,
+    };
     let fault = {
         let mut st = shared.state();
         let pos = st.faults.iter().position(|f| {
-            f.path_prefix
-                .as_deref()
-                .map(|p| path.starts_with(p))
-                .unwrap_or(true)
+            f.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
+                && f.operation.as_deref().is_none_or(|o| Some(o) == op_name)
         });
         pos.and_then(|i| st.faults.remove(i))
     };
 
     let (resp, status_for_record) = match fault {
         None => {
-            let r = route(&parts, &body, shared, &request_id);
+            let r = route(&parts, &body, shared, &request_id, &resolved);
             let s = r.status().as_u16();
             (Ok(r), s)
         }
         Some(f) => {
             if f.apply_first {
                 // The real answer is discarded: the client never learns it was applied.
-                let _ = route(&parts, &body, shared, &request_id);
+                let _ = route(&parts, &body, shared, &request_id, &resolved);
             }
-            let r = misbehave(f.fault, &parts, &body, shared, &request_id, abort).await;
+            let r = misbehave(
+                f.fault,
+                &parts,
+                &body,
+                shared,
+                &request_id,
+                &resolved,
+                abort,
+            )
+            .await;
             let s = r.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
             (r, s)
         }
@@ -443,22 +614,23 @@ fn gateway_error(status: u16, code: &str, msg: &str, request_id: &str) -> Resp {
     json_response(status, body.to_json())
 }
 
-/// The normal behaviour of the Task Center.
-fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id: &str) -> Resp {
+/// The gateway, then validation, then the tier that answers.
+fn route(
+    parts: &http::request::Parts,
+    body: &[u8],
+    shared: &Shared,
+    request_id: &str,
+    resolved: &Resolved,
+) -> Resp {
     let raw_path = parts.uri.path();
-    let params = DELETE_CENTER_TASK.match_path(raw_path).unwrap_or_default();
-    let param = |name: &str| params.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-    let (project_raw, task_raw) = match (param("project_id"), param("task_id")) {
-        (Some(p), Some(t)) => (p, t),
-        _ => {
-            return gateway_error(
-                404,
-                codes::GATEWAY_API_NOT_FOUND,
-                "The API does not exist or has not been published in the environment",
-                request_id,
-            );
-        }
-    };
+    if let Resolved::NoRoute = resolved {
+        return gateway_error(
+            404,
+            codes::GATEWAY_API_NOT_FOUND,
+            "The API does not exist or has not been published in the environment",
+            request_id,
+        );
+    }
 
     // 1. The gateway authenticates.
     let header_pairs = header_pairs(&parts.headers);
@@ -473,7 +645,8 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
         headers: &headers,
         body,
     };
-    let now = SdkDate::from_system_time(shared.now());
+    let now_time = shared.now();
+    let now = SdkDate::from_system_time(now_time);
     let verified = {
         let st = shared.state();
         verify(
@@ -483,15 +656,13 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
             MAX_CLOCK_SKEW_SECS,
         )
         .map(|v| {
-            let project = st
-                .accounts
+            st.accounts
                 .get(&v.access_key_id)
                 .map(|a| a.project_id.clone())
-                .unwrap_or_default();
-            (v, project)
+                .unwrap_or_default()
         })
     };
-    let (_, allowed_project) = match verified {
+    let allowed_project = match verified {
         Ok(v) => v,
         Err(e) => {
             let detail = match &e {
@@ -511,62 +682,97 @@ fn route(parts: &http::request::Parts, body: &[u8], shared: &Shared, request_id:
     };
 
     // 2. The route's method.
-    if parts.method.as_str() != DELETE_CENTER_TASK.method.as_str() {
+    let Resolved::Op { meta, params } = resolved else {
         return dcs_error(
             405,
             codes::METHOD_NOT_ALLOWED,
             "This request method is not allowed",
         );
-    }
+    };
 
-    // 3. The project.
-    let project = percent_decode_str(project_raw).decode_utf8_lossy();
-    let header_project = received
-        .headers
+    let mut resp = answer(meta, params, &received, allowed_project, shared, now_time);
+    resp.headers_mut()
+        .insert(OPERATION_HEADER, http::HeaderValue::from_static(meta.name));
+    resp
+}
+
+/// Steps 3 to 5 for a request routed to `meta` and authenticated for `allowed_project`.
+fn answer(
+    meta: &'static dcs_model::OperationMeta,
+    params: &[(&'static str, String)],
+    received: &ReceivedRequest<'_>,
+    allowed_project: String,
+    shared: &Shared,
+    now_time: SystemTime,
+) -> Resp {
+    // 3. The project (two operations have none in their path).
+    let project = params
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(dcs_transport::signer::HEADER_PROJECT_ID))
-        .map(|(_, v)| *v);
-    if project != allowed_project || header_project.is_some_and(|h| h != project) {
-        return dcs_error(
-            403,
-            codes::POLICY_DENIED,
-            &format!("Policy does not allow dcs:task:delete to be performed on project {project}"),
-        );
+        .find(|(n, _)| *n == "project_id")
+        .map(|(_, v)| v.clone());
+    if let Some(project) = &project {
+        let header_project = received
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(dcs_transport::signer::HEADER_PROJECT_ID))
+            .map(|(_, v)| *v);
+        if *project != allowed_project || header_project.is_some_and(|h| h != project) {
+            return dcs_error(
+                403,
+                codes::POLICY_DENIED,
+                &format!(
+                    "Policy does not allow dcs:{}:{} to be performed on project {project}",
+                    meta.group, meta.method_name
+                ),
+            );
+        }
     }
+    let project = project.unwrap_or(allowed_project);
 
-    // 4. The task id and the body.
-    let task = percent_decode_str(task_raw).decode_utf8_lossy();
-    if TaskId::new(task.as_ref()).is_err() {
-        return dcs_error(400, codes::INVALID_TASK_ID, "Invalid task ID format");
-    }
-    if !body.is_empty() && serde_json::from_slice::<DeleteCenterTaskRequestBody>(body).is_err() {
-        return dcs_error(
-            400,
-            codes::INVALID_BODY,
-            "Message body contains invalid characters or is not JSON",
-        );
-    }
+    // 4. The request against the generated model.
+    let input = match validate::check(meta, params, received.raw_query, received.body) {
+        Ok(v) => v,
+        Err(r) => return dcs_error(400, r.code, &r.message),
+    };
 
-    // 5. The task.
-    let key = (project.into_owned(), task.into_owned());
-    let mut st = shared.state();
-    match st.tasks.get(&key) {
-        None => dcs_error(
-            404,
-            codes::NOT_FOUND,
-            &format!(
-                "The requested URL does not exist: no task {} in this project",
-                key.1
-            ),
-        ),
-        Some(TaskStatus::Running) => dcs_error(
-            400,
-            codes::TASK_STILL_RUNNING,
-            "This DCS instance job task is still running. Try again later",
-        ),
-        Some(_) => {
-            st.tasks.remove(&key);
-            json_response(200, Vec::new()).map(|_| EmuBody::empty())
+    // 5. The tier.
+    let tier = tier_of(meta.name);
+    let reply = shared.state().store.handle(&state::Call {
+        meta,
+        project: &project,
+        input: &input,
+        now: now_time,
+    });
+    let mut resp = match reply {
+        Some(state::Reply::Error(status, code, msg)) => dcs_error(status, code, &msg),
+        Some(state::Reply::Empty) => empty_ok(),
+        Some(state::Reply::Json(v)) => json_response(200, v.to_string().into_bytes()),
+        None => synthetic_response(meta, params),
+    };
+    resp.headers_mut()
+        .insert(TIER_HEADER, http::HeaderValue::from_static(tier.as_str()));
+    resp
+}
+
+fn empty_ok() -> Resp {
+    json_response(200, Vec::new()).map(|_| EmuBody::empty())
+}
+
+fn synthetic_response(meta: &dcs_model::OperationMeta, params: &[(&'static str, String)]) -> Resp {
+    let answer = synthetic::answer(meta.name, params);
+    match meta.response_kind {
+        ResponseKind::Empty => empty_ok(),
+        ResponseKind::Stream => {
+            let bytes = answer.as_str().unwrap_or_default().as_bytes().to_vec();
+            let mut r = hyper::Response::new(EmuBody::bytes(bytes));
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/octet-stream"),
+            );
+            r
+        }
+        ResponseKind::JsonObject | ResponseKind::WholeBody => {
+            json_response(200, answer.to_string().into_bytes())
         }
     }
 }
@@ -619,6 +825,7 @@ async fn misbehave(
     body: &[u8],
     shared: &Shared,
     request_id: &str,
+    resolved: &Resolved,
     abort: &AbortSwitch,
 ) -> Result<Resp, DropConnection> {
     match fault {
@@ -658,7 +865,7 @@ async fn misbehave(
         }
         Fault::DelayBeforeHeaders(d) => {
             tokio::time::sleep(d).await;
-            Ok(route(parts, body, shared, request_id))
+            Ok(route(parts, body, shared, request_id, resolved))
         }
         Fault::StallMidBody { status } => {
             let full = fault_body_for(status, request_id);

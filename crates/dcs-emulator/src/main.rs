@@ -1,17 +1,81 @@
-//! `dcs-emulator`: serves the local DCS Task Center on a port until killed.
+//! `dcs-emulator`: serves a local DCS v2 on a port until killed.
 //!
 //! ```text
 //! dcs-emulator [--port N] [--ak AK --sk SK --project PROJECT_ID] [--task ID]... [--running-task ID]...
+//!              [--operation-delay MS] [--seed FILE.json]
 //! ```
+//!
+//! The seed file's format is in the crate's README.
 
 use dcs_emulator::{Emulator, EmulatorConfig, TaskStatus};
+use serde_json::Value;
 use std::net::SocketAddr;
+use std::time::Duration;
+
+const USAGE: &str = "usage: dcs-emulator [--port N] [--ak AK --sk SK --project PROJECT_ID] [--task ID]... [--running-task ID]... [--operation-delay MS] [--seed FILE.json]";
 
 fn usage() -> ! {
-    eprintln!(
-        "usage: dcs-emulator [--port N] [--ak AK --sk SK --project PROJECT_ID] [--task ID]... [--running-task ID]..."
-    );
+    eprintln!("{USAGE}");
     std::process::exit(2)
+}
+
+fn fail(msg: String) -> ! {
+    eprintln!("dcs-emulator: {msg}");
+    std::process::exit(2)
+}
+
+/// Loads the seed file into `project`; returns how many resources it added.
+fn seed(emu: &Emulator, project: &str, path: &str) -> usize {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+    let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+    let list = |key: &str| -> Vec<Value> {
+        match &doc[key] {
+            Value::Null => Vec::new(),
+            Value::Array(a) => a.clone(),
+            _ => fail(format!("{path}: `{key}` must be a list")),
+        }
+    };
+    let text_of = |item: &Value, key: &str, what: &str| -> Option<String> {
+        match &item[key] {
+            Value::Null => None,
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            _ => fail(format!("{path}: {what}.{key} must be a non-empty string")),
+        }
+    };
+    let mut n = 0;
+    for i in list("instances") {
+        let id = text_of(&i, "id", "instances[]")
+            .unwrap_or_else(|| fail(format!("{path}: an instance has no id")));
+        let status = text_of(&i, "status", "instances[]").unwrap_or_else(|| "RUNNING".into());
+        emu.seed_instance(project, &id, &status);
+        n += 1;
+    }
+    for t in list("tasks") {
+        let id = text_of(&t, "id", "tasks[]")
+            .unwrap_or_else(|| fail(format!("{path}: a task has no id")));
+        let status = match text_of(&t, "status", "tasks[]").as_deref() {
+            None | Some("SUCCESS") => TaskStatus::Success,
+            Some("FAILED") => TaskStatus::Failed,
+            Some("RUNNING") => TaskStatus::Running,
+            Some(other) => fail(format!(
+                "{path}: task {id}: status {other:?} is not SUCCESS, FAILED or RUNNING"
+            )),
+        };
+        match text_of(&t, "instance_id", "tasks[]") {
+            Some(inst) => emu.seed_background_task(project, &inst, &id, status),
+            None => emu.seed_task(project, &id, status),
+        }
+        n += 1;
+    }
+    for b in list("backups") {
+        let id = text_of(&b, "id", "backups[]")
+            .unwrap_or_else(|| fail(format!("{path}: a backup has no id")));
+        let inst = text_of(&b, "instance_id", "backups[]")
+            .unwrap_or_else(|| fail(format!("{path}: backup {id} has no instance_id")));
+        emu.seed_backup(project, &inst, &id);
+        n += 1;
+    }
+    n
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -21,6 +85,8 @@ async fn main() {
     let mut sk = "emulator-secret-key".to_string();
     let mut project = "0a1b2c3d4e5f40718293a4b5c6d7e8f9".to_string();
     let mut tasks = Vec::new();
+    let mut delay = None;
+    let mut seed_file = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| usage());
@@ -31,6 +97,12 @@ async fn main() {
             "--project" => project = val(),
             "--task" => tasks.push((val(), TaskStatus::Success)),
             "--running-task" => tasks.push((val(), TaskStatus::Running)),
+            "--operation-delay" => {
+                delay = Some(Duration::from_millis(
+                    val().parse().unwrap_or_else(|_| usage()),
+                ))
+            }
+            "--seed" => seed_file = Some(val()),
             _ => usage(),
         }
     }
@@ -47,11 +119,15 @@ async fn main() {
         }
     };
     emu.add_credentials(&ak, &sk, &project);
+    if let Some(d) = delay {
+        emu.set_operation_delay(d);
+    }
     for (id, status) in &tasks {
         emu.seed_task(&project, id, *status);
     }
+    let seeded = seed_file.map_or(0, |f| seed(&emu, &project, &f));
     println!(
-        "DCS emulator listening on {} (project {project}, AK {ak}, {} tasks)",
+        "DCS emulator listening on {} (project {project}, AK {ak}, {} tasks, {seeded} seeded resources, 137 operations)",
         emu.endpoint(),
         tasks.len()
     );

@@ -60,3 +60,77 @@ fn binary_refuses_bad_arguments() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
 }
+
+/// `--seed` loads instances, tasks and backups; `--operation-delay 0` finishes work at once.
+#[tokio::test]
+async fn binary_loads_a_seed_file() {
+    let dir = std::env::temp_dir().join(format!("dcs-emu-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("seed.json");
+    std::fs::write(
+        &file,
+        r#"{"instances":[{"id":"inst-1"}],
+            "tasks":[{"id":"t-1"},{"id":"t-2","status":"RUNNING","instance_id":"inst-1"}],
+            "backups":[{"id":"b-1","instance_id":"inst-1"}]}"#,
+    )
+    .unwrap();
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_dcs-emulator"))
+            .args([
+                "--port",
+                "0",
+                "--ak",
+                "SEEDAK",
+                "--sk",
+                "seed-secret",
+                "--project",
+                "proj-1",
+            ])
+            .args(["--operation-delay", "0", "--seed"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("binary starts"),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("DCS emulator listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(line.contains("4 seeded resources"), "{line}");
+    let endpoint = line.split_whitespace().nth(4).unwrap().to_string();
+    let c = dcs_client::DcsClient::builder()
+        .endpoint(endpoint)
+        .credentials(dcs_client::Credentials::new("SEEDAK", "seed-secret"))
+        .project_id("proj-1")
+        .build()
+        .unwrap();
+    let show = c.show_instance("inst-1").send().await.unwrap().into_inner();
+    assert_eq!(show.status.as_deref(), Some("RUNNING"));
+    let tasks = c.list_center_task().send().await.unwrap().into_inner();
+    assert_eq!(tasks.task_count.as_deref(), Some("2"));
+    let bg = c
+        .list_background_task("inst-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bg.task_count.as_deref(), Some("1"));
+    let backups = c
+        .list_backup_records("inst-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(backups.total_num, Some(1));
+    // Zero delay: a backup is finished as soon as it is made.
+    let b = c.copy_instance("inst-1").send().await.unwrap().into_inner();
+    c.delete_backup_file("inst-1", b.backup_id.unwrap())
+        .send()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
