@@ -55,7 +55,6 @@ impl Summary {
         self.deleted.len() + self.already_gone.len() == self.selected
     }
     /// The counts add up to the selection.
-    #[cfg(test)]
     pub fn adds_up(&self) -> bool {
         self.deleted.len()
             + self.already_gone.len()

@@ -246,6 +246,9 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
 }
 
 fn report(summary: &Summary, format: Format) -> ExitCode {
+    if !summary.adds_up() {
+        eprintln!("dcs: internal error: the summary does not add up to the selection");
+    }
     if format == Format::Json {
         print(&(serde_json::to_string_pretty(summary).unwrap_or_default() + "\n"));
     } else {
