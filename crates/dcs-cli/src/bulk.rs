@@ -106,7 +106,7 @@ pub struct Lines;
 impl Progress for Lines {
     fn inc(&self, done: usize, total: usize) {
         let step = (total / 10).max(1);
-        if done % step == 0 || done == total {
+        if done.is_multiple_of(step) || done == total {
             eprintln!("progress: {done}/{total}");
         }
     }

@@ -21,7 +21,7 @@ pub fn duration(text: &str) -> Result<Duration, String> {
         "d" => n * 86_400.0,
         _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
     };
-    if !(secs.is_finite() && secs >= 0.0 && secs < 1e10) {
+    if !(secs.is_finite() && (0.0..1e10).contains(&secs)) {
         return Err(format!("{text:?} is out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
