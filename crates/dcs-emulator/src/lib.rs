@@ -120,7 +120,17 @@ struct State {
     accounts: HashMap<String, Account>,
     store: state::Store,
     faults: VecDeque<ScriptedFault>,
+    periodic: Option<Periodic>,
     requests: Vec<RecordedRequest>,
+}
+
+/// Every `every`-th request of an operation takes the next fault of a cycle.
+struct Periodic {
+    operation: String,
+    every: usize,
+    cycle: Vec<ScriptedFault>,
+    seen: usize,
+    fired: usize,
 }
 
 /// Which tier answers an operation.
@@ -252,6 +262,7 @@ impl Emulator {
                 accounts: HashMap::new(),
                 store: state::Store::new(nonce as u32),
                 faults: VecDeque::new(),
+                periodic: None,
                 requests: Vec::new(),
             }),
             clock: Mutex::new(Arc::new(SystemClock)),
@@ -386,6 +397,24 @@ impl Emulator {
         self.shared.state().faults.push_back(fault.into());
     }
 
+    /// A steady mix of faults: every `every`-th request routed to `operation` takes the next
+    /// fault of `cycle` (round robin), for as long as the emulator runs; queued faults
+    /// ([`push_fault`](Self::push_fault)) still go first. An empty cycle turns it off.
+    pub fn set_periodic_faults(&self, operation: &str, every: usize, cycle: Vec<ScriptedFault>) {
+        self.shared.state().periodic = (!cycle.is_empty() && every > 0).then(|| Periodic {
+            operation: operation.to_string(),
+            every,
+            cycle,
+            seen: 0,
+            fired: 0,
+        });
+    }
+
+    /// How many periodic faults fired so far.
+    pub fn periodic_faults_fired(&self) -> usize {
+        self.shared.state().periodic.as_ref().map_or(0, |p| p.fired)
+    }
+
     /// Faults still queued.
     pub fn pending_faults(&self) -> usize {
         self.shared.state().faults.len()
@@ -510,7 +539,22 @@ async fn handle(
             f.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
                 && f.operation.as_deref().is_none_or(|o| Some(o) == op_name)
         });
-        pos.and_then(|i| st.faults.remove(i))
+        match pos.and_then(|i| st.faults.remove(i)) {
+            Some(f) => Some(f),
+            None => match &mut st.periodic {
+                Some(p) if Some(p.operation.as_str()) == op_name => {
+                    p.seen += 1;
+                    if p.seen % p.every == 0 {
+                        let f = p.cycle[p.fired % p.cycle.len()].clone();
+                        p.fired += 1;
+                        Some(f)
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            },
+        }
     };
 
     let (resp, status_for_record) = match fault {
