@@ -28,6 +28,7 @@ impl Write for Capture {
 fn no_secret_in_any_log_line_or_debug_output() {
     const SECRET_SK: &str = "SK-must-never-appear-7f3a9c";
     const TOKEN: &str = "TOKEN-must-never-appear-b21e";
+    const PASSWORD: &str = "Passw0rd-canary-5e1d";
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -93,6 +94,39 @@ fn no_secret_in_any_log_line_or_debug_output() {
             printed.push_str(&format!("{e} {e:?} {e:#?}\n"));
             let bad = client.delete_center_task("a/b").send().await.unwrap_err();
             printed.push_str(&format!("{bad} {bad:?}\n"));
+
+            // Sensitive request fields (passwords, the Web CLI command) in the builders'
+            // Debug, in the logs of a real call, and in the errors that come back.
+            let dcs = dcs_client::DcsClient::builder()
+                .endpoint(f.emu.endpoint())
+                .credentials(Credentials::new(AK, SECRET_SK))
+                .project_id(PROJECT)
+                .config(test_config())
+                .build()
+                .unwrap();
+            let call = dcs
+                .create_acl_account("inst-1")
+                .account_name("reader")
+                .account_role("read")
+                .account_password(PASSWORD);
+            printed.push_str(&format!("{call:?} {:?}\n", call.request()));
+            let r = call.send().await;
+            printed.push_str(&format!("{r:?}\n"));
+            let call = dcs
+                .update_password("inst-1")
+                .old_password(PASSWORD)
+                .new_password(PASSWORD);
+            printed.push_str(&format!("{call:?}\n"));
+            let _ = call.send().await;
+            let call = dcs
+                .execute_command_mobilization("inst-1")
+                .command(format!("AUTH {PASSWORD}"))
+                .client_id("c-1");
+            printed.push_str(&format!("{call:?}\n"));
+            let _ = call.send().await;
+            let call = dcs.login_web_cli("inst-1").password(PASSWORD);
+            printed.push_str(&format!("{call:?}\n"));
+            let _ = call.send().await;
             printed.push_str(&format!("{:?}\n", f.emu.requests().len()));
         });
     });
@@ -105,6 +139,10 @@ fn no_secret_in_any_log_line_or_debug_output() {
     for (what, text) in [("logs", &logs), ("Debug/Display output", &printed)] {
         assert!(!text.contains(SECRET_SK), "SK leaked in {what}");
         assert!(!text.contains(TOKEN), "security token leaked in {what}");
+        assert!(
+            !text.contains(PASSWORD),
+            "a password or command leaked in {what}"
+        );
     }
     assert!(printed.contains("** redacted **"));
 }
