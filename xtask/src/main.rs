@@ -9,6 +9,7 @@
 //!                                         end-to-end benchmark; ARGS go to the bench binaries
 //! ```
 
+mod bench_cli;
 mod codegen;
 
 use std::ffi::OsString;
@@ -29,9 +30,12 @@ commands:
            cargo test --workspace
            cargo deny check licenses bans sources   (only when cargo-deny is installed)
            Stops at the first failing step with a non-zero exit.
-  bench [--only signer|e2e] [ARGS...]
+  bench [--only signer|e2e|list|cli] [ARGS...]
            cargo bench -p dcs-transport --bench signer [-- ARGS]
            cargo bench -p dcs-tasks --bench e2e [-- ARGS]
+           cargo bench -p dcs-client --bench list_page   (ListCenterTask, 1000-task page)
+           cli: dcs tasks delete --all --yes on 1,000 and 10,000 tasks (release builds),
+           start-up to first request, and the official Python SDK's loop for scale
            ARGS are passed to every selected bench binary (divan options for signer,
            see `cargo bench -p dcs-tasks --bench e2e -- --help` for e2e).";
 
@@ -138,16 +142,28 @@ fn bench(args: &[String]) -> Result<(), String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--only" => only = Some(it.next().ok_or("--only needs signer or e2e")?.clone()),
+            "--only" => {
+                only = Some(
+                    it.next()
+                        .ok_or("--only needs signer, e2e, list or cli")?
+                        .clone(),
+                )
+            }
             "--" => {}
             other => pass.push(other),
         }
     }
-    let (signer, e2e) = match only.as_deref() {
-        None => (true, true),
-        Some("signer") => (true, false),
-        Some("e2e") => (false, true),
-        Some(other) => return Err(format!("--only {other:?}: expected signer or e2e")),
+    let (signer, e2e, list, cli) = match only.as_deref() {
+        None => (true, true, true, true),
+        Some("signer") => (true, false, false, false),
+        Some("e2e") => (false, true, false, false),
+        Some("list") => (false, false, true, false),
+        Some("cli") => (false, false, false, true),
+        Some(other) => {
+            return Err(format!(
+                "--only {other:?}: expected signer, e2e, list or cli"
+            ))
+        }
     };
     let t0 = Instant::now();
     if signer {
@@ -160,6 +176,16 @@ fn bench(args: &[String]) -> Result<(), String> {
             a.extend(&pass);
         }
         step("e2e", &a)?;
+    }
+    if list {
+        step(
+            "list",
+            &["bench", "-p", "dcs-client", "--bench", "list_page"],
+        )?;
+    }
+    if cli {
+        println!("\n==> cli: dcs tasks delete against the emulator binary");
+        bench_cli::run(&root())?;
     }
     println!("\nbench: done in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(())

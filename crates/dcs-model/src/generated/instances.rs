@@ -2156,8 +2156,7 @@ pub struct ResizeInstanceBody {
     /// Required in requests.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_f64",
-        serialize_with = "crate::generated::common::whole_as_int"
+        deserialize_with = "crate::lenient::opt_f64"
     )]
     pub new_capacity: Option<f64>,
     /// (No description in the API reference.)
