@@ -319,3 +319,71 @@ fn a_plain_http_fallback_off_loopback_is_refused_like_the_endpoint() {
     .unwrap_err();
     assert!(matches!(e, ConfigError::InsecureHttp { .. }), "{e}");
 }
+
+/// A sleeper that, on its first sleep (the backoff before a retry), opens a listener on
+/// `port`, counting the connections it accepts: the first endpoint comes back between two
+/// attempts.
+#[derive(Debug)]
+struct ReviveOnSleep {
+    port: u16,
+    accepted: Arc<AtomicUsize>,
+    listener: std::sync::Mutex<Option<std::net::TcpListener>>,
+}
+
+impl dcs_transport::Sleeper for ReviveOnSleep {
+    fn sleep(&self, _: Duration) -> dcs_transport::time::SleepFuture {
+        let mut slot = self.listener.lock().unwrap();
+        if slot.is_none() {
+            let l = std::net::TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+            let accepting = l.try_clone().unwrap();
+            accepting.set_nonblocking(true).unwrap();
+            let accepted = self.accepted.clone();
+            tokio::spawn(async move {
+                let l = tokio::net::TcpListener::from_std(accepting).unwrap();
+                while let Ok((tcp, _)) = l.accept().await {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    drop(tcp);
+                }
+            });
+            *slot = Some(l);
+        }
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_sending_goes_to_the_endpoint_that_took_the_request() {
+    // The first endpoint is down for the first attempt, which moves to the second; the
+    // second reads the request and closes without answering (it may have been applied), so
+    // the GET is retried. The first is back by then, but the retry still goes to the second.
+    let dead = closed_url("http");
+    let port: u16 = dead.rsplit(':').next().unwrap().parse().unwrap();
+    let second = Server::start(|_| Reply::RawThenClose(Vec::new())).await;
+    let sleeper = Arc::new(ReviveOnSleep {
+        port,
+        accepted: Arc::default(),
+        listener: std::sync::Mutex::new(None),
+    });
+    let c = HttpClient::builder(endpoint(&dead), Credentials::new(AK, SK))
+        .fallback_endpoints(vec![endpoint(&second.url)])
+        .config(quick_retries(2))
+        .sleeper(sleeper.clone())
+        .build()
+        .unwrap();
+
+    let e = c.send(&get()).await.unwrap_err();
+
+    assert_eq!(e.kind(), TransportErrorKind::Io, "{e}");
+    assert_eq!(e.attempts(), 2);
+    assert!(
+        sleeper.listener.lock().unwrap().is_some(),
+        "the retry waited"
+    );
+    assert_eq!(
+        second.requests(),
+        2,
+        "both attempts reached the second endpoint"
+    );
+    assert_eq!(sleeper.accepted.load(Ordering::SeqCst), 0);
+    assert_eq!(c.current_endpoint(), &endpoint(&second.url));
+}
