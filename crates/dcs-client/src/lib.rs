@@ -66,7 +66,11 @@ pub const SERVICE: &str = "dcs";
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, section `[basic]` or `HUAWEICLOUD_SDK_PROFILE`), Pod
 /// Identity, then the ECS metadata service; the region from `HUAWEICLOUD_SDK_REGION` or the
 /// profile; the endpoint from `DCS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_DCS_{REGION}`, the
-/// regions file, the official table, or the standard pattern; the project id from
+/// regions file, the official table, or the standard pattern (a source that lists several,
+/// comma-separated, gives fallbacks: the first is used, and an attempt that cannot connect to
+/// the one in use, sending nothing, moves on to the next, see
+/// [`HttpClientBuilder::fallback_endpoints`](dcs_transport::HttpClientBuilder::fallback_endpoints));
+/// the project id from
 /// `HUAWEICLOUD_SDK_PROJECT_ID`, the profile, or an IAM lookup by region at the first call;
 /// proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; an extra CA bundle from
 /// `HUAWEICLOUD_SDK_CA_BUNDLE`.
@@ -192,10 +196,12 @@ impl DcsClientBuilder {
             ..Overrides::default()
         };
         let resolved = ResolvedConfig::load(&ctx, overrides).map_err(|e| Error::load(OP, e))?;
-        let endpoint =
-            resolved.endpoints().first().cloned().ok_or_else(|| {
-                Error::config(OP, dcs_transport::ConfigError::Invalid("no endpoint"))
-            })?;
+        // The first endpoint is used; the others (a comma-separated list in the
+        // configuration) are fallbacks when it cannot be connected to.
+        let (endpoint, fallbacks) = resolved
+            .endpoints()
+            .split_first()
+            .ok_or_else(|| Error::config(OP, dcs_transport::ConfigError::Invalid("no endpoint")))?;
         let mut config = self.config.unwrap_or_default();
         if config.get_proxy().is_none() {
             let lookup = |k: &str| ctx.var(k).ok().flatten();
@@ -216,7 +222,8 @@ impl DcsClientBuilder {
             })?),
             None => None,
         };
-        let mut b = HttpClient::builder(endpoint, Credentials::new("unused", "unused"))
+        let mut b = HttpClient::builder(endpoint.clone(), Credentials::new("unused", "unused"))
+            .fallback_endpoints(fallbacks.to_vec())
             .credentials_provider(resolved.credentials().clone())
             .config(config);
         if let Some(pem) = ca_bundle {

@@ -142,3 +142,49 @@ async fn an_operation_without_a_project_in_its_path_needs_none() {
     assert_eq!(seen[0].path, "/v2/available-zones");
     assert_eq!(seen[0].header("x-project-id"), None);
 }
+
+#[tokio::test]
+async fn a_second_endpoint_in_the_region_variable_takes_over_when_the_first_cannot_be_reached() {
+    let live = serve(200, b"{}".to_vec(), "application/json").await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        drop(l);
+        url
+    };
+    let endpoints = format!("{closed},{}", live.endpoint);
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
+            ("HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4", &endpoints),
+            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ]))
+        .config(dcs_client::ClientConfig::default().retry(dcs_transport::RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+    assert_eq!(client.http().endpoints().len(), 2);
+
+    client.show_instance("i-1").send().await.unwrap();
+    client.show_instance("i-2").send().await.unwrap();
+
+    let seen = live.seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    let live_host = live.endpoint.trim_start_matches("http://");
+    for s in seen.iter() {
+        assert_eq!(s.signature_ok, Ok(()));
+        assert_eq!(
+            s.header("host"),
+            Some(live_host),
+            "signed for the second's Host"
+        );
+    }
+    assert_eq!(seen[1].path, format!("/v2/{PROJECT}/instances/i-2"));
+    assert_eq!(
+        client.http().current_endpoint().to_string(),
+        client.http().endpoints()[1].to_string(),
+        "the second stays in use"
+    );
+}

@@ -17,7 +17,7 @@ use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
@@ -372,6 +372,7 @@ impl ClockSkew {
 /// Builds an [`HttpClient`].
 pub struct HttpClientBuilder {
     endpoint: Endpoint,
+    fallbacks: Vec<Endpoint>,
     credentials: Credentials,
     provider: Option<Arc<dyn ProvideCredentials>>,
     proxy: Option<Result<crate::proxy::Proxy, ConfigError>>,
@@ -390,6 +391,7 @@ impl std::fmt::Debug for HttpClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpClientBuilder")
             .field("endpoint", &self.endpoint)
+            .field("fallback_endpoints", &self.fallbacks)
             .field("credentials", &self.credentials)
             .field("credentials_provider", &self.provider)
             .field("proxy", &self.proxy)
@@ -400,6 +402,29 @@ impl std::fmt::Debug for HttpClientBuilder {
 }
 
 impl HttpClientBuilder {
+    /// Endpoints to fall back on, in order, when a connection to the one in use cannot be
+    /// made. Replaces any given before; an empty list (the default) means the client's one
+    /// endpoint only.
+    ///
+    /// Each endpoint gets a connection pool of its own. An attempt goes to the endpoint in
+    /// use (at first the one given to [`HttpClient::builder`]); when its connect phase fails
+    /// (DNS, TCP refused or timed out, TLS handshake, the connection closed before the
+    /// request was written: nothing was sent) the same attempt moves on to the next
+    /// endpoint, wrapping round to the first, signed again for that endpoint's `Host`. Each
+    /// endpoint is tried at most once per attempt, all within the attempt's timeout, and
+    /// moving on spends no retry attempt and no retry budget: only when every endpoint
+    /// failed to connect does the attempt fail, with the last endpoint's error, for the
+    /// retry policy to judge as before. An endpoint that connects stays in use for later
+    /// attempts and calls (sticky) until its own connect fails.
+    ///
+    /// Anything after the request may have been written (a reset, a timeout waiting for the
+    /// answer, any HTTP status) never moves to another endpoint: that is the retry policy's
+    /// decision alone, and a retry goes to the endpoint in use. A wait for a free connection
+    /// in a full pool is not an endpoint failure either.
+    pub fn fallback_endpoints(mut self, endpoints: Vec<Endpoint>) -> Self {
+        self.fallbacks = endpoints;
+        self
+    }
     /// Signs every attempt with what `provider` returns at that moment, in place of the fixed
     /// credentials given to [`HttpClient::builder`] (which are then neither used nor checked).
     /// A provider error fails the call before anything is sent
@@ -466,13 +491,18 @@ impl HttpClientBuilder {
                 CredentialSource::Fixed(Arc::new(self.credentials))
             }
         };
-        if self.endpoint.scheme() == crate::config::Scheme::Http
-            && !self.endpoint.is_loopback()
-            && !self.config.allow_insecure_http
-        {
-            return Err(ConfigError::InsecureHttp {
-                host: self.endpoint.host().to_string(),
-            });
+        let mut endpoints = Vec::with_capacity(1 + self.fallbacks.len());
+        endpoints.push(self.endpoint);
+        endpoints.append(&mut self.fallbacks);
+        for endpoint in &endpoints {
+            if endpoint.scheme() == crate::config::Scheme::Http
+                && !endpoint.is_loopback()
+                && !self.config.allow_insecure_http
+            {
+                return Err(ConfigError::InsecureHttp {
+                    host: endpoint.host().to_string(),
+                });
+            }
         }
         let mut fixed = Vec::with_capacity(3);
         fixed.push(("User-Agent", self.config.user_agent.clone()));
@@ -484,55 +514,20 @@ impl HttpClientBuilder {
             }
             fixed.push((signer::HEADER_PROJECT_ID, p.clone()));
         }
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        // The TCP connect gets its own limit, never longer than an attempt; an attempt timer
-        // that fires before any connection was made is reported as a connect timeout too.
-        http.set_connect_timeout(Some(
-            self.config.connect_timeout.min(self.config.attempt_timeout),
-        ));
         let provider = rustls::crypto::CryptoProvider::get_default()
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config(provider, &self.extra_roots)?)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(crate::proxy::Dialer::new(
-                http,
-                &self.endpoint,
-                self.config
-                    .proxy
-                    .as_ref()
-                    .and_then(|p| p.proxy_for(&self.endpoint)),
-            )?);
+        let tls = tls_config(provider, &self.extra_roots)?;
+        let pools = endpoints
+            .iter()
+            .map(|e| pool_for(e, &self.config, &tls))
+            .collect::<Result<Vec<_>, _>>()?;
         let budget = self.config.retry.new_budget();
-        let scheme = match self.endpoint.scheme() {
-            crate::config::Scheme::Https => http::uri::Scheme::HTTPS,
-            crate::config::Scheme::Http => http::uri::Scheme::HTTP,
-        };
-        let authority = http::uri::Authority::try_from(self.endpoint.authority())
-            .map_err(|_| ConfigError::Invalid("the endpoint's authority is not valid"))?;
-        let dst = http::Uri::builder()
-            .scheme(scheme)
-            .authority(authority)
-            .path_and_query("/")
-            .build()
-            .map_err(|_| ConfigError::Invalid("the endpoint's authority is not valid"))?;
-        let pool = Pool::new(
-            https,
-            dst,
-            self.config.pool_max_idle_per_host,
-            self.config.pool_max_connections_per_host,
-            Lifetimes {
-                idle: self.config.pool_idle_timeout,
-                max: self.config.pool_max_connection_lifetime,
-            },
-        );
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                endpoint: self.endpoint,
+                endpoints,
+                pools,
+                current: AtomicUsize::new(0),
                 credentials,
                 fixed_headers: fixed,
                 config: self.config,
@@ -540,11 +535,56 @@ impl HttpClientBuilder {
                 sleeper: self.sleeper,
                 jitter: self.jitter,
                 budget,
-                pool,
                 clock_offset: AtomicI64::new(0),
             }),
         })
     }
+}
+
+/// The connection pool for `endpoint`: its own dialer (direct or through the proxy the
+/// configuration names for it) and TLS.
+fn pool_for(
+    endpoint: &Endpoint,
+    config: &ClientConfig,
+    tls: &rustls::ClientConfig,
+) -> Result<Pool, ConfigError> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    // The TCP connect gets its own limit, never longer than an attempt; an attempt timer
+    // that fires before any connection was made is reported as a connect timeout too.
+    http.set_connect_timeout(Some(config.connect_timeout.min(config.attempt_timeout)));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls.clone())
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(crate::proxy::Dialer::new(
+            http,
+            endpoint,
+            config.proxy.as_ref().and_then(|p| p.proxy_for(endpoint)),
+        )?);
+    let scheme = match endpoint.scheme() {
+        crate::config::Scheme::Https => http::uri::Scheme::HTTPS,
+        crate::config::Scheme::Http => http::uri::Scheme::HTTP,
+    };
+    let invalid = || ConfigError::Invalid("the endpoint's authority is not valid");
+    let authority = http::uri::Authority::try_from(endpoint.authority()).map_err(|_| invalid())?;
+    let dst = http::Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query("/")
+        .build()
+        .map_err(|_| invalid())?;
+    Ok(Pool::new(
+        https,
+        dst,
+        config.pool_max_idle_per_host,
+        config.pool_max_connections_per_host,
+        Lifetimes {
+            idle: config.pool_idle_timeout,
+            max: config.pool_max_connection_lifetime,
+        },
+    ))
 }
 
 /// A signed-request HTTP client. Cheap to clone (one shared pool); build one and reuse it.
@@ -563,7 +603,12 @@ enum CredentialSource {
 }
 
 struct Inner {
-    endpoint: Endpoint,
+    /// The endpoint given to the builder, then the fallbacks, in order.
+    endpoints: Vec<Endpoint>,
+    /// One pool per endpoint, in the same order.
+    pools: Vec<Pool>,
+    /// The index of the endpoint in use: the one an attempt tries first.
+    current: AtomicUsize,
     credentials: CredentialSource,
     fixed_headers: Vec<(&'static str, String)>,
     config: ClientConfig,
@@ -571,7 +616,6 @@ struct Inner {
     sleeper: Arc<dyn Sleeper>,
     jitter: Jitter,
     budget: RetryBudget,
-    pool: Pool,
     /// Seconds added to the clock when signing, learnt from the gateway's expired-signature
     /// answers.
     clock_offset: AtomicI64,
@@ -580,7 +624,8 @@ struct Inner {
 impl std::fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpClient")
-            .field("endpoint", &self.inner.endpoint)
+            .field("endpoints", &self.inner.endpoints)
+            .field("current", &self.inner.current.load(Ordering::Relaxed))
             .field("credentials", &self.inner.credentials)
             .field("config", &self.inner.config)
             .finish()
@@ -618,6 +663,15 @@ impl Limits {
     }
 }
 
+/// Why a request did not get an answer on one endpoint.
+enum SendFailure {
+    /// The endpoint could not be reached (DNS, TCP, TLS, a connection closed before the
+    /// request was written): nothing was sent, and another endpoint may be tried.
+    Unreachable(TransportError),
+    /// Anything else: the request may have been sent, or the failure is not the endpoint's.
+    Other(TransportError),
+}
+
 /// What one attempt produced.
 enum Attempt {
     Answer(Response),
@@ -631,6 +685,7 @@ impl HttpClient {
     pub fn builder(endpoint: Endpoint, credentials: Credentials) -> HttpClientBuilder {
         HttpClientBuilder {
             endpoint,
+            fallbacks: Vec::new(),
             credentials,
             provider: None,
             proxy: None,
@@ -643,9 +698,25 @@ impl HttpClient {
         }
     }
 
-    /// The endpoint.
+    /// The endpoint given to [`builder`](Self::builder) (the first one tried).
     pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.endpoint
+        &self.inner.endpoints[0]
+    }
+
+    /// Every endpoint in the order they are tried: the builder's, then the
+    /// [fallbacks](HttpClientBuilder::fallback_endpoints).
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.inner.endpoints
+    }
+
+    /// The endpoint in use: the one the next attempt tries first. It changes only when an
+    /// attempt could not connect to it and connected to another.
+    pub fn current_endpoint(&self) -> &Endpoint {
+        &self.inner.endpoints[self.current_index()]
+    }
+
+    fn current_index(&self) -> usize {
+        self.inner.current.load(Ordering::Relaxed) % self.inner.endpoints.len()
     }
 
     /// The configuration.
@@ -924,6 +995,7 @@ impl HttpClient {
         req: &Request,
         now: SystemTime,
         credentials: &Credentials,
+        endpoint: &Endpoint,
     ) -> Result<http::Request<Full<Bytes>>, TransportError> {
         let inner = &*self.inner;
         let invalid = |m: String| TransportError::new(TransportErrorKind::InvalidRequest, m, false);
@@ -961,7 +1033,7 @@ impl HttpClient {
             .collect();
         let signable = SignableRequest {
             method: req.method.as_str(),
-            authority: inner.endpoint.authority(),
+            authority: endpoint.authority(),
             path: &req.path,
             query: &query,
             headers: &headers,
@@ -1025,26 +1097,19 @@ impl HttpClient {
             .map_err(|e| invalid(format!("cannot build the request: {e}")))
     }
 
-    async fn attempt(
+    /// Sends `http_req` on a connection of `pool`: an idle one, or a new one. `connected` is
+    /// called once a connection has taken the request (it may have been sent). `Err` is a
+    /// failure before the request was written, or after it may have been.
+    async fn send_on(
         &self,
-        req: &Request,
-        now: SystemTime,
-        budget: Duration,
+        pool: &Pool,
+        mut http_req: http::Request<Full<Bytes>>,
+        deadline: tokio::time::Instant,
         timeout_kind: TimeoutKind,
-        cap: usize,
-        stream: Option<StreamLimits>,
-    ) -> Attempt {
-        // Clamp so a huge configured timeout ("never") cannot overflow the timer.
-        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
-        let credentials = match self.credentials(deadline).await {
-            Ok(c) => c,
-            Err(e) => return Attempt::Failed(e),
-        };
-        let mut http_req = match self.build_request(req, now, &credentials) {
-            Ok(r) => r,
-            Err(e) => return Attempt::Failed(e),
-        };
-        let (conn, head) = loop {
+        budget: Duration,
+        connected: impl Fn(),
+    ) -> Result<(Conn, http::Response<hyper::body::Incoming>), SendFailure> {
+        loop {
             // Until a connection takes the request, nothing has been sent: a timer that fires
             // here is a connect timeout, safe to retry whatever the method. The connect
             // timeout bounds DNS, TCP and TLS together (a server that accepts TCP and never
@@ -1053,13 +1118,14 @@ impl HttpClient {
             let connect_deadline =
                 deadline.min(started + self.inner.config.connect_timeout.min(MAX_TIMER));
             let waiting = AtomicU8::new(phase::CONNECTING);
-            let checkout = self.inner.pool.checkout(&waiting);
+            let checkout = pool.checkout(&waiting);
             let mut conn = match tokio::time::timeout_at(connect_deadline, checkout).await {
                 Err(_) => {
                     let ms = connect_deadline
                         .saturating_duration_since(started)
                         .as_millis();
-                    let message = if waiting.load(Ordering::Relaxed) == phase::POOL_FULL {
+                    let pool_full = waiting.load(Ordering::Relaxed) == phase::POOL_FULL;
+                    let message = if pool_full {
                         format!(
                             "the connection pool was full ({} connections to this host) and \
                              none came free within {ms} ms; nothing was sent",
@@ -1068,24 +1134,34 @@ impl HttpClient {
                     } else {
                         format!("no connection (DNS, TCP and TLS) within {ms} ms; nothing was sent")
                     };
-                    return Attempt::Failed(TransportError::new(
+                    let err = TransportError::new(
                         TransportErrorKind::Timeout(TimeoutKind::Connect),
                         message,
                         false,
-                    ));
+                    );
+                    // A full pool is our own limit, not the endpoint failing.
+                    return Err(if pool_full {
+                        SendFailure::Other(err)
+                    } else {
+                        SendFailure::Unreachable(err)
+                    });
                 }
-                Ok(Err(e)) => return Attempt::Failed(classify_connect_error(e)),
+                Ok(Err(e)) => return Err(SendFailure::Unreachable(classify_connect_error(e))),
                 Ok(Ok(c)) => c,
             };
             match tokio::time::timeout_at(deadline, conn.tx.try_send_request(http_req)).await {
                 Err(_) => {
-                    return Attempt::Failed(TransportError::new(
+                    connected();
+                    return Err(SendFailure::Other(TransportError::new(
                         TransportErrorKind::Timeout(timeout_kind),
                         format!("no response within {} ms", budget.as_millis()),
                         true,
-                    ))
+                    )));
                 }
-                Ok(Ok(head)) => break (conn, head),
+                Ok(Ok(head)) => {
+                    connected();
+                    return Ok((conn, head));
+                }
                 Ok(Err(mut e)) => match e.take_message() {
                     // A pooled connection the server had already closed refused the request
                     // before writing any of it: send it on another one. This is not a new
@@ -1116,10 +1192,77 @@ impl HttpClient {
                             )
                             .with_source(e.into_error()),
                         };
-                        return Attempt::Failed(err);
+                        return Err(SendFailure::Unreachable(err));
                     }
-                    None => return Attempt::Failed(classify_send_error(e.into_error())),
+                    None => {
+                        connected();
+                        return Err(SendFailure::Other(classify_send_error(e.into_error())));
+                    }
                 },
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &Request,
+        now: SystemTime,
+        budget: Duration,
+        timeout_kind: TimeoutKind,
+        cap: usize,
+        stream: Option<StreamLimits>,
+    ) -> Attempt {
+        // Clamp so a huge configured timeout ("never") cannot overflow the timer.
+        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
+        let credentials = match self.credentials(deadline).await {
+            Ok(c) => c,
+            Err(e) => return Attempt::Failed(e),
+        };
+        // Each endpoint at most once, starting with the one in use; a connect that fails
+        // (nothing was sent) moves on to the next, signed again for its Host.
+        let count = self.inner.endpoints.len();
+        let first = self.current_index();
+        let mut tried = 0;
+        let (pool, conn, head) = loop {
+            let at = (first + tried) % count;
+            let endpoint = &self.inner.endpoints[at];
+            let http_req = match self.build_request(req, now, &credentials, endpoint) {
+                Ok(r) => r,
+                Err(e) => return Attempt::Failed(e),
+            };
+            let pool = &self.inner.pools[at];
+            let connected = || {
+                if at != first {
+                    // Sticky from the moment it takes the request: later attempts (a retry
+                    // of this request included) and calls start here. Left alone if another call
+                    // moved it meanwhile.
+                    let _ = self.inner.current.compare_exchange(
+                        first,
+                        at,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    );
+                    tracing::info!(endpoint = %endpoint, "now using this endpoint");
+                }
+            };
+            match self
+                .send_on(pool, http_req, deadline, timeout_kind, budget, connected)
+                .await
+            {
+                Ok((conn, head)) => break (pool, conn, head),
+                Err(SendFailure::Unreachable(e))
+                    if tried + 1 < count && tokio::time::Instant::now() < deadline =>
+                {
+                    tracing::warn!(
+                        endpoint = %endpoint,
+                        error = %e,
+                        "cannot connect (nothing was sent); trying the next endpoint"
+                    );
+                    tried += 1;
+                }
+                Err(SendFailure::Unreachable(e) | SendFailure::Other(e)) => {
+                    return Attempt::Failed(e)
+                }
             }
         };
         let (parts, mut body) = head.into_parts();
@@ -1140,7 +1283,7 @@ impl HttpClient {
                     body,
                     conn,
                     keep_alive,
-                    self.inner.pool.clone(),
+                    pool.clone(),
                     limits,
                 ));
             }
@@ -1174,7 +1317,7 @@ impl HttpClient {
         }
         drop(body);
         if state == BodyState::Complete && keeps_alive(&parts) {
-            self.inner.pool.checkin(conn);
+            pool.checkin(conn);
         } else {
             // Unread bytes may still be on their way, or the server is closing it: the
             // connection cannot carry another request, and dropping it closes it now.

@@ -1,4 +1,4 @@
-//! Our HTTP/1.1 connection pool for the client's one endpoint.
+//! Our HTTP/1.1 connection pool for one endpoint (a client holds one per endpoint).
 //!
 //! Why not hyper-util's pool: it takes a connection back only once the connection is ready
 //! for its next request, from a task it spawns for the purpose. A request that checks out in
