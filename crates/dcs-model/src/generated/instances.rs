@@ -2156,7 +2156,8 @@ pub struct ResizeInstanceBody {
     /// Required in requests.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_f64"
+        deserialize_with = "crate::lenient::opt_f64",
+        serialize_with = "crate::generated::common::whole_as_int"
     )]
     pub new_capacity: Option<f64>,
     /// (No description in the API reference.)
