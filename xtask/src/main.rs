@@ -9,6 +9,7 @@
 //!                                         end-to-end benchmark; ARGS go to the bench binaries
 //! ```
 
+mod bench_build;
 mod bench_cli;
 mod codegen;
 
@@ -36,6 +37,9 @@ commands:
            cargo bench -p dcs-client --bench list_page   (ListCenterTask, 1000-task page)
            cli: dcs tasks delete --all --yes on 1,000 and 10,000 tasks (release builds),
            start-up to first request, and the official Python SDK's loop for scale
+  bench --only build [REV]
+           cold debug builds in fresh target dirs: dcs-tasks at REV (default a5c7db1)
+           against now, and dcs-client with --timings (not part of a plain `bench`)
            ARGS are passed to every selected bench binary (divan options for signer,
            see `cargo bench -p dcs-tasks --bench e2e -- --help` for e2e).";
 
@@ -145,13 +149,17 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--only" => {
                 only = Some(
                     it.next()
-                        .ok_or("--only needs signer, e2e, list or cli")?
+                        .ok_or("--only needs signer, e2e, list, cli or build")?
                         .clone(),
                 )
             }
             "--" => {}
             other => pass.push(other),
         }
+    }
+    if only.as_deref() == Some("build") {
+        let baseline = pass.first().copied().unwrap_or("a5c7db1");
+        return bench_build::run(&root(), baseline);
     }
     let (signer, e2e, list, cli) = match only.as_deref() {
         None => (true, true, true, true),
@@ -161,7 +169,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         Some("cli") => (false, false, false, true),
         Some(other) => {
             return Err(format!(
-                "--only {other:?}: expected signer, e2e, list or cli"
+                "--only {other:?}: expected signer, e2e, list, cli or build"
             ))
         }
     };
