@@ -3,7 +3,6 @@
 use crate::output::{self, Format};
 use crate::tasks::fail_sdk;
 use dcs_client::DcsClient;
-use std::io::Write;
 use std::process::ExitCode;
 
 /// Columns of the instance table.
@@ -17,12 +16,6 @@ pub const COLUMNS: &[&str] = &[
     "ip",
     "port",
 ];
-
-fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
 
 /// `dcs instances list`.
 pub async fn list(
@@ -50,13 +43,13 @@ pub async fn list(
     let doc = serde_json::Value::Array(records.clone());
     match query {
         Some(q) => match output::query(&doc, q) {
-            Ok(v) => print(&output::render(Format::Json, &v, &[], &[])),
+            Ok(v) => output::print(&output::render(Format::Json, &v, &[], &[])),
             Err(e) => {
                 eprintln!("dcs: {e}");
                 return ExitCode::from(2);
             }
         },
-        None => print(&output::render(format, &doc, &records, COLUMNS)),
+        None => output::print(&output::render(format, &doc, &records, COLUMNS)),
     }
     ExitCode::SUCCESS
 }
@@ -70,13 +63,13 @@ pub async fn show(client: &DcsClient, id: &str, format: Format, query: Option<&s
     let doc = serde_json::to_value(out.value()).unwrap_or_default();
     match query {
         Some(q) => match output::query(&doc, q) {
-            Ok(v) => print(&output::render(Format::Json, &v, &[], &[])),
+            Ok(v) => output::print(&output::render(Format::Json, &v, &[], &[])),
             Err(e) => {
                 eprintln!("dcs: {e}");
                 return ExitCode::from(2);
             }
         },
-        None => print(&output::render_record(format, &doc)),
+        None => output::print(&output::render_record(format, &doc)),
     }
     ExitCode::SUCCESS
 }

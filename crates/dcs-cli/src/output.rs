@@ -29,6 +29,14 @@ impl Format {
     }
 }
 
+/// Prints `text` to stdout; a closed pipe (`| head`) is not worth a panic.
+pub fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
 /// Applies a JMESPath expression.
 pub fn query(doc: &Value, expr: &str) -> Result<Value, String> {
     let compiled = jmespath::compile(expr).map_err(|e| format!("--query: {e}"))?;

@@ -85,13 +85,6 @@ fn to_json(tasks: &[ListCenterTasksResp]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Prints `text` to stdout; a closed pipe is not an error worth a panic.
-fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
-
 /// `dcs tasks list`.
 pub async fn list(
     client: &DcsClient,
@@ -118,9 +111,9 @@ pub async fn list(
                         .map(|m| m.keys().cloned().collect())
                         .unwrap_or_default();
                     let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
-                    print(&output::render(format, &v, &recs, &cols));
+                    output::print(&output::render(format, &v, &recs, &cols));
                 } else {
-                    print(&output::render(Format::Json, &v, &[], &[]));
+                    output::print(&output::render(Format::Json, &v, &[], &[]));
                 }
             }
             Err(e) => {
@@ -128,7 +121,7 @@ pub async fn list(
                 return ExitCode::from(2);
             }
         },
-        None => print(&output::render(format, &doc, &records, COLUMNS)),
+        None => output::print(&output::render(format, &doc, &records, COLUMNS)),
     }
     ExitCode::SUCCESS
 }
@@ -250,7 +243,7 @@ fn report(summary: &Summary, format: Format) -> ExitCode {
         eprintln!("dcs: internal error: the summary does not add up to the selection");
     }
     if format == Format::Json {
-        print(&(serde_json::to_string_pretty(summary).unwrap_or_default() + "\n"));
+        output::print(&(serde_json::to_string_pretty(summary).unwrap_or_default() + "\n"));
     } else {
         for r in &summary.refused {
             eprintln!(

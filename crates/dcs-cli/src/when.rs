@@ -27,30 +27,6 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// Seconds since the epoch of a timestamp as DCS writes them: `2020-06-17T07:38:42.423Z`,
 /// with or without fraction, zone (`Z`, `+08:00`; none means UTC) or `T`; or `yyyyMMddHHmmss`.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
@@ -78,6 +54,9 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     let clock = clock.split('.').next()?;
     let mut cp = clock.split(':').map(|x| x.parse::<i64>().ok());
     let (hh, mm, ss) = (cp.next()??, cp.next()??, cp.next().flatten().unwrap_or(0));
+    if !(0..24).contains(&hh) || !(0..60).contains(&mm) || !(0..61).contains(&ss) {
+        return None;
+    }
     let off = match offset {
         "" | "Z" | "z" => 0,
         o => {
@@ -91,19 +70,20 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
             sign * (h * 3600 + mi * 60)
         }
     };
-    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss - off)
+    // The calendar arithmetic is the signer's (one implementation of it in the project).
+    let sdk = format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z");
+    let date = dcs_transport::SdkDate::parse(&sdk).ok()?;
+    Some(date.unix_seconds() - off)
 }
 
 /// `yyyyMMddHHmmss` in UTC, as `ListCenterTask` takes `start_time` and `end_time`.
 pub fn compact_utc(secs: i64) -> String {
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+    // `YYYYMMDDTHHMMSSZ` without the `T` and the `Z`.
+    let b = dcs_transport::SdkDate::from_unix_seconds(secs).to_bytes();
+    b.iter()
+        .filter(|c| c.is_ascii_digit())
+        .map(|&c| c as char)
+        .collect()
 }
 
 /// Now, in seconds since the epoch.
