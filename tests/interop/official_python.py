@@ -22,9 +22,11 @@ Talks to 127.0.0.1 only: the endpoint must be http://127.0.0.1:PORT.
 import json
 import sys
 import time
+import warnings
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, ServiceResponseException
+from huaweicloudsdkcore.sdk_stream_response import SdkStreamResponse
 import huaweicloudsdkdcs.v2 as dcs_v2
 import huaweicloudsdkdcs.v2.model as dcs_models
 from huaweicloudsdkdcs.v2 import (
@@ -150,16 +152,42 @@ def interop(endpoint, ak, sk, project):
             continue
         case = json.loads(line)
         notes = []
-        error = None
+        answer = {
+            "name": case["name"],
+            "error": None,
+            "notes": notes,
+            "status": None,
+            "error_code": None,
+            "response_class": None,
+            "raised": None,
+            "warnings": [],
+        }
         try:
             request_class = getattr(dcs_v2, case["name"] + "Request")
             request = instance(request_class, case["input"], "input", notes)
-            getattr(c, case["python_method"])(request)
-        except ClientRequestException as e:
-            error = "HTTP %s %s %s" % (e.status_code, e.error_code, e.error_msg)
+        except Exception as e:  # the input does not fit the SDK's request: reported, not sent
+            answer["error"] = "input: %s: %s" % (type(e).__name__, e)
+            print(json.dumps(answer), flush=True)
+            continue
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                response = getattr(c, case["python_method"])(request)
+                if isinstance(response, SdkStreamResponse):
+                    chunks = []
+                    response.consume_download_stream(lambda raw: chunks.extend(raw.iter_content(8192)))
+                    answer["stream_bytes"] = sum(len(c) for c in chunks)
+            answer["response_class"] = type(response).__name__
+            answer["status"] = getattr(response, "status_code", None)
+            answer["warnings"] = ["%s: %s" % (w.category.__name__, w.message) for w in caught]
+        except ServiceResponseException as e:
+            answer["error"] = "HTTP %s %s %s" % (e.status_code, e.error_code, e.error_msg)
+            answer["status"] = e.status_code
+            answer["error_code"] = e.error_code
         except Exception as e:  # reported to the test, which decides what it means
-            error = "%s: %s" % (type(e).__name__, e)
-        print(json.dumps({"name": case["name"], "error": error, "notes": notes}), flush=True)
+            answer["error"] = "%s: %s" % (type(e).__name__, e)
+            answer["raised"] = answer["error"]
+        print(json.dumps(answer), flush=True)
 
 
 def main(argv):

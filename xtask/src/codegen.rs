@@ -335,6 +335,9 @@ struct Field {
     whole_as_int: bool,
     doc: String,
     hints: Vec<Value>,
+    /// The spec notes that this string holds a number (`type_notes` kind
+    /// `string_typed_numeric`).
+    numeric_text: bool,
 }
 
 fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
@@ -376,6 +379,11 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
         whole_as_int,
         doc: f["description"].as_str().unwrap_or("").to_string(),
         hints,
+        numeric_text: f["type_notes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|n| n["kind"] == "string_typed_numeric"),
     })
 }
 
@@ -1481,6 +1489,63 @@ fn example_scalar(ty: &Ty, hints: &[Value], name: &str, seed: &str) -> Value {
     }
 }
 
+/// A realistic example for a string field that holds a number or a time, where a
+/// placeholder would not parse: `"1"` for counts and totals (examples have one-element lists),
+/// `"6379"` for a port, `"100"` for a progress; a time in the form its description gives
+/// (epoch milliseconds, `yyyyMMddHHmmss`, `YYYY-MM-DD HH:MM:SS`, a `00:00-01:00` window),
+/// else RFC 3339. `None` keeps the placeholder: the field has a value set or a range (already
+/// honoured), or the text would break a length hint.
+fn realistic_text(f: &Field) -> Option<String> {
+    let name = f.json.as_str();
+    if f.hints
+        .iter()
+        .any(|h| matches!(h["kind"].as_str(), Some("enum" | "range" | "min" | "max")))
+    {
+        return None;
+    }
+    let doc = f.doc.as_str();
+    let lower = doc.to_lowercase();
+    let millis = doc.contains("时间戳") || doc.contains("毫秒") || lower.contains("unix");
+    let timey = name.ends_with("_time") || name.ends_with("_at");
+    let numeric = f.numeric_text
+        || name.ends_with("_count")
+        || name.ends_with("_num")
+        || matches!(name, "capacity" | "port" | "progress");
+    let text = if timey || (numeric && millis) {
+        if millis {
+            "1767225600000"
+        } else if doc.contains("yyyyMMddHHmmss") {
+            "20260101000000"
+        } else if lower.contains("yyyy-mm-dd hh:mm:ss") {
+            "2026-01-01 00:00:00"
+        } else if doc.contains("00:00-01:00") {
+            "00:00-01:00"
+        } else if numeric {
+            // A number the spec does not describe further: seconds.
+            "60"
+        } else {
+            "2026-01-01T00:00:00Z"
+        }
+    } else if numeric {
+        match name {
+            "port" => "6379",
+            "progress" => "100",
+            _ => "1",
+        }
+    } else {
+        return None;
+    };
+    let len = text.chars().count() as u64;
+    let fits = f.hints.iter().all(|h| match h["kind"].as_str() {
+        Some("length") => {
+            h["min"].as_u64().is_none_or(|m| len >= m) && h["max"].as_u64().is_none_or(|m| len <= m)
+        }
+        Some("max_length") => h["max"].as_u64().is_none_or(|m| len <= m),
+        _ => true,
+    });
+    fits.then(|| text.to_string())
+}
+
 fn example_value(
     spec: &Spec,
     o: &Overrides,
@@ -1523,7 +1588,12 @@ fn example_model(spec: &Spec, o: &Overrides, model: &str, seed: &str, depth: usi
         let Ok(field) = field_of(model, f, o) else {
             continue;
         };
-        let v = example_value(spec, o, &field.ty, &field.hints, &field.json, seed, depth);
+        let mut v = example_value(spec, o, &field.ty, &field.hints, &field.json, seed, depth);
+        if matches!(field.ty, Ty::Str) {
+            if let Some(text) = realistic_text(&field) {
+                v = json!(text);
+            }
+        }
         obj.insert(field.json.clone(), v);
     }
     Value::Object(obj)

@@ -6,8 +6,9 @@
 //! `dcs-transport`, the project check, scripted faults ([`Fault`], per operation if wanted) and
 //! recording. Requests are then validated against the generated request models, and answered
 //! by one of two tiers (the `X-Dcs-Emulator-Tier` header says which): *stateful* handlers for
-//! instances, the Task Center, backups and restores, kept per project in memory with their
-//! asynchronous changes computed from the emulator's clock; and *synthetic*, schema-valid
+//! instances, the Task Center, backups and restores, ACL accounts, IP whitelists, tags and the
+//! jobs `ShowJobInfo` reports, kept per project in memory with their asynchronous changes
+//! computed from the emulator's clock; and *synthetic*, schema-valid
 //! answers built from the spec's response models for every other operation.
 //!
 //! It depends on `dcs-model` for the contract and on `dcs-transport` only for the verifier; it
@@ -350,6 +351,34 @@ impl Emulator {
             .state()
             .store
             .seed_backup(project_id, instance_id, backup_id, now);
+    }
+
+    /// Adds (or replaces) an available ACL account of an instance. Returns `false` (and adds
+    /// nothing) when the instance does not exist.
+    pub fn seed_account(
+        &self,
+        project_id: &str,
+        instance_id: &str,
+        account_id: &str,
+        account_name: &str,
+    ) -> bool {
+        let now = self.shared.now();
+        self.shared.state().store.seed_account(
+            project_id,
+            instance_id,
+            account_id,
+            account_name,
+            now,
+        )
+    }
+
+    /// Adds (or replaces) a finished job that `ShowJobInfo` reports (`SUCCESS`).
+    pub fn seed_job(&self, project_id: &str, job_id: &str, job_type: &str) {
+        let now = self.shared.now();
+        self.shared
+            .state()
+            .store
+            .seed_job(project_id, job_id, job_type, now);
     }
 
     /// The instance's status as the emulator's clock sees it now, `None` when it does not

@@ -75,6 +75,19 @@ fn seed(emu: &Emulator, project: &str, path: &str) -> usize {
         emu.seed_backup(project, &inst, &id);
         n += 1;
     }
+    for a in list("accounts") {
+        let id = text_of(&a, "id", "accounts[]")
+            .unwrap_or_else(|| fail(format!("{path}: an account has no id")));
+        let inst = text_of(&a, "instance_id", "accounts[]")
+            .unwrap_or_else(|| fail(format!("{path}: account {id} has no instance_id")));
+        let name = text_of(&a, "name", "accounts[]").unwrap_or_else(|| id.clone());
+        if !emu.seed_account(project, &inst, &id, &name) {
+            fail(format!(
+                "{path}: account {id}: no instance {inst} (list it under instances)"
+            ));
+        }
+        n += 1;
+    }
     n
 }
 

@@ -10,8 +10,36 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
+mod resources;
+
 /// Operations answered from state; every other operation is synthetic.
 pub(crate) const STATEFUL: &[&str] = &[
+    // Accounts, whitelist, tags and jobs (`resources`).
+    "BatchCreateOrDeleteTags",
+    "ChangeMasterStandbyAsync",
+    "CreateAclAccount",
+    "DeleteAclAccount",
+    "DeleteIpFromDomainName",
+    "DeletePublicIp",
+    "ExecuteClusterSwitchover",
+    "ExportInstancesTask",
+    "ListAclAccounts",
+    "ListTagsOfTenant",
+    "ResetAclAccountPassWord",
+    "ShowIpWhitelist",
+    "ShowJobInfo",
+    "ShowTags",
+    "StartInstanceResizeCheckJob",
+    "UpdateAclAccount",
+    "UpdateAclAccountPassWord",
+    "UpdateAclAccountRemark",
+    "UpdateClientIpTransparentTransmission",
+    "UpdateInstanceConfig",
+    "UpdateIpWhitelist",
+    "UpdateIpWhitelistAsync",
+    "UpdatePublicIp",
+    "UpdateSslSwitch",
+    // Instances, tasks, backups and restores (this module).
     "BatchDeleteInstances",
     "CopyInstance",
     "CreateInstance",
@@ -82,6 +110,8 @@ pub(crate) struct Instance {
     engine_version: String,
     port: i64,
     order_id: String,
+    /// ACL accounts, IP whitelist and tags.
+    pub(crate) extras: resources::InstanceExtras,
 }
 
 impl Instance {
@@ -92,6 +122,7 @@ impl Instance {
                 self.pending = None;
             }
         }
+        self.extras.settle(now);
     }
     /// Writes what the emulator knows over an example instance object.
     fn fill(&self, v: &mut Value) {
@@ -152,6 +183,8 @@ pub(crate) struct Project {
     pub(crate) tasks: Vec<Task>,
     backups: Vec<Backup>,
     restores: Vec<Restore>,
+    /// Jobs of the operations that answer a `job_id` (`ShowJobInfo`).
+    pub(crate) jobs: Vec<resources::Job>,
 }
 
 impl Project {
@@ -317,6 +350,7 @@ impl Store {
             engine_version: "5.0".to_string(),
             port: 6379,
             order_id,
+            extras: Default::default(),
         };
         let p = self.project(project);
         p.instances.retain(|i| i.id != id);
@@ -382,6 +416,7 @@ impl Store {
             "ResizeInstance" => self.resize(call),
             "CopyInstance" => self.backup(call),
             "RestoreInstance" => self.restore(call),
+            name if resources::handles(name) => self.resources(call),
             name if STATEFUL.contains(&name) => {
                 let p = self.project(call.project);
                 p.settle(now);
@@ -410,6 +445,7 @@ impl Store {
             engine_version: text("engine_version", ""),
             port: b["port"].as_i64().unwrap_or(6379),
             order_id: order_id.clone(),
+            extras: Default::default(),
         };
         let name = inst.name.clone();
         self.project(call.project).instances.push(inst);

@@ -48,6 +48,53 @@ pub(crate) fn replace_key(v: &mut Value, key: &str, value: &str) {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
+    /// Every string under a key accepted by `key` (at any depth), with the key.
+    fn strings_under<'a>(
+        v: &'a Value,
+        key: &dyn Fn(&str) -> bool,
+        out: &mut Vec<(String, &'a str)>,
+    ) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    match child.as_str() {
+                        Some(s) if key(k) => out.push((k.clone(), s)),
+                        _ => strings_under(child, key, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|c| strings_under(c, key, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn string_typed_numbers_and_times_are_realistic() {
+        let counts = |k: &str| {
+            k.ends_with("_count") || k.ends_with("_num") || matches!(k, "port" | "capacity")
+        };
+        let times = |k: &str| (k.ends_with("_time") || k.ends_with("_at")) && k != "begin_at";
+        let (mut n, mut t) = (0, 0);
+        for meta in dcs_model::OPERATIONS {
+            let v = super::example(meta.name);
+            let mut found = Vec::new();
+            strings_under(&v, &counts, &mut found);
+            for (k, s) in found {
+                assert!(s.parse::<f64>().is_ok(), "{}.{k} = {s:?}", meta.name);
+                n += 1;
+            }
+            let mut found = Vec::new();
+            strings_under(&v, &times, &mut found);
+            for (k, s) in found {
+                let ok = s.parse::<u64>().is_ok() || (s.starts_with("2026-01-01") && s.len() >= 19);
+                assert!(ok, "{}.{k} = {s:?}", meta.name);
+                t += 1;
+            }
+        }
+        assert!(n > 20 && t > 50, "{n} numbers, {t} times");
+    }
     #[test]
     fn every_operation_has_an_example() {
         for meta in dcs_model::OPERATIONS {

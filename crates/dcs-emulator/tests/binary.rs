@@ -61,7 +61,7 @@ fn binary_refuses_bad_arguments() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
 }
 
-/// `--seed` loads instances, tasks and backups; `--operation-delay 0` finishes work at once.
+/// `--seed` loads instances, tasks, backups and accounts; `--operation-delay 0` finishes work at once.
 #[tokio::test]
 async fn binary_loads_a_seed_file() {
     let dir = std::env::temp_dir().join(format!("dcs-emu-seed-{}", std::process::id()));
@@ -71,7 +71,8 @@ async fn binary_loads_a_seed_file() {
         &file,
         r#"{"instances":[{"id":"inst-1"}],
             "tasks":[{"id":"t-1"},{"id":"t-2","status":"RUNNING","instance_id":"inst-1"}],
-            "backups":[{"id":"b-1","instance_id":"inst-1"}]}"#,
+            "backups":[{"id":"b-1","instance_id":"inst-1"}],
+            "accounts":[{"id":"acc-1","instance_id":"inst-1","name":"reader"}]}"#,
     )
     .unwrap();
     let mut child = KillOnDrop(
@@ -100,7 +101,7 @@ async fn binary_loads_a_seed_file() {
         line.starts_with("DCS emulator listening on http://127.0.0.1:"),
         "{line}"
     );
-    assert!(line.contains("4 seeded resources"), "{line}");
+    assert!(line.contains("5 seeded resources"), "{line}");
     let endpoint = line.split_whitespace().nth(4).unwrap().to_string();
     let c = dcs_client::DcsClient::builder()
         .endpoint(endpoint)
@@ -126,6 +127,16 @@ async fn binary_loads_a_seed_file() {
         .unwrap()
         .into_inner();
     assert_eq!(backups.total_num, Some(1));
+    let accounts = c
+        .list_acl_accounts("inst-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts
+        .unwrap();
+    assert_eq!(accounts[0].account_id.as_deref(), Some("acc-1"));
+    assert_eq!(accounts[0].account_name.as_deref(), Some("reader"));
     // Zero delay: a backup is finished as soon as it is made.
     let b = c.copy_instance("inst-1").send().await.unwrap().into_inner();
     c.delete_backup_file("inst-1", b.backup_id.unwrap())

@@ -297,3 +297,332 @@ async fn batch_restart_and_delete_report_each_instance() {
     let all = c.list_instances().send().await.unwrap().into_inner();
     assert_eq!(all.instance_num, Some(0));
 }
+
+const INSTANCE: &str = "6b4c2a3e-9f1d-4e5a-8c7b-0123456789ab";
+
+#[tokio::test]
+async fn acl_accounts_are_created_listed_updated_and_deleted() {
+    use dcs_client::types::common::AclAccountStatus;
+    let (emu, clock) = emulator().await;
+    emu.seed_instance(PROJECT, INSTANCE, "RUNNING");
+    let c = client(&emu);
+
+    let created = c
+        .create_acl_account(INSTANCE)
+        .account_name("app-reader")
+        .account_role("read")
+        .account_password("Secret#2026pw")
+        .description("reads the cache")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.header("x-dcs-emulator-tier"), Some("stateful"));
+    // A second account of that name is refused.
+    let err = c
+        .create_acl_account(INSTANCE)
+        .account_name("app-reader")
+        .account_role("read")
+        .account_password("Secret#2026pw")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+
+    let accounts = c
+        .list_acl_accounts(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts
+        .unwrap();
+    assert_eq!(accounts.len(), 1);
+    let a = &accounts[0];
+    assert_eq!(a.account_name.as_deref(), Some("app-reader"));
+    assert_eq!(a.account_role.as_deref(), Some("read"));
+    assert_eq!(a.description.as_deref(), Some("reads the cache"));
+    assert_eq!(a.instance_id.as_deref(), Some(INSTANCE));
+    assert_eq!(a.status, Some(AclAccountStatus::Creating));
+    let aid = a.account_id.clone().unwrap();
+
+    clock.advance(Duration::from_secs(30));
+    let role = c
+        .update_acl_account(INSTANCE, &aid)
+        .account_role("write")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(role.instance_id.as_deref(), Some(INSTANCE));
+    assert!(role.job_id.is_some());
+    c.update_acl_account_remark(INSTANCE, &aid)
+        .description("writes too")
+        .send()
+        .await
+        .unwrap();
+    // The password is checked against the one the account was created with.
+    let err = c
+        .update_acl_account_pass_word(INSTANCE, &aid)
+        .old_password("Wrong#2026pw")
+        .new_password("Newer#2026pw")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+    c.update_acl_account_pass_word(INSTANCE, &aid)
+        .old_password("Secret#2026pw")
+        .new_password("Newer#2026pw")
+        .send()
+        .await
+        .unwrap();
+
+    let a = c
+        .list_acl_accounts(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts
+        .unwrap()
+        .remove(0);
+    assert_eq!(a.account_role.as_deref(), Some("write"));
+    assert_eq!(a.description.as_deref(), Some("writes too"));
+    assert_eq!(a.status, Some(AclAccountStatus::Available));
+
+    c.delete_acl_account(INSTANCE, &aid).send().await.unwrap();
+    let accounts = c
+        .list_acl_accounts(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts
+        .unwrap();
+    assert!(accounts.is_empty());
+    let err = c
+        .delete_acl_account(INSTANCE, &aid)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(err.error_code(), Some("DCS.4001"));
+    let err = c
+        .list_acl_accounts("no-such-instance")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(err.error_code(), Some("DCS.4022"));
+}
+
+fn group(name: &str, ips: &[&str]) -> dcs_client::types::network::Whitelist {
+    dcs_client::types::network::Whitelist::default()
+        .with_group_name(name)
+        .with_ip_list(ips.iter().map(|s| s.to_string()).collect())
+}
+
+#[tokio::test]
+async fn a_whitelist_is_set_and_read_back() {
+    let (emu, _clock) = emulator().await;
+    emu.seed_instance(PROJECT, INSTANCE, "RUNNING");
+    let c = client(&emu);
+
+    let before = c
+        .show_ip_whitelist(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(before.enable_whitelist, Some(false));
+    assert_eq!(before.whitelist.as_deref(), Some(&[][..]));
+
+    c.update_ip_whitelist(INSTANCE)
+        .enable_whitelist(true)
+        .whitelist(vec![
+            group("office", &["10.0.0.0/24", "10.0.1.7"]),
+            group("ci", &["192.168.3.0/24"]),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let after = c
+        .show_ip_whitelist(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.instance_id.as_deref(), Some(INSTANCE));
+    assert_eq!(after.enable_whitelist, Some(true));
+    assert_eq!(
+        after.whitelist.unwrap(),
+        vec![
+            group("office", &["10.0.0.0/24", "10.0.1.7"]),
+            group("ci", &["192.168.3.0/24"]),
+        ]
+    );
+
+    let err = c
+        .update_ip_whitelist(INSTANCE)
+        .enable_whitelist(true)
+        .whitelist(vec![group("all", &["0.0.0.0/0"])])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+    let err = c
+        .show_ip_whitelist("no-such-instance")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_code(), Some("DCS.4022"), "{err}");
+}
+
+#[tokio::test]
+async fn an_async_whitelist_update_is_a_job_that_finishes_on_the_clock() {
+    let (emu, clock) = emulator().await;
+    emu.seed_instance(PROJECT, INSTANCE, "RUNNING");
+    let c = client(&emu);
+
+    let job = c
+        .update_ip_whitelist_async(INSTANCE)
+        .enable_whitelist(true)
+        .whitelist(vec![group("app", &["172.16.0.0/16"])])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(job.header("x-dcs-emulator-tier"), Some("stateful"));
+    let job_id = job.into_inner().job_id.unwrap();
+
+    let info = c.show_job_info(&job_id).send().await.unwrap().into_inner();
+    assert_eq!(info.job_id.as_deref(), Some(job_id.as_str()));
+    assert_eq!(info.status.as_deref(), Some("RUNNING"));
+    assert_eq!(info.end_time.as_deref(), Some(""));
+    let begin: u64 = info.begin_time.unwrap().parse().unwrap();
+    // Not applied until the job finishes.
+    let w = c
+        .show_ip_whitelist(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(w.enable_whitelist, Some(false));
+
+    clock.advance(Duration::from_secs(30));
+    let info = c.show_job_info(&job_id).send().await.unwrap().into_inner();
+    assert_eq!(info.status.as_deref(), Some("SUCCESS"));
+    let end: u64 = info.end_time.unwrap().parse().unwrap();
+    assert_eq!(end - begin, 30_000);
+    let w = c
+        .show_ip_whitelist(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(w.enable_whitelist, Some(true));
+    assert_eq!(w.whitelist.unwrap(), vec![group("app", &["172.16.0.0/16"])]);
+
+    // Other operations that answer a job id record one too.
+    let swap = c
+        .change_master_standby_async(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let info = c
+        .show_job_info(swap.job_id.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.job_type.as_deref(), Some("masterStandbySwapJob"));
+    assert_eq!(info.status.as_deref(), Some("RUNNING"));
+
+    let err = c.show_job_info("no-such-job").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(err.error_code(), Some("DCS.4001"));
+    let err = c
+        .change_master_standby_async("no-such-instance")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_code(), Some("DCS.4022"), "{err}");
+}
+
+#[tokio::test]
+async fn tags_are_added_read_deleted_and_aggregated_for_the_tenant() {
+    use dcs_client::types::common::ResourceTag;
+    let (emu, _clock) = emulator().await;
+    emu.seed_instance(PROJECT, INSTANCE, "RUNNING");
+    let other = "0f0e0d0c-0b0a-4908-8706-050403020100";
+    emu.seed_instance(PROJECT, other, "RUNNING");
+    let c = client(&emu);
+    let tag = |k: &str, v: &str| ResourceTag::default().with_key(k).with_value(v);
+
+    c.batch_create_or_delete_tags(INSTANCE)
+        .action("create")
+        .tags(vec![tag("env", "prod"), tag("team", "cache")])
+        .send()
+        .await
+        .unwrap();
+    c.batch_create_or_delete_tags(other)
+        .action("create")
+        .tags(vec![tag("env", "test")])
+        .send()
+        .await
+        .unwrap();
+    let tags = c
+        .show_tags(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .tags;
+    assert_eq!(
+        tags.unwrap(),
+        vec![tag("env", "prod"), tag("team", "cache")]
+    );
+
+    let tenant = c.list_tags_of_tenant().send().await.unwrap().into_inner();
+    let tenant: Vec<(String, Vec<String>)> = tenant
+        .tags
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.key.unwrap(), t.values.unwrap()))
+        .collect();
+    assert_eq!(
+        tenant,
+        vec![
+            (
+                "env".to_string(),
+                vec!["prod".to_string(), "test".to_string()]
+            ),
+            ("team".to_string(), vec!["cache".to_string()]),
+        ]
+    );
+
+    c.batch_create_or_delete_tags(INSTANCE)
+        .action("delete")
+        .tags(vec![ResourceTag::default().with_key("team")])
+        .send()
+        .await
+        .unwrap();
+    let tags = c
+        .show_tags(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .tags;
+    assert_eq!(tags.unwrap(), vec![tag("env", "prod")]);
+
+    let err = c
+        .batch_create_or_delete_tags(INSTANCE)
+        .action("rename")
+        .tags(vec![tag("env", "x")])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+    let err = c.show_tags("no-such-instance").send().await.unwrap_err();
+    assert_eq!(err.error_code(), Some("DCS.4022"), "{err}");
+}

@@ -15,15 +15,21 @@ pub const INSTANCE: &str = "6b4c2a3e-9f1d-4e5a-8c7b-0123456789ab";
 pub const TASK: &str = "8abf6e1e72c12e7c0172c15b508500aa";
 /// A finished backup of that instance.
 pub const BACKUP: &str = "b4c7e2a1-0d3f-4a5b-9c8d-00000000b001";
+/// An available ACL account of that instance.
+pub const ACCOUNT: &str = "a7d1c3e5-2b4f-4d6a-8e0c-00000000a001";
+/// A finished job of the project.
+pub const JOB: &str = "ff80808190a1b2c30190a1b2c3d40001";
 
-/// An emulator with the test credentials, one running instance, a finished task of it and a
-/// finished backup of it.
+/// An emulator with the test credentials, one running instance, a finished task of it, a
+/// finished backup of it, an ACL account on it and a finished job.
 pub async fn seeded() -> Emulator {
     let emu = Emulator::start().await.unwrap();
     emu.add_credentials(AK, SK, PROJECT);
     emu.seed_instance(PROJECT, INSTANCE, "RUNNING");
     emu.seed_background_task(PROJECT, INSTANCE, TASK, TaskStatus::Success);
     emu.seed_backup(PROJECT, INSTANCE, BACKUP);
+    assert!(emu.seed_account(PROJECT, INSTANCE, ACCOUNT, "seeded-account"));
+    emu.seed_job(PROJECT, JOB, "masterStandbySwapJob");
     emu
 }
 
@@ -43,7 +49,16 @@ pub struct Case {
     pub input: &'static str,
 }
 
-/// Points every id the emulator keeps state for at the seeded resources.
+/// Points every id the emulator keeps state for at the seeded resources, and gives the one
+/// value set the spec does not document (the tags `action`: `create` or `delete`) a value the
+/// emulator takes.
+pub fn use_seeded_ids_for(op: &str, v: &mut Value) {
+    use_seeded_ids(v);
+    if op == "BatchCreateOrDeleteTags" {
+        v["body"]["action"] = Value::String("create".into());
+    }
+}
+
 fn use_seeded_ids(v: &mut Value) {
     match v {
         Value::Object(m) => {
@@ -52,6 +67,8 @@ fn use_seeded_ids(v: &mut Value) {
                     "instance_id" => Some(INSTANCE),
                     "task_id" => Some(TASK),
                     "backup_id" => Some(BACKUP),
+                    "account_id" => Some(ACCOUNT),
+                    "job_id" => Some(JOB),
                     _ => None,
                 };
                 match seeded {
@@ -72,7 +89,7 @@ pub async fn call_op<O: Operation>(case: Case, make: impl FnOnce(&DcsClient) -> 
     let emu = seeded().await;
     let client = client(&emu);
     let mut input: Value = serde_json::from_str(case.input).unwrap();
-    use_seeded_ids(&mut input);
+    use_seeded_ids_for(case.name, &mut input);
     let parsed: O = dcs_model::strict::from_value("", &input)
         .unwrap_or_else(|e| panic!("{}: the generated input is refused: {e}", case.name));
     assert_eq!(O::META.name, case.name);
