@@ -50,13 +50,15 @@ impl Selection {
     }
 }
 
-/// Lists tasks that match `sel`: every page with `all`, else until `limit` match.
-pub async fn select(
+/// Walks the tasks that match `sel`, page by page (every page with `all`, else until
+/// `limit` match), handing each to `keep`; only what `keep` keeps stays in memory.
+async fn walk<T>(
     client: &DcsClient,
     sel: &Selection,
     all: bool,
     limit: usize,
-) -> Result<Vec<ListCenterTasksResp>, dcs_client::Error> {
+    mut keep: impl FnMut(ListCenterTasksResp) -> Option<T>,
+) -> Result<Vec<T>, dcs_client::Error> {
     let mut call = client.list_center_task().limit(1000);
     if let Some(s) = sel.since {
         call = call.start_time(when::compact_utc(s));
@@ -69,13 +71,25 @@ pub async fn select(
     while let Some(t) = items.next().await {
         let t = t?;
         if sel.matches(&t) {
-            out.push(t);
+            if let Some(k) = keep(t) {
+                out.push(k);
+            }
             if !all && out.len() >= limit {
                 break;
             }
         }
     }
     Ok(out)
+}
+
+/// Lists tasks that match `sel`: every page with `all`, else until `limit` match.
+pub async fn select(
+    client: &DcsClient,
+    sel: &Selection,
+    all: bool,
+    limit: usize,
+) -> Result<Vec<ListCenterTasksResp>, dcs_client::Error> {
+    walk(client, sel, all, limit, Some).await
 }
 
 fn to_json(tasks: &[ListCenterTasksResp]) -> Vec<serde_json::Value> {
@@ -157,11 +171,13 @@ pub struct DeleteOpts {
 pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
     let (ids, statuses): (Vec<String>, Vec<String>) = match &opts.all {
         None => (opts.ids.clone(), Vec::new()),
-        Some(sel) => match select(client, sel, true, usize::MAX).await {
-            Ok(tasks) => tasks
-                .into_iter()
-                .filter_map(|t| Some((t.id?, t.status.unwrap_or_else(|| "?".into()))))
-                .unzip(),
+        // Only ids and statuses are kept: memory stays flat however many tasks there are.
+        Some(sel) => match walk(client, sel, true, usize::MAX, |t| {
+            Some((t.id?, t.status.unwrap_or_else(|| "?".into())))
+        })
+        .await
+        {
+            Ok(pairs) => pairs.into_iter().unzip(),
             Err(e) => return fail_sdk(&e),
         },
     };

@@ -606,16 +606,18 @@ impl Store {
 
     fn delete_task(&mut self, call: &Call<'_>, of_instance: bool) -> Result<Reply, Reply> {
         let p = self.project(call.project);
-        p.settle(call.now);
         let iid = call.str("instance_id");
         if of_instance {
-            p.instance(iid)?;
+            p.instance(iid)?.settle(call.now);
         }
         let tid = call.str("task_id");
+        // Searched from the newest end: a cleanup deletes in the listed order (newest
+        // first), so the task is near the end and removing it moves little. Only this task
+        // is brought up to date, not the whole Task Center.
         let Some(pos) = p
             .tasks
             .iter()
-            .position(|t| t.id == tid && (!of_instance || t.instance_id.as_deref() == Some(iid)))
+            .rposition(|t| t.id == tid && (!of_instance || t.instance_id.as_deref() == Some(iid)))
         else {
             return Err(Reply::Error(
                 404,
@@ -623,6 +625,7 @@ impl Store {
                 format!("The requested URL does not exist: no task {tid} in this project"),
             ));
         };
+        p.tasks[pos].settle(call.now);
         if p.tasks[pos].status == TaskStatus::Running {
             return Err(Reply::Error(
                 400,
