@@ -1288,7 +1288,15 @@ impl HttpClient {
                 ));
             }
         }
-        let mut buf = BytesMut::new();
+        // Room for the whole body at once when its length is announced (within the cap), so
+        // a large answer is not copied again at every doubling.
+        let announced = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut buf = BytesMut::with_capacity(announced.min(cap));
         let mut state = BodyState::Complete;
         loop {
             match tokio::time::timeout_at(deadline, body.frame()).await {
@@ -1411,15 +1419,13 @@ pub(crate) fn no_runtime_error() -> TransportError {
 /// holds none.
 fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
     const MARK: &[u8] = crate::credentials::REDACTED.as_bytes();
-    let first = *secret.first()?;
-    let found = |from: usize| {
-        body[from..]
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == first)
-            .map(|(i, _)| from + i)
-            .find(|&i| body[i..].starts_with(secret))
-    };
+    if secret.is_empty() {
+        return None;
+    }
+    // Every answer is scanned, so the search is memchr's vectorised one (a large list must
+    // not pay a byte-at-a-time loop for each secret).
+    let finder = memchr::memmem::Finder::new(secret);
+    let found = |from: usize| finder.find(&body[from..]).map(|i| from + i);
     let mut at = found(0)?;
     let mut out = BytesMut::with_capacity(body.len());
     let mut copied = 0;
