@@ -373,7 +373,7 @@ impl ClockSkew {
 pub struct HttpClientBuilder {
     endpoint: Endpoint,
     fallbacks: Vec<Endpoint>,
-    credentials: Credentials,
+    credentials: Option<Credentials>,
     provider: Option<Arc<dyn ProvideCredentials>>,
     proxy: Option<Result<crate::proxy::Proxy, ConfigError>>,
     extra_roots: Vec<u8>,
@@ -484,12 +484,14 @@ impl HttpClientBuilder {
         if let Some(p) = self.proxy {
             self.config.proxy = Some(crate::proxy::ProxySettings::all(p?));
         }
-        let credentials = match self.provider {
-            Some(p) => CredentialSource::Provider(p),
-            None => {
-                self.credentials.validate()?;
-                CredentialSource::Fixed(Arc::new(self.credentials))
+        let credentials = match (self.provider, self.credentials) {
+            (Some(p), _) => CredentialSource::Provider(p),
+            (None, Some(c)) => {
+                c.validate()?;
+                CredentialSource::Fixed(Arc::new(c))
             }
+            // Only `builder_from` makes a builder, always with one or the other.
+            (None, None) => return Err(ConfigError::Invalid("credentials are required")),
         };
         let mut endpoints = Vec::with_capacity(1 + self.fallbacks.len());
         endpoints.push(self.endpoint);
@@ -683,11 +685,28 @@ enum Attempt {
 impl HttpClient {
     /// Starts building a client for `endpoint` signed with `credentials`.
     pub fn builder(endpoint: Endpoint, credentials: Credentials) -> HttpClientBuilder {
+        Self::builder_from(endpoint, Some(credentials), None)
+    }
+
+    /// Starts building a client for `endpoint` that asks `provider` for credentials before
+    /// every attempt (see [`HttpClientBuilder::credentials_provider`]).
+    pub fn builder_with_provider(
+        endpoint: Endpoint,
+        provider: Arc<dyn ProvideCredentials>,
+    ) -> HttpClientBuilder {
+        Self::builder_from(endpoint, None, Some(provider))
+    }
+
+    fn builder_from(
+        endpoint: Endpoint,
+        credentials: Option<Credentials>,
+        provider: Option<Arc<dyn ProvideCredentials>>,
+    ) -> HttpClientBuilder {
         HttpClientBuilder {
             endpoint,
             fallbacks: Vec::new(),
             credentials,
-            provider: None,
+            provider,
             proxy: None,
             extra_roots: Vec::new(),
             project_id: None,
