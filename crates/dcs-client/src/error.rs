@@ -156,7 +156,8 @@ pub(crate) fn write_server_text(f: &mut dyn fmt::Write, text: &str) -> fmt::Resu
     Ok(())
 }
 
-/// Server-controlled text made safe to print on one line (see [`write_server_text`]).
+/// Server-controlled text made safe to print on one line: control characters (CR, LF, ESC...)
+/// escaped, and at most 300 characters, with the full length said when it was cut.
 pub fn sanitize(text: &str) -> String {
     let mut s = String::new();
     let _ = write_server_text(&mut s, text);
