@@ -12,7 +12,7 @@ pub const CASES: &[Case] = &[
 Case {
 name: "BatchCreateOrDeleteTags",
 python_method: "batch_create_or_delete_tags",
-input: "{\"body\":{\"action\":\"batch-create-or-delete-tags-action\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags-é\"}",
+input: "{\"body\":{\"action\":\"create\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags-é\"}",
 send: send::<dcs_client::types::tags::BatchCreateOrDeleteTagsRequest>,
 },
 Case {

@@ -112,6 +112,8 @@ struct Overrides {
     types: BTreeMap<String, String>,
     enums: BTreeMap<String, String>,
     ignore_hints: BTreeSet<String>,
+    /// Value sets the description states but the extractor did not read ("Model.field").
+    values: BTreeMap<String, Vec<String>>,
     spec_sha256: String,
 }
 
@@ -174,6 +176,10 @@ fn load(root: &Path) -> Result<(Spec, Overrides), String> {
         types: kv("types"),
         enums: kv("enums"),
         ignore_hints: strs(table("hints").get("ignore")).into_iter().collect(),
+        values: table("values")
+            .iter()
+            .map(|(k, v)| (k.clone(), strs(Some(v))))
+            .collect(),
         spec_sha256: t
             .get("spec_sha256")
             .and_then(|v| v.as_str())
@@ -361,7 +367,7 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
         }
         ty = Ty::Enum(e.clone());
     }
-    let hints = if o.ignore_hints.contains(&key) {
+    let mut hints = if o.ignore_hints.contains(&key) {
         Vec::new()
     } else {
         f["constraint_hints"]
@@ -369,6 +375,11 @@ fn field_of(model: &str, f: &Value, o: &Overrides) -> Result<Field, String> {
             .cloned()
             .unwrap_or_default()
     };
+    if let Some(values) = o.values.get(&key) {
+        hints.push(
+            json!({"kind": "enum", "values": values, "text": "codegen/overrides.toml [values]"}),
+        );
+    }
     let whole_as_int = spec_int && matches!(ty, Ty::Float);
     Ok(Field {
         rust: ident(&json),
@@ -623,7 +634,12 @@ fn plan<'a>(spec: &'a Spec, o: &Overrides) -> Result<Plan<'a>, String> {
         }
         enums.entry(name.clone()).or_default().extend(values);
     }
-    for key in o.sensitive.iter().chain(o.types.keys()) {
+    for key in o
+        .sensitive
+        .iter()
+        .chain(o.types.keys())
+        .chain(o.values.keys())
+    {
         let (m, f) = key
             .split_once('.')
             .ok_or_else(|| format!("overrides: bad key {key}"))?;

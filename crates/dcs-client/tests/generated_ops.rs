@@ -13,11 +13,11 @@ use common::{check_call, check_refused, Case};
 async fn batch_create_or_delete_tags() {
     check_call::<dcs_client::types::tags::BatchCreateOrDeleteTagsRequest>(Case {
 name: "BatchCreateOrDeleteTags",
-input: "{\"body\":{\"action\":\"batch-create-or-delete-tags-action\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags-é\"}",
+input: "{\"body\":{\"action\":\"create\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags-é\"}",
 method: "POST",
 path: "/v2/PROJECT/dcs/instance_id-batch-create-or-delete-tags-%C3%A9/tags/action",
 query: &[],
-body: "{\"action\":\"batch-create-or-delete-tags-action\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]}",
+body: "{\"action\":\"create\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]}",
 content_type: "application/json;charset=utf-8",
 answer: "",
 }, |c| c.batch_create_or_delete_tags("instance_id-batch-create-or-delete-tags-é")).await;

@@ -10,7 +10,7 @@ use common::{call_op, Case};
 
 #[tokio::test]
 async fn batch_create_or_delete_tags() {
-    call_op::<dcs_client::types::tags::BatchCreateOrDeleteTagsRequest>(Case { name: "BatchCreateOrDeleteTags", input: "{\"body\":{\"action\":\"batch-create-or-delete-tags-action\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags-é\"}" }, |c| c.batch_create_or_delete_tags("instance_id-batch-create-or-delete-tags-é")).await;
+    call_op::<dcs_client::types::tags::BatchCreateOrDeleteTagsRequest>(Case { name: "BatchCreateOrDeleteTags", input: "{\"body\":{\"action\":\"create\",\"tags\":[{\"key\":\"batch-create-or-delete-tags-key\",\"value\":\"batch-create-or-delete-tags-value\"}]},\"instance_id\":\"instance_id-batch-create-or-delete-tags-é\"}" }, |c| c.batch_create_or_delete_tags("instance_id-batch-create-or-delete-tags-é")).await;
 }
 
 #[tokio::test]

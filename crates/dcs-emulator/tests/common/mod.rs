@@ -49,16 +49,6 @@ pub struct Case {
     pub input: &'static str,
 }
 
-/// Points every id the emulator keeps state for at the seeded resources, and gives the one
-/// value set the spec does not document (the tags `action`: `create` or `delete`) a value the
-/// emulator takes.
-pub fn use_seeded_ids_for(op: &str, v: &mut Value) {
-    use_seeded_ids(v);
-    if op == "BatchCreateOrDeleteTags" {
-        v["body"]["action"] = Value::String("create".into());
-    }
-}
-
 fn use_seeded_ids(v: &mut Value) {
     match v {
         Value::Object(m) => {
@@ -89,7 +79,7 @@ pub async fn call_op<O: Operation>(case: Case, make: impl FnOnce(&DcsClient) -> 
     let emu = seeded().await;
     let client = client(&emu);
     let mut input: Value = serde_json::from_str(case.input).unwrap();
-    use_seeded_ids_for(case.name, &mut input);
+    use_seeded_ids(&mut input);
     let parsed: O = dcs_model::strict::from_value("", &input)
         .unwrap_or_else(|e| panic!("{}: the generated input is refused: {e}", case.name));
     assert_eq!(O::META.name, case.name);

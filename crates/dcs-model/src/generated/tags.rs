@@ -53,6 +53,9 @@ impl CreateOrDeleteInstanceTags {
     pub fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
         let _ = path;
         crate::validate::required(path, "action", &self.action)?;
+        if let Some(v) = &self.action {
+            crate::validate::one_of(path, "action", v, &["create", "delete"])?;
+        }
         crate::validate::required(path, "tags", &self.tags)?;
         if let Some(v) = &self.tags {
             for (i, x) in v.iter().enumerate() {
