@@ -125,15 +125,12 @@ fn finish_within(mut child: std::process::Child, limit: Duration) -> std::proces
 mod operations;
 
 use dcs_client::{DcsClient, Operation};
-use dcs_transport::signer::{verify, ReceivedRequest};
-use dcs_transport::{SdkDate, SecretString};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::io::{BufRead, BufReader, Write};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A call's future: `Err` says why our client did not complete it (the request may still have
 /// been sent; the server's record says).
@@ -331,154 +328,53 @@ struct Seen {
     signature: Result<(), String>,
 }
 
-/// A loopback server that verifies and records every request and answers `200 {}`.
-#[derive(Debug)]
-struct Recorder {
-    endpoint: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
+/// The emulator crate's recording server, answering `200 {}` to everything: what each side
+/// sent, as [`Seen`].
+#[derive(Debug, Clone)]
+struct Recorder(dcs_emulator::recorder::Recorder);
 
 impl Recorder {
     async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let rec = seen.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    return;
-                };
-                let rec = rec.clone();
-                tokio::spawn(async move {
-                    let Some(s) = read_request(&mut sock).await else {
-                        return;
-                    };
-                    rec.lock().unwrap().push(s);
-                    let _ = sock
-                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Request-Id: 0123456789abcdef0123456789abcdef\r\nConnection: close\r\n\r\n{}")
-                        .await;
-                    let _ = sock.shutdown().await;
-                });
-            }
-        });
-        Self { endpoint, seen }
+        Self(
+            dcs_emulator::recorder::Recorder::start(AK, SK, Vec::new())
+                .await
+                .unwrap(),
+        )
+    }
+
+    fn endpoint(&self) -> &str {
+        self.0.endpoint()
     }
 
     /// Everything recorded since the last call.
     fn take(&self) -> Vec<Seen> {
-        std::mem::take(&mut *self.seen.lock().unwrap())
+        self.0.take().into_iter().map(Seen::from).collect()
     }
 }
 
-fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            if let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+impl From<dcs_emulator::recorder::Recorded> for Seen {
+    fn from(r: dcs_emulator::recorder::Recorded) -> Self {
+        let mut query = r.query.clone();
+        query.sort();
+        let body = if r.chunked {
+            Some(Err("a chunked body (not read)".to_string()))
+        } else if r.body.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_slice(&r.body)
+                    .map_err(|_| String::from_utf8_lossy(&r.body).into_owned()),
+            )
+        };
+        Seen {
+            content_type: r.header("content-type").map(str::to_string),
+            method: r.method,
+            path: r.path,
+            query,
+            body,
+            signature: r.signature,
         }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 8192];
-    let head_end = loop {
-        let n = sock.read(&mut tmp).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-    };
-    let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_string();
-    let target = first.next()?.to_string();
-    let mut headers = Vec::new();
-    for l in lines.filter(|l| !l.is_empty()) {
-        let (n, v) = l.split_once(':')?;
-        headers.push((n.trim().to_string(), v.trim().to_string()));
-    }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let chunked = header("transfer-encoding").is_some();
-    let len: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < len {
-        let n = sock.read(&mut tmp).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&tmp[..n]);
-    }
-    let (path, raw_query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target.clone(), String::new()),
-    };
-    let mut query: Vec<(String, String)> = raw_query
-        .split('&')
-        .filter(|s| !s.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (pct_decode(k), pct_decode(v))
-        })
-        .collect();
-    query.sort();
-    let hdrs: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let signature = verify(
-        &ReceivedRequest {
-            method: &method,
-            path: &path,
-            raw_query: &raw_query,
-            headers: &hdrs,
-            body: &body,
-        },
-        |ak| (ak == AK).then(|| SecretString::new(SK)),
-        SdkDate::from_system_time(std::time::SystemTime::now()),
-        15 * 60,
-    )
-    .map(|_| ())
-    .map_err(|e| e.to_string());
-    let body = if chunked {
-        Some(Err("a chunked body (not read)".to_string()))
-    } else if body.is_empty() {
-        None
-    } else {
-        Some(serde_json::from_slice(&body).map_err(|_| String::from_utf8_lossy(&body).into_owned()))
-    };
-    Some(Seen {
-        method,
-        path,
-        query,
-        content_type: header("content-type"),
-        body,
-        signature,
-    })
 }
 
 /// What the official SDK said about one operation.
@@ -501,7 +397,7 @@ fn run_official(
     recorder.take();
     run_python(
         python,
-        &recorder.endpoint,
+        recorder.endpoint(),
         runs,
         limit,
         |_| {},
@@ -699,7 +595,7 @@ async fn every_operation_is_sent_as_the_official_python_sdk_sends_it() {
 
     // Ours, one operation at a time.
     let client = DcsClient::builder()
-        .endpoint(&recorder.endpoint)
+        .endpoint(recorder.endpoint())
         .credentials(dcs_client::Credentials::new(AK, SK))
         .project_id(PROJECT)
         .config(dcs_client::ClientConfig::default().retry(dcs_client::RetryPolicy::disabled()))
@@ -714,10 +610,7 @@ async fn every_operation_is_sent_as_the_official_python_sdk_sends_it() {
     // Theirs, in one Python process.
     let theirs = {
         let runs = runs.clone();
-        let recorder = Recorder {
-            endpoint: recorder.endpoint.clone(),
-            seen: recorder.seen.clone(),
-        };
+        let recorder = recorder.clone();
         tokio::task::spawn_blocking(move || {
             run_official(python, &recorder, &runs, Duration::from_secs(120))
         })

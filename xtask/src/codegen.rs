@@ -2147,19 +2147,8 @@ fn gen_emulator(
             answer,
             if i + 1 == p.ops.len() { "" } else { "," }
         );
-        let mut input = Map::new();
-        for (name, _) in &op.path_params {
-            input.insert(name.clone(), json!(format!("{name}-{seed}-é")));
-        }
-        for q in &op.query {
-            input.insert(
-                q.name.clone(),
-                example_scalar(&q.ty, &q.hints, &q.name, &seed),
-            );
-        }
-        if let Some((m, _)) = &op.body {
-            input.insert("body".into(), example_model(spec, o, m, &seed, 0));
-        }
+        // The same input as the client's per-operation tests and the interop table.
+        let ExampleInput { input, .. } = example_input(spec, o, op);
         let args: Vec<String> = op
             .path_params
             .iter()

@@ -154,12 +154,7 @@ impl<O: Operation> CallBuilder<O> {
     pub async fn send_stream(self) -> Result<ByteStream, Error> {
         let meta = O::META;
         let project = self.client.project_for(meta).await?;
-        let req = prepare(
-            &self.client,
-            &self.request,
-            &self.options,
-            project.as_deref(),
-        )?;
+        let req = prepare(&self.request, &self.options, project.as_deref())?;
         let span = tracing::debug_span!("dcs.call", operation = meta.name, stream = true);
         let streamed = self
             .client
@@ -170,17 +165,8 @@ impl<O: Operation> CallBuilder<O> {
             .await
             .map_err(|e| Error::transport(meta.name, e))?;
         match streamed {
-            Streamed::Buffered(resp) => Err(classify(meta, resp).err().unwrap_or_else(|| {
-                Error::invalid(
-                    meta.name,
-                    dcs_model::ValidationError::new(
-                        "response",
-                        dcs_model::Rule::Shape {
-                            message: "a success answer arrived buffered".into(),
-                        },
-                    ),
-                )
-            })),
+            // The transport buffers only non-2xx answers: the service's error.
+            Streamed::Buffered(resp) => Err(Error::service(meta.name, resp)),
             Streamed::Stream(inner) => Ok(ByteStream {
                 operation: meta.name,
                 inner,
@@ -212,7 +198,7 @@ pub(crate) async fn send_request<O: Operation>(
         ));
     }
     let project = client.project_for(meta).await?;
-    let req = prepare(client, request, options, project.as_deref())?;
+    let req = prepare(request, options, project.as_deref())?;
     let resp = execute(client, meta, &req).await?;
     match O::Output::decode(resp.body()) {
         Ok(value) => Ok(Output {
@@ -226,7 +212,6 @@ pub(crate) async fn send_request<O: Operation>(
 /// Validates the request and writes it as a transport request. Generic only in the calls it
 /// makes on the request; everything else is in [`build`].
 fn prepare<O: Operation>(
-    _client: &DcsClient,
     request: &O,
     options: &RequestOptions,
     project: Option<&str>,

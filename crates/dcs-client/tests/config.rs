@@ -39,8 +39,8 @@ async fn the_environment_alone_configures_a_client() {
         .unwrap();
     let out = client.list_center_task().send().await.unwrap();
     assert_eq!(out.tasks.as_deref().map(<[_]>::len), Some(0));
-    let seen = server.seen.lock().unwrap();
-    assert_eq!(seen[0].signature_ok, Ok(()));
+    let seen = server.requests();
+    assert_eq!(seen[0].signature, Ok(()));
     assert_eq!(seen[0].path, format!("/v2/{PROJECT}/tasks"));
     assert_eq!(seen[0].header("x-project-id"), Some(PROJECT));
 }
@@ -61,8 +61,8 @@ async fn the_profile_file_configures_a_client() {
     );
     let client = DcsClient::builder().context(c).build().unwrap();
     client.show_instance("i-1").send().await.unwrap();
-    let seen = server.seen.lock().unwrap();
-    assert_eq!(seen[0].signature_ok, Ok(()));
+    let seen = server.requests();
+    assert_eq!(seen[0].signature, Ok(()));
     assert_eq!(seen[0].path, format!("/v2/{PROJECT}/instances/i-1"));
 }
 
@@ -86,11 +86,11 @@ async fn the_project_is_looked_up_in_iam_once_at_the_first_call() {
     assert_eq!(client.project_id(), None);
     client.show_instance("i-1").send().await.unwrap();
     client.show_instance("i-2").send().await.unwrap();
-    let iam_seen = iam.seen.lock().unwrap();
+    let iam_seen = iam.requests();
     assert_eq!(iam_seen.len(), 1, "one lookup, then cached");
     assert_eq!(iam_seen[0].path, "/v3/projects");
-    assert_eq!(iam_seen[0].signature_ok, Ok(()));
-    let dcs_seen = dcs.seen.lock().unwrap();
+    assert_eq!(iam_seen[0].signature, Ok(()));
+    let dcs_seen = dcs.requests();
     assert_eq!(dcs_seen.len(), 2);
     assert_eq!(dcs_seen[1].path, format!("/v2/{PROJECT}/instances/i-2"));
     assert_eq!(client.project_id(), Some(PROJECT));
@@ -110,7 +110,7 @@ async fn without_a_project_or_a_region_nothing_is_sent() {
     let err = client.show_instance("i-1").send().await.unwrap_err();
     assert_eq!(err.kind(), dcs_client::ErrorKind::Config, "{err}");
     assert!(err.to_string().contains("nothing was sent"), "{err}");
-    assert!(dcs.seen.lock().unwrap().is_empty());
+    assert!(dcs.requests().is_empty());
 }
 
 #[tokio::test]
@@ -138,7 +138,7 @@ async fn an_operation_without_a_project_in_its_path_needs_none() {
         .build()
         .unwrap();
     client.list_available_zones().send().await.unwrap();
-    let seen = dcs.seen.lock().unwrap();
+    let seen = dcs.requests();
     assert_eq!(seen[0].path, "/v2/available-zones");
     assert_eq!(seen[0].header("x-project-id"), None);
 }
@@ -170,11 +170,11 @@ async fn a_second_endpoint_in_the_region_variable_takes_over_when_the_first_cann
     client.show_instance("i-1").send().await.unwrap();
     client.show_instance("i-2").send().await.unwrap();
 
-    let seen = live.seen.lock().unwrap();
+    let seen = live.requests();
     assert_eq!(seen.len(), 2);
     let live_host = live.endpoint.trim_start_matches("http://");
     for s in seen.iter() {
-        assert_eq!(s.signature_ok, Ok(()));
+        assert_eq!(s.signature, Ok(()));
         assert_eq!(
             s.header("host"),
             Some(live_host),

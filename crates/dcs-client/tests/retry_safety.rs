@@ -39,7 +39,7 @@ async fn a_non_idempotent_put_is_sent_once_after_a_500() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(500));
-    assert_eq!(server.seen.lock().unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 1);
     assert!(err.is_outcome_uncertain(), "{err}");
 }
 
@@ -63,7 +63,7 @@ async fn every_unsafe_put_and_post_is_marked_so_and_a_get_is_retried() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(503));
-    assert_eq!(server.seen.lock().unwrap().len(), 3);
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[tokio::test]
@@ -75,7 +75,7 @@ async fn a_reviewed_safe_put_is_retried() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(server.seen.lock().unwrap().len(), 3);
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[tokio::test]
@@ -130,7 +130,7 @@ async fn a_list_pages_until_the_total_and_keeps_request_ids() {
         .unwrap();
     let ids: Vec<_> = items.iter().map(|t| t.id.clone().unwrap()).collect();
     assert_eq!(ids, ["a", "b", "c"]);
-    let seen = server.seen.lock().unwrap();
+    let seen = server.requests();
     assert_eq!(seen.len(), 2);
     let offsets: Vec<_> = seen
         .iter()
@@ -161,5 +161,5 @@ async fn without_a_total_paging_stops_at_an_empty_page() {
         .await
         .unwrap();
     assert_eq!(items.len(), 1);
-    assert_eq!(server.seen.lock().unwrap().len(), 2);
+    assert_eq!(server.requests().len(), 2);
 }

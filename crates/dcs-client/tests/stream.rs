@@ -70,5 +70,25 @@ async fn send_on_a_stream_operation_is_refused_before_sending() {
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
     assert!(err.to_string().contains("send_stream"), "{err}");
-    assert!(server.seen.lock().unwrap().is_empty());
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_error_answer_to_a_stream_is_the_services_error() {
+    let server = serve(
+        404,
+        br#"{"error_code":"DCS.4001","error_msg":"no such hot-key task"}"#.to_vec(),
+        "application/json",
+    )
+    .await;
+    let err = client(&server.endpoint)
+        .download_hot_key("inst-1", "task-1")
+        .send_stream()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), dcs_client::ErrorKind::Service, "{err}");
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(err.error_msg(), Some("no such hot-key task"));
+    assert_eq!(err.request_id(), Some("req-1"));
+    assert_eq!(server.requests().len(), 1);
 }

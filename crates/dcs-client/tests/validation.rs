@@ -46,7 +46,7 @@ async fn broken_rules_are_refused_naming_the_field_and_nothing_is_sent() {
     .await;
     assert_eq!(field, "body.new_password");
 
-    assert!(server.seen.lock().unwrap().is_empty(), "nothing was sent");
+    assert!(server.requests().is_empty(), "nothing was sent");
 
     // The same values within the rules go out.
     let tag = dcs_client::types::common::ResourceTag::default()
@@ -58,5 +58,5 @@ async fn broken_rules_are_refused_naming_the_field_and_nothing_is_sent() {
         .send()
         .await
         .unwrap();
-    assert_eq!(server.seen.lock().unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 1);
 }

@@ -20,6 +20,7 @@ mod body;
 mod dispatch;
 mod fault;
 mod io;
+pub mod recorder;
 mod router;
 mod state;
 mod synthetic;

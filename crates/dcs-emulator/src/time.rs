@@ -3,42 +3,36 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// (year, month, day, hour, minute, second, millisecond) in UTC.
-fn civil(t: SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
+/// `YYYYMMDDTHHMMSSZ` and the milliseconds of `t`: the calendar arithmetic is the signer's
+/// (`SdkDate`), the one implementation of it in the project.
+fn civil(t: SystemTime) -> ([u8; 16], u32) {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-        (rem % 60) as u32,
-        d.subsec_millis(),
-    )
+    let b = dcs_transport::SdkDate::from_unix_seconds(d.as_secs() as i64).to_bytes();
+    (b, d.subsec_millis())
+}
+
+fn part(b: &[u8; 16], from: usize, to: usize) -> &str {
+    std::str::from_utf8(&b[from..to]).unwrap_or("00")
 }
 
 /// `2020-06-17T07:38:42.503Z`
 pub(crate) fn iso(t: SystemTime) -> String {
-    let (y, mo, d, h, mi, s, ms) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+    let (b, ms) = civil(t);
+    format!(
+        "{}-{}-{}T{}:{}:{}.{ms:03}Z",
+        part(&b, 0, 4),
+        part(&b, 4, 6),
+        part(&b, 6, 8),
+        part(&b, 9, 11),
+        part(&b, 11, 13),
+        part(&b, 13, 15)
+    )
 }
 
 /// `20200617073842`
 pub(crate) fn compact(t: SystemTime) -> String {
-    let (y, mo, d, h, mi, s, _) = civil(t);
-    format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}")
+    let (b, _) = civil(t);
+    format!("{}{}", part(&b, 0, 8), part(&b, 9, 15))
 }
 
 #[cfg(test)]

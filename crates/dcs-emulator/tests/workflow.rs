@@ -174,25 +174,14 @@ async fn task_center_pages_and_filters_by_time() {
     assert!(err.is_err());
 }
 
-/// `yyyyMMddHHmmss` of a Unix time.
+/// `yyyyMMddHHmmss` of a Unix time (the signer's calendar arithmetic, not a copy of it).
 fn civil(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    dcs_transport::SdkDate::from_unix_seconds(secs as i64)
+        .to_bytes()
+        .iter()
+        .filter(|c| c.is_ascii_digit())
+        .map(|&c| c as char)
+        .collect()
 }
 
 #[tokio::test]

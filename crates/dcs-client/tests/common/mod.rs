@@ -1,168 +1,47 @@
-//! A loopback HTTP/1.1 server for the generated per-operation tests: it reads one request per
-//! connection, checks its SDK-HMAC-SHA256 signature with the shared verifier, records it, and
-//! answers 200 with the body the test gave it.
+//! The loopback side of the client's tests: the emulator crate's recording server (one
+//! request per connection, signature checked with the shared verifier, recorded, answered
+//! with the body the test gave it), and the checks of the generated per-operation tests.
 #![allow(dead_code)]
 
 use dcs_client::{CallBuilder, Credentials, DcsClient, Operation};
-use dcs_transport::signer::{verify, ReceivedRequest};
-use dcs_transport::{SdkDate, SecretString};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use dcs_emulator::recorder::{Answer, Recorded, Recorder};
 
 pub const AK: &str = "HWTESTAK0GEN0000001";
 pub const SK: &str = "generated-tests-secret-0123456789";
 pub const PROJECT: &str = "0a1b2c3d4e5f40718293a4b5c6d7e8f9";
 
-/// What arrived.
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub signature_ok: Result<(), String>,
-}
-
-impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One server answering `answer` (status 200) to every request, recording each.
+/// A recording server (the emulator crate's): every request verified and kept.
 pub struct Server {
     pub endpoint: String,
-    pub seen: Arc<Mutex<Vec<Seen>>>,
+    recorder: Recorder,
 }
 
+impl Server {
+    /// Every request that arrived.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.recorder.requests()
+    }
+}
+
+/// One server answering `status` with `answer` to every request.
 pub async fn serve(status: u16, answer: Vec<u8>, content_type: &'static str) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let rec = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let rec = rec.clone();
-            let answer = answer.clone();
-            tokio::spawn(async move {
-                let Some(s) = read_request(&mut sock).await else {
-                    return;
-                };
-                rec.lock().unwrap().push(s);
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nX-Request-Id: req-{}\r\nConnection: close\r\n\r\n",
-                    answer.len(),
-                    rec.lock().unwrap().len()
-                );
-                let _ = sock.write_all(head.as_bytes()).await;
-                let _ = sock.write_all(&answer).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    Server { endpoint, seen }
+    let mut a = Answer::json(status, answer);
+    a.content_type = content_type.to_string();
+    let recorder = Recorder::start(AK, SK, vec![a]).await.unwrap();
+    Server {
+        endpoint: recorder.endpoint().to_string(),
+        recorder,
+    }
 }
 
-fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
+/// A server answering 200 with `answers` in turn (the last one again once they run out).
+pub async fn serve_sequence(answers: Vec<String>) -> Server {
+    let answers = answers.into_iter().map(|a| Answer::json(200, a)).collect();
+    let recorder = Recorder::start(AK, SK, answers).await.unwrap();
+    Server {
+        endpoint: recorder.endpoint().to_string(),
+        recorder,
     }
-    String::from_utf8(out).unwrap()
-}
-
-async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 8192];
-    let head_end = loop {
-        let n = sock.read(&mut tmp).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-    };
-    let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_string();
-    let target = first.next()?.to_string();
-    let mut headers = Vec::new();
-    for l in lines.filter(|l| !l.is_empty()) {
-        let (n, v) = l.split_once(':')?;
-        headers.push((n.trim().to_string(), v.trim().to_string()));
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < len {
-        let n = sock.read(&mut tmp).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&tmp[..n]);
-    }
-    let (path, raw_query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target.clone(), String::new()),
-    };
-    let query = raw_query
-        .split('&')
-        .filter(|s| !s.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (pct_decode(k), pct_decode(v))
-        })
-        .collect();
-    let hdrs: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let signature_ok = verify(
-        &ReceivedRequest {
-            method: &method,
-            path: &path,
-            raw_query: &raw_query,
-            headers: &hdrs,
-            body: &body,
-        },
-        |ak| (ak == AK).then(|| SecretString::new(SK)),
-        SdkDate::from_system_time(std::time::SystemTime::now()),
-        15 * 60,
-    )
-    .map(|_| ())
-    .map_err(|e| e.to_string());
-    Some(Seen {
-        method,
-        path,
-        query,
-        headers,
-        body,
-        signature_ok,
-    })
 }
 
 pub fn client(endpoint: &str) -> DcsClient {
@@ -243,10 +122,10 @@ where
             _ => assert_eq!(decoded, expected_answer, "{}: decoded answer", case.name),
         }
     }
-    let seen = server.seen.lock().unwrap().clone();
+    let seen = server.requests();
     assert_eq!(seen.len(), 1, "{}: requests", case.name);
     let s = &seen[0];
-    assert_eq!(s.signature_ok, Ok(()), "{}: signature", case.name);
+    assert_eq!(s.signature, Ok(()), "{}: signature", case.name);
     assert_eq!(s.method, case.method, "{}: method", case.name);
     assert_eq!(
         s.path,
@@ -308,44 +187,5 @@ pub async fn check_refused<O: Operation>(
         "{name}: {err}"
     );
     assert_eq!(err.attempts(), 0);
-    assert!(
-        server.seen.lock().unwrap().is_empty(),
-        "{name}: a request was sent"
-    );
-}
-
-/// A server answering 200 with `answers` in turn (the last one again once they run out).
-pub async fn serve_sequence(answers: Vec<String>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let rec = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let rec = rec.clone();
-            let answers = answers.clone();
-            tokio::spawn(async move {
-                let Some(s) = read_request(&mut sock).await else {
-                    return;
-                };
-                let n = {
-                    let mut r = rec.lock().unwrap();
-                    r.push(s);
-                    r.len()
-                };
-                let answer = answers[(n - 1).min(answers.len() - 1)].clone();
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    answer.len()
-                );
-                let _ = sock.write_all(head.as_bytes()).await;
-                let _ = sock.write_all(answer.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    Server { endpoint, seen }
+    assert!(server.requests().is_empty(), "{name}: a request was sent");
 }
