@@ -10,15 +10,18 @@ venv `.ci/run` builds from tests/interop/requirements.txt). Nothing outside the 
 and those two packages is imported. The output goes to standard output as UTF-8; the same SDK
 always gives the same bytes.
 
-How each fact is read (the SDK is imported and asked, not pattern-matched as text, except where
-said):
+How each fact is read. The SDK is imported and asked: its classes' attributes, its request
+builders called, `inspect` and `ast` on its code. Text is read only where the fact exists only
+as text (docstrings: summaries, descriptions, and the request class a method takes).
+
+source: the installed distributions' versions (importlib.metadata).
 
 Operations: every `_<method>_http_info` classmethod of `DcsClient`.
   - name, request and response classes: the public method's docstring names the request class
     (`:type request: :class:`huaweicloudsdkdcs.v2.<Name>Request``); the operation name is that
-    class name without `Request`. This is the one place text is matched, and the result is
-    cross-checked: the class must exist, `<Name>Response` must be the builder's
-    `response_type`, and the snake case of `<Name>` must be `<method>`.
+    class name without `Request`. The match is cross-checked: the class must exist,
+    `<Name>Response` must be the builder's `response_type`, and the snake case of `<Name>`
+    must be `<method>`.
   - summary and description: the public method's docstring. Its first line is the summary; the
     lines after it up to "Please refer to HUAWEI cloud API Explorer" are the description.
   - http method, path, parameters, body, Content-Type, response headers: we *call* the request
