@@ -1,9 +1,13 @@
 //! Project automation.
 //!
 //! ```text
+//! cargo xtask spec [--check]             re-extract codegen/spec.json from the official Python
+//!                                         SDK (DCS_OFFICIAL_SDK_PYTHON); --check fails when the
+//!                                         checked-in file differs
 //! cargo xtask codegen [--check]          regenerate everything that follows from the spec
 //!                                         (codegen/); --check fails when a file is stale
-//! cargo xtask ci                          fmt check, clippy, tests, cargo-deny (if installed)
+//! cargo xtask ci                          fmt check, codegen and spec checks, clippy, tests,
+//!                                         cargo-deny (if installed)
 //! cargo xtask bench [--only signer|e2e] [ARGS...]
 //!                                         the signer micro-benchmarks and the loopback
 //!                                         end-to-end benchmark; ARGS go to the bench binaries
@@ -12,6 +16,7 @@
 mod bench_build;
 mod bench_cli;
 mod codegen;
+mod spec;
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
@@ -23,10 +28,16 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  spec [--check]
+           run codegen/extract_spec.py with the Python named by DCS_OFFICIAL_SDK_PYTHON (the
+           official SDK pinned in tests/interop/requirements.txt) and write codegen/spec.json;
+           --check writes nothing and fails when the checked-in file differs
   codegen [--check]
            regenerate the code that follows from codegen/dcs_v2_operations.json and
            codegen/overrides.toml; --check writes nothing and fails when a file is stale
   ci       cargo fmt --all -- --check
+           cargo xtask codegen --check
+           cargo xtask spec --check   (only when DCS_OFFICIAL_SDK_PYTHON is set)
            cargo clippy --workspace --all-targets -- -D warnings
            cargo test --workspace
            cargo deny check licenses bans sources   (only when cargo-deny is installed)
@@ -49,6 +60,8 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     let result = match cmd.as_deref() {
         Some("ci") if rest.is_empty() => ci(),
+        Some("spec") if rest.is_empty() => spec::run(&root(), false),
+        Some("spec") if rest == ["--check"] => spec::run(&root(), true),
         Some("codegen") if rest.is_empty() => codegen::run(&root(), false),
         Some("codegen") if rest == ["--check"] => codegen::run(&root(), true),
         Some("bench") => bench(&rest),
@@ -106,6 +119,15 @@ fn ci() -> Result<(), String> {
     step("fmt", &["fmt", "--all", "--", "--check"])?;
     println!("\n==> codegen --check");
     codegen::run(&root(), true)?;
+    if std::env::var_os(spec::PYTHON_VAR).is_some() {
+        println!("\n==> spec --check");
+        spec::run(&root(), true)?;
+    } else {
+        println!(
+            "\n==> spec --check: skipped: {} not set (see `cargo xtask spec`)",
+            spec::PYTHON_VAR
+        );
+    }
     step(
         "clippy",
         &[
