@@ -190,7 +190,7 @@ const EXTRA: &[(&str, &str, bool, &str)] = &[
         "ListInstances",
         "query text to percent-encode",
         false,
-        r#"{"name": "a b+c&d=e/f?g#h%i~j*k'l(m)n!é中😀", "ip": "10.0.0.1,10.0.0.2;x", "status": ""}"#,
+        r#"{"name": "a b+c&d=e/f?g#h%i~j*k'l(m)n!é中😀", "ip": "10.0.0.1,10.0.0.2;x", "instance_id": ""}"#,
     ),
     (
         "ShowInstance",
@@ -683,7 +683,7 @@ async fn every_operation_is_sent_as_the_official_python_sdk_sends_it() {
 /// keeps a fraction when it has one.
 #[test]
 fn a_whole_capacity_is_sent_as_an_integer_like_the_sdks_int() {
-    use dcs_client::types::instances::ResizeInstanceBody;
+    use dcs_client::types::ResizeInstanceBody;
     let body = |v: f64| serde_json::to_string(&ResizeInstanceBody::default().with_new_capacity(v));
     assert_eq!(body(4.0).unwrap(), r#"{"new_capacity":4}"#);
     assert_eq!(body(0.125).unwrap(), r#"{"new_capacity":0.125}"#);

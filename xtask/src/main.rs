@@ -33,8 +33,8 @@ commands:
            official SDK pinned in tests/interop/requirements.txt) and write codegen/spec.json;
            --check writes nothing and fails when the checked-in file differs
   codegen [--check]
-           regenerate the code that follows from codegen/dcs_v2_operations.json and
-           codegen/overrides.toml; --check writes nothing and fails when a file is stale
+           regenerate the code that follows from the service model under codegen/ (spec.json
+           and the reviewed tables); --check writes nothing and fails when a file is stale
   ci       cargo fmt --all -- --check
            cargo xtask codegen --check
            cargo xtask spec --check   (only when DCS_OFFICIAL_SDK_PYTHON is set)

@@ -51,7 +51,59 @@ impl std::fmt::Display for CallError {
 /// A call in progress.
 pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CallError>> + Send + 'a>>;
 
-fn parse<O: Operation>(input: &serde_json::Value) -> Result<O, CallError> {
+/// How `dcs call` runs an operation.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// Send what was given without checking it against the reviewed rules
+    /// (`--no-validate`): the service still checks it.
+    pub no_validate: bool,
+}
+
+impl CallOptions {
+    fn request_options(&self) -> dcs_client::RequestOptions {
+        dcs_client::RequestOptions::new().validate(!self.no_validate)
+    }
+}
+
+/// The marker every placeholder of `dcs call --skeleton` starts with.
+pub const PLACEHOLDER: &str = "REQUIRED ";
+
+/// The skeleton's placeholders still in `input`: each one's path and text, in order.
+fn placeholders(path: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) if s.starts_with(PLACEHOLDER) => {
+            out.push(format!("{path}: fill in the skeleton's placeholder ({s})"))
+        }
+        serde_json::Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                placeholders(&format!("{path}[{i}]"), x, out);
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                placeholders(&p, x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn parse<O: Operation>(input: &serde_json::Value, options: &CallOptions) -> Result<O, CallError> {
+    let mut unfilled = Vec::new();
+    placeholders("", input, &mut unfilled);
+    if !unfilled.is_empty() {
+        return Err(CallError::Invalid(format!(
+            "{} field{} of the skeleton still to fill: {}",
+            unfilled.len(),
+            if unfilled.len() == 1 { "" } else { "s" },
+            unfilled.join("; ")
+        )));
+    }
     if input.get("project_id").is_some() {
         return Err(CallError::Invalid(format!(
             "invalid project_id: {} takes the project from the configuration (--project-id or HUAWEICLOUD_SDK_PROJECT_ID), not from the input",
@@ -60,8 +112,10 @@ fn parse<O: Operation>(input: &serde_json::Value) -> Result<O, CallError> {
     }
     let req: O =
         dcs_model::strict::from_value("", input).map_err(|e| CallError::Invalid(e.to_string()))?;
-    req.validate()
-        .map_err(|e| CallError::Invalid(e.to_string()))?;
+    if !options.no_validate {
+        req.validate()
+            .map_err(|e| CallError::Invalid(e.to_string()))?;
+    }
     Ok(req)
 }
 
@@ -71,13 +125,18 @@ pub async fn run<O>(
     client: &DcsClient,
     input: &serde_json::Value,
     sink: &mut Sink,
+    options: &CallOptions,
 ) -> Result<(), CallError>
 where
     O: Operation,
     O::Output: serde::Serialize,
 {
-    let req: O = parse(input)?;
-    let out = client.send(req).await.map_err(CallError::Sdk)?;
+    let req: O = parse(input, options)?;
+    let out = dcs_client::CallBuilder::new(client.clone(), req)
+        .with_options(options.request_options())
+        .send()
+        .await
+        .map_err(CallError::Sdk)?;
     if O::META.response_kind == dcs_model::ResponseKind::Empty {
         return Ok(());
     }
@@ -95,9 +154,11 @@ pub async fn run_stream<O: Operation>(
     client: &DcsClient,
     input: &serde_json::Value,
     sink: &mut Sink,
+    options: &CallOptions,
 ) -> Result<(), CallError> {
-    let req: O = parse(input)?;
+    let req: O = parse(input, options)?;
     let mut stream = dcs_client::CallBuilder::new(client.clone(), req)
+        .with_options(options.request_options())
         .send_stream()
         .await
         .map_err(CallError::Sdk)?;
@@ -109,4 +170,19 @@ pub async fn run_stream<O: Operation>(
     sink.out
         .flush()
         .map_err(|e| CallError::Output(e.to_string()))
+}
+
+/// Runs a paged operation: one page, as asked (paging through all of them is `dcs call`'s
+/// `--all`, to come).
+pub async fn run_paged<O>(
+    client: &DcsClient,
+    input: &serde_json::Value,
+    sink: &mut Sink,
+    options: &CallOptions,
+) -> Result<(), CallError>
+where
+    O: dcs_client::Paginated,
+    O::Output: serde::Serialize,
+{
+    run::<O>(client, input, sink, options).await
 }

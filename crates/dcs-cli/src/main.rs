@@ -7,6 +7,7 @@
 mod bulk;
 mod call;
 mod config;
+#[allow(dead_code)] // the per-operation help table is read once `dcs call` shows it
 mod generated;
 mod hints;
 mod instances;
@@ -107,7 +108,13 @@ fn cli() -> Command {
                     Arg::new("skeleton")
                         .long("skeleton")
                         .action(ArgAction::SetTrue)
-                        .help("Print an input template with every parameter"),
+                        .help("Print an input template: the required parameters and body fields, each a placeholder saying what to put there"),
+                )
+                .arg(
+                    Arg::new("no-validate")
+                        .long("no-validate")
+                        .action(ArgAction::SetTrue)
+                        .help("Send the input without checking it against the API reference's rules (the service still checks it)"),
                 ),
         )
         .subcommand(
@@ -345,8 +352,11 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(3, format!("cannot start the runtime: {e}")),
     };
+    let options = call::CallOptions {
+        no_validate: m.get_flag("no-validate"),
+    };
     let result = rt.block_on(async {
-        match generated::call(&client, meta.name, &input, &mut sink) {
+        match generated::call(&client, meta.name, &input, &mut sink, &options) {
             Some(f) => f.await,
             None => Err(call::CallError::Invalid(format!(
                 "no operation named {name:?}"

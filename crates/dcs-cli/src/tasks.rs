@@ -4,7 +4,7 @@ use crate::bulk::{self, Summary};
 use crate::hints::explain;
 use crate::output::{self, Format};
 use crate::when;
-use dcs_client::types::tasks::ListCenterTasksResp;
+use dcs_client::types::ListCenterTasksResp;
 use dcs_client::DcsClient;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -32,11 +32,13 @@ pub struct Selection {
 
 impl Selection {
     fn matches(&self, t: &ListCenterTasksResp) -> bool {
-        let eq = |want: &Option<String>, got: &Option<String>| match want {
+        let eq = |want: &Option<String>, got: Option<&str>| match want {
             None => true,
-            Some(w) => got.as_deref().is_some_and(|g| g.eq_ignore_ascii_case(w)),
+            Some(w) => got.is_some_and(|g| g.eq_ignore_ascii_case(w)),
         };
-        if !eq(&self.status, &t.status) || !eq(&self.name, &t.name) {
+        if !eq(&self.status, t.status.as_deref())
+            || !eq(&self.name, t.name.as_ref().map(|n| n.as_str()))
+        {
             return false;
         }
         if let Some(before) = self.created_before {

@@ -86,22 +86,111 @@ fn list_names_every_operation() {
 }
 
 #[test]
-fn skeleton_has_every_parameter_and_body_field() {
+fn the_skeleton_lists_the_required_fields_and_runs_once_they_are_filled() {
     let out = dcs(
         &["call", "ListInstances", "--skeleton"],
         "http://127.0.0.1:9",
     );
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for k in ["instance_id", "name", "offset", "limit", "status"] {
-        assert!(v.get(k).is_some(), "{k} in {v}");
-    }
+    assert_eq!(v, serde_json::json!({}), "ListInstances needs nothing");
+
     let out = dcs(
         &["call", "CreateInstance", "--skeleton"],
         "http://127.0.0.1:9",
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["body"]["bss_param"].is_object(), "{v}");
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let body = v["body"].as_object().unwrap();
+    let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "az_codes",
+            "capacity",
+            "engine",
+            "name",
+            "spec_code",
+            "subnet_id",
+            "vpc_id"
+        ]
+    );
+    // Each placeholder says what goes there.
+    assert!(
+        body["capacity"]
+            .as_str()
+            .unwrap()
+            .contains("REQUIRED number"),
+        "{v}"
+    );
+    assert!(
+        body["engine"]
+            .as_str()
+            .unwrap()
+            .contains("Redis, Memcached"),
+        "{v}"
+    );
+    // As printed it is refused, naming every field still to fill.
+    let (endpoint, count) = server(200, b"{}");
+    let out = dcs(
+        &["call", "CreateInstance", "--input-json", &v.to_string()],
+        &endpoint,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("7 fields of the skeleton still to fill"),
+        "{err}"
+    );
+    assert!(err.contains("body.capacity: fill in"), "{err}");
+    // Filled in, it goes out as it is.
+    let filled = serde_json::json!({
+        "name": "cache-1", "engine": "Redis", "capacity": 128, "spec_code": "redis.cluster.xu1.large.r2.s1.128",
+        "az_codes": ["cn-north-4a"], "vpc_id": "vpc-1", "subnet_id": "subnet-1"
+    });
+    v["body"] = filled;
+    let out = dcs(
+        &["call", "CreateInstance", "--input-json", &v.to_string()],
+        &endpoint,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn every_missing_field_is_named_in_one_error_and_no_validate_sends_anyway() {
+    let (endpoint, count) = server(200, b"{}");
+    let out = dcs(
+        &["call", "CreateInstance", "--input-json", r#"{"body":{}}"#],
+        &endpoint,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for f in [
+        "body.name",
+        "body.engine",
+        "body.capacity",
+        "body.spec_code",
+        "body.az_codes",
+        "body.vpc_id",
+        "body.subnet_id",
+    ] {
+        assert!(err.contains(&format!("{f}: is required")), "{f}: {err}");
+    }
+    assert!(err.contains("7 invalid fields"), "{err}");
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let out = dcs(
+        &[
+            "call",
+            "CreateInstance",
+            "--no-validate",
+            "--input-json",
+            r#"{"body":{"capacity":3}}"#,
+        ],
+        &endpoint,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[test]
@@ -110,7 +199,7 @@ fn bad_input_exits_2_names_the_field_and_sends_nothing() {
     for (input, needle) in [
         (r#"{"limt": 5}"#, "limt: unknown field"),
         (r#"{"limit": "5"}"#, "invalid limit"),
-        (r#"{"limit": 5000}"#, "must be at most 1000"),
+        (r#"{"limit": 5000}"#, "must be between 1 and 1000"),
         (r#"{"project_id": "p"}"#, "project_id"),
         ("[1]", "must be a JSON object"),
         ("{not json", "not JSON"),

@@ -11,7 +11,7 @@
 //! Only 127.0.0.1 is contacted; every loop is bounded.
 
 use bytes::Bytes;
-use dcs_client::types::tasks::ListCenterTaskResponse;
+use dcs_client::types::ListCenterTaskResponse;
 use dcs_client::{ClientConfig, Credentials, DcsClient};
 use dcs_transport::signer::{self, SignableRequest};
 use dcs_transport::{SdkDate, SecretString};

@@ -23,6 +23,10 @@ pub struct RequestOptions {
     pub max_response_bytes: Option<usize>,
     /// Attempts at most (1 means no retry).
     pub max_attempts: Option<u32>,
+    /// Whether the request is checked against the reviewed rules before it is sent (the
+    /// default). `Some(false)` sends what was set as it is: for the day the service accepts
+    /// a value the API reference does not document. The service still checks it.
+    pub validate: Option<bool>,
 }
 
 impl RequestOptions {
@@ -48,6 +52,12 @@ impl RequestOptions {
     /// Sets the number of attempts.
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = Some(n);
+        self
+    }
+    /// Turns the check against the reviewed rules on (the default) or off; off sends what
+    /// was set as it is, and only the service checks it.
+    pub fn validate(mut self, on: bool) -> Self {
+        self.validate = Some(on);
         self
     }
 }
@@ -217,9 +227,28 @@ fn prepare<O: Operation>(
     project: Option<&str>,
 ) -> Result<Request, Error> {
     let meta = O::META;
-    request
-        .validate()
-        .map_err(|e| Error::invalid(meta.name, e))?;
+    if options.validate != Some(false) {
+        request
+            .validate()
+            .map_err(|e| Error::invalid(meta.name, e))?;
+    } else {
+        // Even unchecked, a path id must not change the route (`a/b`, `..`): that is not the
+        // service's rule but the URL's.
+        let mut p = dcs_model::validate::Problems::new();
+        request.check(&mut p);
+        if let Err(e) = p.into_result() {
+            if let Some((field, rule)) = e.problems().find(|(f, _)| {
+                meta.params.iter().any(|x| {
+                    x.location == dcs_model::operation::ParamLocation::Path && x.name == *f
+                })
+            }) {
+                return Err(Error::invalid(
+                    meta.name,
+                    dcs_model::ValidationError::new(field.to_string(), rule.clone()),
+                ));
+            }
+        }
+    }
     let project_in_path = match (meta.has_project_id(), project) {
         (true, Some(p)) => p,
         (true, None) => {
@@ -254,12 +283,8 @@ fn build(
     body: Option<Vec<u8>>,
     options: &RequestOptions,
 ) -> Request {
-    let method = match meta.method {
-        dcs_model::HttpMethod::Get => Method::GET,
-        dcs_model::HttpMethod::Post => Method::POST,
-        dcs_model::HttpMethod::Put => Method::PUT,
-        dcs_model::HttpMethod::Delete => Method::DELETE,
-    };
+    // Every HttpMethod is a standard method name, which always parses.
+    let method = Method::from_bytes(meta.method.as_str().as_bytes()).unwrap_or(Method::GET);
     let mut req = Request::new(method, path)
         .content_type(meta.content_type)
         .idempotent(meta.retry_safe);
@@ -349,3 +374,105 @@ impl ByteStream {
         self.inner.status()
     }
 }
+
+/// What every operation's call type (`dcs_client::calls::<Op>Call`) is: a prepared call of one
+/// operation. For code written over any operation; implemented by the generated call types
+/// only.
+pub trait OperationCall: sealed::Sealed + Sized {
+    /// The operation's request type.
+    type Operation: Operation;
+    /// The generic builder underneath.
+    fn into_builder(self) -> CallBuilder<Self::Operation>;
+}
+
+pub(crate) mod sealed {
+    /// Only the generated call types are operation calls.
+    pub trait Sealed {}
+}
+
+/// The methods every generated call type (`dcs_client::calls::<Op>Call`) shares, over the
+/// generic [`CallBuilder`] it wraps. `send` or `send_stream` finishes the call.
+#[allow(unused_macros)] // a build without any resource group has no call type
+macro_rules! call_methods {
+    ($call:ident, $req:ty, send) => {
+        impl $call {
+            /// Checks the request against the reviewed rules, sends it, and decodes the
+            /// answer. Invalid input is refused with every problem named, before any byte is
+            /// sent.
+            pub async fn send(
+                self,
+            ) -> Result<$crate::Output<<$req as $crate::Operation>::Output>, $crate::Error> {
+                self.0.send().await
+            }
+        }
+        $crate::call::call_methods!(@common $call, $req);
+    };
+    ($call:ident, $req:ty, send_stream) => {
+        impl $call {
+            /// Checks and sends the request, and hands out a successful answer's body as a
+            /// stream of chunks, never buffered whole.
+            pub async fn send_stream(self) -> Result<$crate::ByteStream, $crate::Error> {
+                self.0.send_stream().await
+            }
+        }
+        $crate::call::call_methods!(@common $call, $req);
+    };
+    (@common $call:ident, $req:ty) => {
+        impl $call {
+            /// Replaces the per-call options (timeouts, attempts, response cap, validation).
+            pub fn with_options(self, options: $crate::RequestOptions) -> Self {
+                Self(self.0.with_options(options))
+            }
+            /// Checks the request as set so far, without sending it; the error lists every
+            /// problem.
+            pub fn validate(&self) -> Result<(), dcs_model::ValidationError> {
+                <$req as $crate::Operation>::validate(self.0.request())
+            }
+            /// The request as set so far.
+            pub fn request(&self) -> &$req {
+                self.0.request()
+            }
+            /// The request, to change it in place.
+            pub fn request_mut(&mut self) -> &mut $req {
+                self.0.request_mut()
+            }
+            /// Takes the request.
+            pub fn into_request(self) -> $req {
+                self.0.into_request()
+            }
+            /// The generic builder underneath (the same call, for code written over any
+            /// operation).
+            pub fn into_builder(self) -> $crate::CallBuilder<$req> {
+                self.0
+            }
+        }
+        impl From<$call> for $crate::CallBuilder<$req> {
+            fn from(c: $call) -> Self {
+                c.0
+            }
+        }
+        impl $crate::call::sealed::Sealed for $call {}
+        impl $crate::OperationCall for $call {
+            type Operation = $req;
+            fn into_builder(self) -> $crate::CallBuilder<$req> {
+                self.0
+            }
+        }
+    };
+}
+pub(crate) use call_methods;
+
+/// `into_paginator` for the call types of paged operations.
+#[allow(unused_macros)] // a build without a paged operation uses none
+macro_rules! paged_call {
+    ($call:ident, $req:ty) => {
+        impl $call {
+            /// Pages through every result from the request's `offset` (0 when unset), `limit`
+            /// items at a time (the service's default when unset).
+            pub fn into_paginator(self) -> $crate::Paginator<$req> {
+                self.0.into_paginator()
+            }
+        }
+    };
+}
+pub(crate) use paged_call;

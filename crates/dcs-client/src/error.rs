@@ -1,6 +1,7 @@
 //! The one error type of every DCS operation.
 
-use dcs_model::{codes, DecodeError, ErrorBody, ValidationError};
+use dcs_model::codes::{self, ErrorClass};
+use dcs_model::{DecodeError, ErrorBody, ValidationError};
 use dcs_transport::{BodyState, ConfigError, Response, TransportError};
 use std::fmt;
 
@@ -377,6 +378,39 @@ impl Error {
     pub fn is_task_running(&self) -> bool {
         self.error_code() == Some(codes::TASK_STILL_RUNNING)
     }
+    /// What the service's error code means, from the API reference's appendix
+    /// (`codegen/errors.toml`): status, meaning, what to do, and its class. `None` when there
+    /// is no code or it is not a documented one.
+    pub fn code_info(&self) -> Option<&'static dcs_model::codes::CodeInfo> {
+        self.service_error()?;
+        dcs_model::codes::describe(self.error_code()?)
+    }
+    /// The instance does not exist (a documented "no such instance" code, such as
+    /// [`codes::INSTANCE_NOT_FOUND`]). Not true for another resource's absence, a proxy's
+    /// HTML 404 or the gateway's "no such API".
+    pub fn is_instance_not_found(&self) -> bool {
+        self.class() == Some(ErrorClass::InstanceNotFound)
+    }
+    /// Another DCS resource (a backup, an analysis, a migration task, a template...) does not
+    /// exist, by its documented code.
+    pub fn is_resource_not_found(&self) -> bool {
+        self.class() == Some(ErrorClass::ResourceNotFound)
+    }
+    /// The instance is not RUNNING, or another operation or task runs on it (a documented
+    /// "busy" code such as [`codes::INSTANCE_STATE_NOT_ALLOWED`]): wait until it is RUNNING
+    /// and idle, then send again.
+    pub fn is_instance_busy(&self) -> bool {
+        self.class() == Some(ErrorClass::InstanceBusy)
+    }
+    /// A quota would be exceeded, by its documented code.
+    pub fn is_quota_exceeded(&self) -> bool {
+        self.class() == Some(ErrorClass::QuotaExceeded)
+    }
+
+    fn class(&self) -> Option<ErrorClass> {
+        self.code_info()?.class
+    }
+
     /// A timeout fired.
     pub fn is_timeout(&self) -> bool {
         match &*self.repr {
@@ -526,6 +560,13 @@ impl fmt::Display for Error {
                     f.write_str(" (request id ")?;
                     write_server_text(f, id)?;
                     f.write_str(")")?;
+                }
+                if let Some(info) = self.code_info() {
+                    write!(f, " [{}: {}", info.code, info.meaning)?;
+                    if let Some(a) = info.action {
+                        write!(f, " {a}")?;
+                    }
+                    f.write_str("]")?;
                 }
                 if r.attempts() > 1 {
                     write!(f, " after {} attempts", r.attempts())?;

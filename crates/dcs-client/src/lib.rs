@@ -30,20 +30,30 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;
 mod error;
 mod generated;
 mod paginator;
 
-pub use call::{ByteStream, CallBuilder, Output, RequestOptions};
+/// The call type of each operation (`CreateInstanceCall`, ...): what a `DcsClient` method
+/// returns, with a setter per parameter and body field, then `send()`.
+pub mod calls {
+    #[allow(unused_imports)] // empty in a build without any resource group
+    pub use crate::generated::*;
+}
+
+#[allow(unused_imports)] // used by the generated call types of the enabled groups
+pub(crate) use call::{call_methods, paged_call};
+pub use call::{ByteStream, CallBuilder, OperationCall, Output, RequestOptions};
 pub use error::{sanitize, Error, ErrorKind, ServiceError};
 pub use paginator::{ItemPaginator, Paginator};
 
 /// The API contract: ids, operations, models, validation (the `dcs-model` crate).
 pub use dcs_model as model;
-/// The generated request and response types, one module per resource group.
-pub use dcs_model::generated as types;
+/// Every generated type: models, value sets, requests and answers, at one path each.
+pub use dcs_model::types;
 pub use dcs_model::{codes, Operation, OperationMeta, Paginated};
 pub use dcs_transport::{
     BodyState, ClientConfig, Clock, Context, Credentials, MapEnv, MapFs, ProvideCredentials,
@@ -320,7 +330,8 @@ mod tests {
     fn client_error_and_builders_can_cross_threads() {
         is_send_sync_static::<DcsClient>();
         is_send_sync_static::<Error>();
-        is_send_sync_static::<CallBuilder<types::tasks::DeleteCenterTaskRequest>>();
+        is_send_sync_static::<CallBuilder<types::DeleteCenterTaskRequest>>();
+        is_send_sync_static::<calls::DeleteCenterTaskCall>();
     }
 
     #[test]

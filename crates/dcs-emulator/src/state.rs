@@ -227,7 +227,7 @@ pub(crate) enum Reply {
 fn no_instance(id: &str) -> Reply {
     Reply::Error(
         404,
-        "DCS.4022",
+        dcs_model::codes::INSTANCE_NOT_FOUND,
         format!("This DCS instance does not exist: {id}"),
     )
 }
@@ -235,7 +235,7 @@ fn no_instance(id: &str) -> Reply {
 fn not_running(i: &Instance) -> Reply {
     Reply::Error(
         400,
-        "DCS.4026",
+        dcs_model::codes::INSTANCE_STATE_NOT_ALLOWED,
         format!(
             "Operation not allowed in the instance's current state: instance {} is {}",
             i.id, i.status

@@ -59,7 +59,6 @@ pub(crate) fn check(
             continue;
         };
         let value = match p.kind {
-            ParamKind::Str => Value::String(v.into_owned()),
             ParamKind::Int => v
                 .parse::<i64>()
                 .map(Value::from)
@@ -69,6 +68,8 @@ pub(crate) fn check(
                 "false" => Value::Bool(false),
                 _ => return Err(invalid(p.name, format!("{v:?} is not true or false"))),
             },
+            // Text, and any kind a later spec adds.
+            _ => Value::String(v.into_owned()),
         };
         input.insert(p.name.to_string(), value);
     }

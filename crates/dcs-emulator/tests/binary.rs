@@ -110,7 +110,7 @@ async fn binary_loads_a_seed_file() {
         .build()
         .unwrap();
     let show = c.show_instance("inst-1").send().await.unwrap().into_inner();
-    assert_eq!(show.status.as_deref(), Some("RUNNING"));
+    assert_eq!(show.status.as_ref().map(|v| v.as_str()), Some("RUNNING"));
     let tasks = c.list_center_task().send().await.unwrap().into_inner();
     assert_eq!(tasks.task_count.as_deref(), Some("2"));
     let bg = c

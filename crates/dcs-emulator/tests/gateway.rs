@@ -292,9 +292,11 @@ async fn stateful_ops_on_unknown_ids_are_404_with_a_dcs_code() {
     let c = client(&emu);
     let err = c.show_instance("missing").send().await.unwrap_err();
     assert_eq!(err.status(), Some(404));
-    assert_eq!(err.error_code(), Some("DCS.4022"));
+    assert!(err.is_instance_not_found(), "{err}");
+    assert_eq!(err.error_code(), Some("DCS.3022"));
     let err = c.list_background_task("missing").send().await.unwrap_err();
-    assert_eq!(err.error_code(), Some("DCS.4022"));
+    assert!(err.is_instance_not_found(), "{err}");
+    assert_eq!(err.error_code(), Some("DCS.3022"));
     let err = c.delete_center_task("missing").send().await.unwrap_err();
     assert_eq!(err.error_code(), Some("DCS.4001"));
 }

@@ -32,12 +32,12 @@ const SEGMENT_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// A value supplied by the caller broke one of the rules for its field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {field}: {rule}")]
+/// Values supplied by the caller broke the rules of their fields: one problem, or (from a
+/// whole request's check) every problem found, each with the path of its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
-    field: Cow<'static, str>,
-    rule: Rule,
+    first: (Cow<'static, str>, Rule),
+    more: Vec<(String, Rule)>,
 }
 
 impl ValidationError {
@@ -45,21 +45,65 @@ impl ValidationError {
     /// path, e.g. `body.bss_param.charging_mode` or `body.tags[1].key`.
     pub fn new(field: impl Into<Cow<'static, str>>, rule: Rule) -> Self {
         Self {
-            field: field.into(),
-            rule,
+            first: (field.into(), rule),
+            more: Vec::new(),
         }
     }
 
-    /// The name (or path) of the offending field, e.g. `"task_id"` or `"body.message"`.
-    pub fn field(&self) -> &str {
-        &self.field
+    /// An error listing `problems` in order, or `None` when there are none.
+    pub fn from_problems(problems: Vec<(String, Rule)>) -> Option<Self> {
+        let mut it = problems.into_iter();
+        let (field, rule) = it.next()?;
+        Some(Self {
+            first: (Cow::Owned(field), rule),
+            more: it.collect(),
+        })
     }
 
-    /// The rule that was broken.
+    /// The name (or path) of the first offending field, e.g. `"task_id"` or `"body.message"`.
+    pub fn field(&self) -> &str {
+        &self.first.0
+    }
+
+    /// The rule the first offending field broke.
     pub fn rule(&self) -> &Rule {
-        &self.rule
+        &self.first.1
+    }
+
+    /// Every problem: each field's path and the rule it broke, in the order found.
+    pub fn problems(&self) -> impl Iterator<Item = (&str, &Rule)> {
+        std::iter::once((self.first.0.as_ref(), &self.first.1))
+            .chain(self.more.iter().map(|(f, r)| (f.as_str(), r)))
+    }
+
+    /// How many problems there are (at least one).
+    pub fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// Always `false`: an error has at least one problem.
+    pub fn is_empty(&self) -> bool {
+        false
     }
 }
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.more.is_empty() {
+            return write!(f, "invalid {}: {}", self.first.0, self.first.1);
+        }
+        write!(f, "{} invalid fields: ", self.len())?;
+        for (i, (field, rule)) in self.problems().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{field}: {rule}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
 
 /// The rule a rejected value broke.
 #[non_exhaustive]
@@ -135,6 +179,22 @@ pub enum Rule {
         /// What was wrong.
         message: String,
     },
+    /// Text not in its documented format (a date, a time, an address).
+    BadFormat {
+        /// The format, as the reference writes it.
+        format: &'static str,
+        /// The value received.
+        actual: String,
+    },
+    /// A character outside the field's documented character rule.
+    Characters {
+        /// The rule, in words.
+        rule: &'static str,
+        /// The offending character.
+        ch: char,
+        /// Zero-based index, in characters, of the offending character.
+        at: usize,
+    },
 }
 
 /// Writes a character so that it is readable in a message: invisible
@@ -183,6 +243,16 @@ impl fmt::Display for Rule {
                 "must be a project id: 1 to 64 ASCII letters, digits, '-' or '_' (Huawei Cloud's are 32 hexadecimal characters)",
             ),
             Rule::Shape { message } => f.write_str(message),
+            Rule::BadFormat { format, actual } => {
+                write!(f, "must be in the form {format}, got {actual:?}")
+            }
+            Rule::Characters { rule, ch, at } => {
+                f.write_str("must match its character rule (")?;
+                f.write_str(rule)?;
+                f.write_str("): '")?;
+                write_char_visibly(f, *ch)?;
+                write!(f, "' (character {at}) is not allowed")
+            }
         }
     }
 }

@@ -3,6 +3,9 @@
 //! reverse), a boolean written as `"true"`, or a `null` decodes instead of failing the call.
 //! What cannot be read as the documented type is an error, never a silent default.
 
+// Which decoders a build uses depends on the resource groups (cargo features) it has.
+#![allow(dead_code)]
+
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 
@@ -138,6 +141,12 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
         Got::Float(f) => Ok(Some(f.to_string())),
         Got::Bool(b) => Ok(Some(b.to_string())),
     }
+}
+
+/// A scalar as text: a string, or a number or boolean written as text; `null` as `""`. Value
+/// sets decode through this, so an odd value becomes their `Unknown` instead of an error.
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::query::QueryWriter;
 
 /// The HTTP methods DCS v2 uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HttpMethod {
     /// `GET`
     Get,
@@ -41,6 +42,7 @@ impl std::fmt::Display for HttpMethod {
 
 /// What a successful answer's body holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResponseKind {
     /// A JSON object: the response model.
     JsonObject,
@@ -54,6 +56,7 @@ pub enum ResponseKind {
 
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamLocation {
     /// A `{placeholder}` in the path.
     Path,
@@ -63,6 +66,7 @@ pub enum ParamLocation {
 
 /// The wire type of a path or query parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamKind {
     /// Text.
     Str,
@@ -74,6 +78,7 @@ pub enum ParamKind {
 
 /// One path or query parameter the caller sets (`project_id` is not one: the client fills it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParamMeta {
     /// The name as the API spells it.
     pub name: &'static str,
@@ -112,8 +117,12 @@ pub struct OperationMeta {
     pub body_required: bool,
     /// The path and query parameters the caller sets, path first, in the spec's order.
     pub params: &'static [ParamMeta],
-    /// The one-line summary from the spec (Chinese, as the API reference has it).
+    /// What the operation does, in one English sentence.
     pub summary: &'static str,
+    /// The official SDK's summary (Chinese, as the API reference has it in China).
+    pub summary_zh: &'static str,
+    /// The name of its English API reference page (see [`doc_url`](Self::doc_url)).
+    pub reference_page: &'static str,
 }
 
 impl OperationMeta {
@@ -126,58 +135,8 @@ impl OperationMeta {
     pub fn doc_url(&self) -> String {
         format!(
             "https://support.huaweicloud.com/intl/en-us/api-dcs/{}.html",
-            self.name
+            self.reference_page
         )
-    }
-
-    /// The path with each `{name}` placeholder replaced by its value from `params`. Values
-    /// are inserted as given, so pass them already percent-encoded (see
-    /// [`crate::ids::encode_path_segment`]). `None` when a placeholder has no value: a path
-    /// is never sent with a literal `{name}` in it.
-    pub fn expand_path(&self, params: &[(&str, &str)]) -> Option<String> {
-        let mut out = String::with_capacity(self.path_template.len() + 64);
-        let mut rest = self.path_template;
-        while let Some(open) = rest.find('{') {
-            let close = open + rest[open..].find('}')?;
-            out.push_str(&rest[..open]);
-            let name = &rest[open + 1..close];
-            let (_, v) = params.iter().find(|(n, _)| *n == name)?;
-            out.push_str(v);
-            rest = &rest[close + 1..];
-        }
-        out.push_str(rest);
-        Some(out)
-    }
-
-    /// The inverse of [`expand_path`](Self::expand_path), for servers: when `path` has the
-    /// template's shape (same segments, literal ones equal, each placeholder a non-empty
-    /// segment), each placeholder's name with its segment, still percent-encoded.
-    pub fn match_path<'p>(&self, path: &'p str) -> Option<Vec<(&'static str, &'p str)>> {
-        let template: &'static str = self.path_template;
-        let mut want = template.split('/');
-        let mut got = path.split('/');
-        let mut params = Vec::new();
-        loop {
-            match (want.next(), got.next()) {
-                (None, None) => return Some(params),
-                (Some(w), Some(g)) => match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                    Some(name) if !g.is_empty() => params.push((name, g)),
-                    Some(_) => return None,
-                    None if w == g => {}
-                    None => return None,
-                },
-                _ => return None,
-            }
-        }
-    }
-
-    /// How many literal (non-placeholder) segments the template has: a router prefers the
-    /// template with more literal segments where two match.
-    pub fn literal_segments(&self) -> usize {
-        self.path_template
-            .split('/')
-            .filter(|s| !s.is_empty() && !s.starts_with('{'))
-            .count()
     }
 }
 
@@ -235,19 +194,35 @@ pub fn decode_any(body: &[u8]) -> Result<serde_json::Value, DecodeError> {
 
 /// One DCS v2 request: everything the client needs to send it.
 ///
-/// Generated for every operation (`<Operation>Request`); the client crate has one generic
-/// send path over this trait.
+/// Implemented by the generated `<Operation>Request` types only (the trait is sealed: new
+/// operations come from the spec, and an endpoint the generator does not have yet is reached
+/// with the client's raw call). The client crate has one generic send path over this trait.
 pub trait Operation:
-    serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static
+    sealed::Sealed
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+    + Clone
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
 {
     /// The operation's static description.
     const META: &'static OperationMeta;
     /// The decoded successful answer.
     type Output: Decode + std::fmt::Debug + Send + 'static;
 
-    /// Checks every constraint the caller controls (path ids, required parameters and body
-    /// fields, lengths, ranges, value sets). Nothing is sent when this fails.
-    fn validate(&self) -> Result<(), ValidationError>;
+    /// Checks every rule the caller controls (path ids, required parameters and body fields,
+    /// the reviewed rules of `codegen/constraints.toml`), recording each problem in `p`.
+    fn check(&self, p: &mut crate::validate::Problems);
+
+    /// Checks the request whole; the error lists every problem at once, each with its field
+    /// path. Nothing is sent when this fails.
+    fn validate(&self) -> Result<(), ValidationError> {
+        let mut p = crate::validate::Problems::new();
+        self.check(&mut p);
+        p.into_result()
+    }
 
     /// Appends the request path to `out`, `project_id` and every path id percent-encoded.
     /// Call [`validate`](Self::validate) first.
@@ -258,6 +233,11 @@ pub trait Operation:
 
     /// The JSON body to send, if any. A `DELETE` whose body would be `{}` sends none.
     fn body(&self) -> Option<Vec<u8>>;
+}
+
+pub(crate) mod sealed {
+    /// Only this crate's generated requests are operations.
+    pub trait Sealed {}
 }
 
 /// An operation paged by `offset` and `limit`.
@@ -305,36 +285,17 @@ mod tests {
         body_required: false,
         params: &[],
         summary: "",
+        summary_zh: "",
+        reference_page: "DeleteCenterTask",
     };
 
     #[test]
-    fn match_path_is_the_inverse_of_expand_path() {
-        let path = META
-            .expand_path(&[("project_id", "p%20q"), ("task_id", "t")])
-            .unwrap();
-        assert_eq!(path, "/v2/p%20q/tasks/t");
+    fn the_reference_page_names_the_english_page() {
         assert_eq!(
-            META.match_path(&path),
-            Some(vec![("project_id", "p%20q"), ("task_id", "t")])
+            META.doc_url(),
+            "https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteCenterTask.html"
         );
-        for other in [
-            "/v2/p/tasks",
-            "/v2/p/tasks/",
-            "/v2//tasks/t",
-            "/v2/p/tasks/t/x",
-            "/v3/p/tasks/t",
-            "/v2/p/jobs/t",
-            "v2/p/tasks/t",
-            "",
-        ] {
-            assert_eq!(META.match_path(other), None, "{other:?}");
-        }
-    }
-
-    #[test]
-    fn a_missing_placeholder_value_is_no_path() {
-        assert_eq!(META.expand_path(&[("task_id", "t")]), None);
-        assert_eq!(META.literal_segments(), 2);
+        assert!(META.has_project_id());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! with the body the test gave it), and the checks of the generated per-operation tests.
 #![allow(dead_code)]
 
-use dcs_client::{CallBuilder, Credentials, DcsClient, Operation};
+use dcs_client::{Credentials, DcsClient, Operation, OperationCall};
 use dcs_emulator::recorder::{Answer, Recorded, Recorder};
 
 pub const AK: &str = "HWTESTAK0GEN0000001";
@@ -66,40 +66,37 @@ pub struct Case {
     pub answer: &'static str,
 }
 
-/// Calls the operation through its generated `DcsClient` method (`make`), with the case's
-/// input, and checks everything that arrived and the decoded answer.
-pub async fn check_call<O>(case: Case, make: impl FnOnce(&DcsClient) -> CallBuilder<O>)
+/// Calls the operation through its generated `DcsClient` method and setters (`make`): the
+/// request they build must be the case's input read strictly; then checks everything that
+/// arrived and the decoded answer.
+pub async fn check_call<C>(case: Case, make: impl FnOnce(&DcsClient) -> C)
 where
-    O: Operation + PartialEq,
-    O::Output: serde::Serialize,
+    C: OperationCall,
+    C::Operation: PartialEq,
+    <C::Operation as Operation>::Output: serde::Serialize,
 {
+    type O<C> = <C as OperationCall>::Operation;
     let server = serve(200, case.answer.as_bytes().to_vec(), "application/json").await;
     let client = client(&server.endpoint);
     let input: serde_json::Value = serde_json::from_str(case.input).unwrap();
-    let parsed: O = dcs_model::strict::from_value("", &input)
+    let parsed: O<C> = dcs_model::strict::from_value("", &input)
         .unwrap_or_else(|e| panic!("{}: the generated input is refused: {e}", case.name));
-    assert_eq!(O::META.name, case.name);
-    let mut call = make(&client);
-    // The method put the path ids where the input has them.
-    let from_method = serde_json::to_value(call.request()).unwrap();
-    for p in O::META
-        .params
-        .iter()
-        .filter(|p| p.location == dcs_model::operation::ParamLocation::Path)
-    {
-        assert_eq!(
-            from_method[p.name], input[p.name],
-            "{}: path id {}",
-            case.name, p.name
-        );
-    }
-    *call.request_mut() = parsed;
+    assert_eq!(O::<C>::META.name, case.name);
+    let call = make(&client).into_builder();
+    // The method put the path ids, and the setters every other value, where the input has
+    // them: the request they built is the input.
+    assert_eq!(
+        call.request(),
+        &parsed,
+        "{}: the method and setters built another request than the input",
+        case.name
+    );
     let expected_answer: serde_json::Value = if case.answer.is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_str(case.answer).unwrap_or(serde_json::Value::Null)
     };
-    if O::META.response_kind == dcs_model::ResponseKind::Stream {
+    if O::<C>::META.response_kind == dcs_model::ResponseKind::Stream {
         let mut stream = call
             .send_stream()
             .await
@@ -117,7 +114,7 @@ where
         assert_eq!(out.status(), 200);
         assert_eq!(out.request_id(), Some("req-1"));
         let decoded = serde_json::to_value(out.value()).unwrap();
-        match O::META.response_kind {
+        match O::<C>::META.response_kind {
             dcs_model::ResponseKind::Empty => assert_eq!(decoded, serde_json::json!({})),
             _ => assert_eq!(decoded, expected_answer, "{}: decoded answer", case.name),
         }
@@ -166,15 +163,15 @@ where
 
 /// A call with a hostile path id is refused as invalid input naming the field, and nothing
 /// reaches the server.
-pub async fn check_refused<O: Operation>(
+pub async fn check_refused<C: OperationCall>(
     name: &str,
     field: &str,
-    make: impl FnOnce(&DcsClient) -> CallBuilder<O>,
+    make: impl FnOnce(&DcsClient) -> C,
 ) {
     let server = serve(200, b"{}".to_vec(), "application/json").await;
     let client = client(&server.endpoint);
-    let call = make(&client);
-    let err = if O::META.response_kind == dcs_model::ResponseKind::Stream {
+    let call = make(&client).into_builder();
+    let err = if C::Operation::META.response_kind == dcs_model::ResponseKind::Stream {
         call.send_stream().await.err()
     } else {
         call.send().await.err()

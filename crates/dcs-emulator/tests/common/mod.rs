@@ -2,7 +2,7 @@
 //! resources, and a `DcsClient` pointed at it.
 #![allow(dead_code)]
 
-use dcs_client::{CallBuilder, Credentials, DcsClient, Operation};
+use dcs_client::{Credentials, DcsClient, Operation, OperationCall};
 use dcs_emulator::{Emulator, TaskStatus};
 use serde_json::Value;
 
@@ -75,18 +75,19 @@ fn use_seeded_ids(v: &mut Value) {
 /// Calls the operation through its `DcsClient` method against a fresh seeded emulator: the
 /// call must succeed (route matched, signature accepted, input validated) and the answer
 /// decode, marked with the tier the emulator's coverage table gives the operation.
-pub async fn call_op<O: Operation>(case: Case, make: impl FnOnce(&DcsClient) -> CallBuilder<O>) {
+pub async fn call_op<C: OperationCall>(case: Case, make: impl FnOnce(&DcsClient) -> C) {
+    type O<C> = <C as OperationCall>::Operation;
     let emu = seeded().await;
     let client = client(&emu);
     let mut input: Value = serde_json::from_str(case.input).unwrap();
     use_seeded_ids(&mut input);
-    let parsed: O = dcs_model::strict::from_value("", &input)
+    let parsed: O<C> = dcs_model::strict::from_value("", &input)
         .unwrap_or_else(|e| panic!("{}: the generated input is refused: {e}", case.name));
-    assert_eq!(O::META.name, case.name);
-    let mut call = make(&client);
+    assert_eq!(O::<C>::META.name, case.name);
+    let mut call = make(&client).into_builder();
     *call.request_mut() = parsed;
     let tier = dcs_emulator::tier_of(case.name).as_str();
-    if O::META.response_kind == dcs_model::ResponseKind::Stream {
+    if O::<C>::META.response_kind == dcs_model::ResponseKind::Stream {
         let mut stream = call
             .send_stream()
             .await
