@@ -27,6 +27,10 @@ pub struct RequestOptions {
     /// default). `Some(false)` sends what was set as it is: for the day the service accepts
     /// a value the API reference does not document. The service still checks it.
     pub validate: Option<bool>,
+    /// After an "instance busy" refusal (`Error::is_instance_busy`) of an operation that is
+    /// safe to send again: wait until the instance is RUNNING and idle, then send again,
+    /// within this budget. Off (`None`) by default.
+    pub busy_retry: Option<Duration>,
 }
 
 impl RequestOptions {
@@ -52,6 +56,12 @@ impl RequestOptions {
     /// Sets the number of attempts.
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = Some(n);
+        self
+    }
+    /// Waits for a busy instance and sends again, within `budget` (see
+    /// [`busy_retry`](Self::busy_retry)).
+    pub fn busy_retry(mut self, budget: Duration) -> Self {
+        self.busy_retry = Some(budget);
         self
     }
     /// Turns the check against the reviewed rules on (the default) or off; off sends what
@@ -209,13 +219,62 @@ pub(crate) async fn send_request<O: Operation>(
     }
     let project = client.project_for(meta).await?;
     let req = prepare(request, options, project.as_deref())?;
-    let resp = execute(client, meta, &req).await?;
+    let resp = match execute(client, meta, &req).await {
+        Ok(r) => r,
+        Err(e) => match options.busy_retry {
+            Some(budget) if e.is_instance_busy() && meta.retry_safe => {
+                busy_retry(client, meta, request, &req, budget, e).await?
+            }
+            _ => return Err(e),
+        },
+    };
     match O::Output::decode(resp.body()) {
         Ok(value) => Ok(Output {
             value,
             response: resp,
         }),
         Err(e) => Err(Error::decode(meta.name, resp, e)),
+    }
+}
+
+/// After an "instance busy" refusal of a retry-safe operation: waits until the instance is
+/// RUNNING and idle, then sends the same request again, as long as the budget lasts. The
+/// refusal proves nothing was applied, and only operations whose retry safety was reviewed
+/// are ever sent twice. The last refusal is returned when the budget runs out or the request
+/// names no instance.
+async fn busy_retry<O: Operation>(
+    client: &DcsClient,
+    meta: &'static OperationMeta,
+    request: &O,
+    req: &Request,
+    budget: Duration,
+    mut last: Error,
+) -> Result<Response, Error> {
+    let instance = serde_json::to_value(request).ok().and_then(|v| {
+        v.get("instance_id")
+            .and_then(|x| x.as_str().map(String::from))
+    });
+    let Some(instance) = instance else {
+        return Err(last);
+    };
+    let clock = client.clock();
+    let deadline = clock.monotonic() + budget;
+    loop {
+        let now = clock.monotonic();
+        if now >= deadline {
+            return Err(last);
+        }
+        tracing::debug!(operation = meta.name, instance = %instance, "instance busy: waiting for RUNNING before sending again");
+        client
+            .wait_until_instance_running(instance.clone())
+            .budget(deadline - now)
+            .wait()
+            .await?;
+        match execute(client, meta, req).await {
+            Ok(r) => return Ok(r),
+            Err(e) if e.is_instance_busy() => last = e,
+            Err(e) => return Err(e),
+        }
     }
 }
 

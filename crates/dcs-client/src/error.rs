@@ -24,6 +24,9 @@ pub enum ErrorKind {
     /// JSON, or a value that cannot be read as its documented type). The request was applied;
     /// the raw body is kept.
     Decode,
+    /// The work an operation started did not finish well: a failure state, a resource that
+    /// disappeared, or the wait's budget ran out (see [`Error::wait_error`]).
+    Wait,
 }
 
 /// Why an operation failed. Accessors tell what is known; predicates answer the usual
@@ -55,6 +58,8 @@ enum Repr {
         response: Response,
         error: DecodeError,
     },
+    /// A wait for asynchronous work that ended badly.
+    Wait(crate::waiter::WaitError),
 }
 
 /// An error answer from the service, kept whole: the HTTP answer and its parsed body.
@@ -229,6 +234,13 @@ impl Error {
             repr: Box::new(Repr::Transport { error, last_body }),
         }
     }
+    /// A wait that ended badly.
+    pub(crate) fn wait(operation: &'static str, e: crate::waiter::WaitError) -> Self {
+        Self {
+            operation,
+            repr: Box::new(Repr::Wait(e)),
+        }
+    }
     /// A success answer whose body could not be read whole.
     pub(crate) fn incomplete(operation: &'static str, response: Response) -> Self {
         Self {
@@ -253,6 +265,29 @@ impl Error {
             Repr::Transport { .. } => ErrorKind::Transport,
             Repr::Incomplete { .. } => ErrorKind::IncompleteResponse,
             Repr::Decode { .. } => ErrorKind::Decode,
+            Repr::Wait(_) => ErrorKind::Wait,
+        }
+    }
+
+    /// How a wait for asynchronous work ended badly, when this error is one.
+    pub fn wait_error(&self) -> Option<&crate::waiter::WaitError> {
+        match &*self.repr {
+            Repr::Wait(w) => Some(w),
+            _ => None,
+        }
+    }
+    /// A wait's budget ran out before the work finished.
+    pub fn is_wait_timeout(&self) -> bool {
+        matches!(
+            self.wait_error().map(|w| w.failure()),
+            Some(crate::waiter::WaitFailure::TimedOut { .. })
+        )
+    }
+    /// The failure state a wait ended on (`CREATEFAILED`, `FAIL`, `failed`, ...), if it did.
+    pub fn failure_state(&self) -> Option<&str> {
+        match self.wait_error().map(|w| w.failure()) {
+            Some(crate::waiter::WaitFailure::FailureState { state }) => Some(state),
+            _ => None,
         }
     }
 
@@ -522,6 +557,7 @@ impl fmt::Debug for Error {
                 .field("request_id", &response.request_id())
                 .field("decode", error)
                 .field("body_len", &response.body().len()),
+            Repr::Wait(w) => d.field("wait", w),
         };
         d.finish()
     }
@@ -632,6 +668,7 @@ impl fmt::Display for Error {
                 )?;
                 write_server_text(f, error.message())
             }
+            Repr::Wait(w) => write!(f, "{w}"),
         }
     }
 }

@@ -36,6 +36,7 @@ mod call;
 mod error;
 mod generated;
 mod paginator;
+mod waiter;
 
 /// The call type of each operation (`CreateInstanceCall`, ...): what a `DcsClient` method
 /// returns, with a setter per parameter and body field, then `send()`.
@@ -49,6 +50,9 @@ pub(crate) use call::{call_methods, paged_call};
 pub use call::{ByteStream, CallBuilder, OperationCall, Output, RequestOptions};
 pub use error::{sanitize, Error, ErrorKind, ServiceError};
 pub use paginator::{ItemPaginator, Paginator};
+pub use waiter::{
+    Completion, Observation, Signal, WaitError, WaitFailure, WaitOptions, WaitSpec, Waited, Waiter,
+};
 
 /// The API contract: ids, operations, models, validation (the `dcs-model` crate).
 pub use dcs_model as model;
@@ -239,12 +243,14 @@ impl DcsClientBuilder {
         if let Some(pem) = ca_bundle {
             b = b.ca_bundle_pem(pem);
         }
-        if let Some(c) = self.clock {
-            b = b.clock(c);
-        }
-        if let Some(s) = self.sleeper {
-            b = b.sleeper(s);
-        }
+        let clock: Arc<dyn Clock> = self
+            .clock
+            .unwrap_or_else(|| Arc::new(dcs_transport::time::SystemClock));
+        let sleeper: Arc<dyn Sleeper> = self
+            .sleeper
+            .unwrap_or_else(|| Arc::new(dcs_transport::time::TokioSleeper));
+        b = b.clock(clock.clone()).sleeper(sleeper.clone());
+        let jitter = self.jitter.clone();
         if let Some(j) = self.jitter {
             b = b.jitter(j);
         }
@@ -254,6 +260,9 @@ impl DcsClientBuilder {
                 http,
                 project: resolved.project_id().clone(),
                 region: resolved.region().map(|r| r.to_string()),
+                clock,
+                sleeper,
+                jitter,
             }),
         })
     }
@@ -265,11 +274,23 @@ pub struct DcsClient {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     http: HttpClient,
     project: ProjectIdSource,
     region: Option<String>,
+    clock: Arc<dyn Clock>,
+    sleeper: Arc<dyn Sleeper>,
+    jitter: Option<Jitter>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("http", &self.http)
+            .field("project", &self.project)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DcsClient {
@@ -291,6 +312,24 @@ impl DcsClient {
     /// The underlying transport client.
     pub fn http(&self) -> &HttpClient {
         &self.inner.http
+    }
+
+    /// The clock the client signs and measures waits with.
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
+    /// The sleeper between retries and polls.
+    pub(crate) fn sleeper(&self) -> Arc<dyn Sleeper> {
+        self.inner.sleeper.clone()
+    }
+
+    /// A uniform draw in `[0, 1)` for jitter (the injected source in tests).
+    pub(crate) fn jitter_unit(&self) -> f64 {
+        match &self.inner.jitter {
+            Some(j) => j(),
+            None => fastrand::f64(),
+        }
     }
 
     /// Sends any operation's request, with default options.

@@ -144,6 +144,15 @@ impl Instance {
         set("port", json!(self.port));
         set("order_id", json!(self.order_id));
         set("created_at", json!(iso(self.created_at)));
+        // The change in progress, as ShowInstance reports it: set while the instance works
+        // on something (even once `status` reads RUNNING again), empty when idle.
+        set(
+            "task",
+            match &self.pending {
+                Some(_) => json!({ "name": self.status, "status": "RUNNING" }),
+                None => Value::Null,
+            },
+        );
     }
 }
 

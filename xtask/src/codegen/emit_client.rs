@@ -17,7 +17,12 @@ pub fn emit(p: &Plan, head: &str, files: &mut Files) -> Result<(), String> {
             "#[cfg(feature = \"{g}\")]\nmod {g};\n#[cfg(feature = \"{g}\")]\npub use {g}::*;"
         );
     }
+    m.push_str("\npub(crate) mod waits;\n");
     files.insert("crates/dcs-client/src/generated/mod.rs".into(), m);
+    files.insert(
+        "crates/dcs-client/src/generated/waits.rs".into(),
+        waits(p, head),
+    );
     for g in &p.groups {
         let ops: Vec<&Op> = p.ops.iter().filter(|x| &x.group == g).collect();
         let mut t = head.to_string();
@@ -56,7 +61,7 @@ pub fn emit(p: &Plan, head: &str, files: &mut Files) -> Result<(), String> {
         }
         t.push_str("}\n\n");
         for op in &ops {
-            call_type(&mut t, op);
+            call_type(&mut t, p, op);
         }
         files.insert(format!("crates/dcs-client/src/generated/{g}.rs").into(), t);
     }
@@ -117,7 +122,7 @@ fn method(t: &mut String, p: &Plan, op: &Op) {
     );
 }
 
-fn call_type(t: &mut String, op: &Op) {
+fn call_type(t: &mut String, p: &Plan, op: &Op) {
     let call = op.call_type();
     let req = op.request_type();
     let finish = if op.response.kind == Kind::Stream {
@@ -141,6 +146,35 @@ fn call_type(t: &mut String, op: &Op) {
         let _ = writeln!(t, "crate::paged_call!({call}, {req});");
     }
     t.push('\n');
+    if let Some(w) = p.waits.get(&op.name) {
+        let poll_group = &p
+            .ops
+            .iter()
+            .find(|o| o.name == w.poll)
+            .expect("checked")
+            .group;
+        let mut groups: std::collections::BTreeSet<String> = one(&op.group);
+        groups.insert(poll_group.clone());
+        let d = format!(
+            "Sends the request, then waits until the work it started is done: polls {watches} until {success}{failure}, within {budget} by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.\n\nReturns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.",
+            watches = w.watches,
+            success = w.success.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or "),
+            failure = if w.failure.is_empty() {
+                String::new()
+            } else {
+                format!(" (failing at once on {})", w.failure.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
+            },
+            budget = human(w.budget_secs),
+        );
+        t.push_str(&cfg(&groups));
+        let _ = writeln!(t, "impl {call} {{");
+        doc_lines(t, &d);
+        let _ = writeln!(
+            t,
+            "pub async fn send_and_wait(self) -> Result<crate::Waited<<{req} as crate::Operation>::Output>, crate::Error> {{\nself.send_and_wait_with(crate::WaitOptions::new()).await\n}}\n/// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.\npub async fn send_and_wait_with(self, options: crate::WaitOptions) -> Result<crate::Waited<<{req} as crate::Operation>::Output>, crate::Error> {{\ncrate::waiter::send_and_wait(self.0, &crate::generated::waits::{upper}, options).await\n}}\n}}\n",
+            upper = op.upper(),
+        );
+    }
     if op.setters.is_empty() && op.body.is_none() {
         return;
     }
@@ -221,4 +255,85 @@ fn field_link(ty: &str, rust: &str) -> String {
         Some(name) => format!("`{ty}::{name}`"),
         None => format!("[`{ty}::{rust}`](dcs_model::types::{ty}::{rust})"),
     }
+}
+
+/// `3600` -> `60 minutes`.
+fn human(secs: u64) -> String {
+    if secs.is_multiple_of(3600) && secs >= 3600 {
+        let h = secs / 3600;
+        format!("{h} hour{}", if h == 1 { "" } else { "s" })
+    } else if secs.is_multiple_of(60) && secs >= 60 {
+        format!("{} minutes", secs / 60)
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+/// The completion table and the poll dispatch (`crates/dcs-client/src/generated/waits.rs`).
+fn waits(p: &Plan, head: &str) -> String {
+    let mut t = head.to_string();
+    t.push_str("//! How each asynchronous operation completes (`codegen/async.toml`), and the polls its waiter\n//! sends.\n\n#![allow(unused_imports, dead_code)]\n\nuse crate::waiter::{Signal, WaitSpec};\nuse std::time::Duration;\n\n");
+    for (name, w) in &p.waits {
+        let op = p.ops.iter().find(|o| &o.name == name).expect("checked");
+        let poll = p.ops.iter().find(|o| o.name == w.poll).expect("checked");
+        let signal = match w.signal.as_str() {
+            "instance_status" => "InstanceStatus",
+            "job" => "Job",
+            "background_task" => "BackgroundTask",
+            "center_task" => "CenterTask",
+            _ => "ResourceStatus",
+        };
+        let list = |v: &[String]| v.iter().map(|x| lit(x)).collect::<Vec<_>>().join(", ");
+        let opt = |v: &Option<String>| match v {
+            Some(x) => format!("Some({})", lit(x)),
+            None => "None".into(),
+        };
+        let _ = writeln!(
+            t,
+            "/// `{name}`: {watches}.\n#[cfg(feature = {g})]\npub(crate) static {upper}: WaitSpec = WaitSpec {{ operation: {n}, signal: Signal::{signal}, success: &[{s}], failure: &[{f}], pending: &[{pe}], budget: Duration::from_secs({b}), interval: Duration::from_secs({i}), confirmations: {c}, instance: {inst}, id: {id}, poll: {poll}, poll_params: &[{pp}], status: {st} }};\n",
+            watches = super::emit_model::plain(&w.watches),
+            g = lit(&op.group),
+            upper = op.upper(),
+            n = lit(name),
+            s = list(&w.success),
+            f = list(&w.failure),
+            pe = list(&w.pending),
+            b = w.budget_secs,
+            i = w.interval_secs,
+            c = w.confirmations,
+            inst = opt(&w.instance),
+            id = opt(&w.id),
+            poll = lit(&w.poll),
+            pp = poll.path_params.iter().map(|x| lit(&x.name)).collect::<Vec<_>>().join(", "),
+            st = lit(&w.status),
+        );
+    }
+    t.push_str("/// The completion of `operation`, if it is asynchronous (and its group is compiled in).\npub(crate) fn find(operation: &str) -> Option<&'static WaitSpec> {\nmatch operation {\n");
+    for name in p.waits.keys() {
+        let op = p.ops.iter().find(|o| &o.name == name).expect("checked");
+        let _ = writeln!(
+            t,
+            "#[cfg(feature = {})]\n{} => Some(&{}),",
+            lit(&op.group),
+            lit(name),
+            op.upper()
+        );
+    }
+    t.push_str("_ => None,\n}\n}\n\n");
+    let mut polls: Vec<&str> = p.waits.values().map(|w| w.poll.as_str()).collect();
+    polls.sort();
+    polls.dedup();
+    t.push_str("/// Sends the poll `operation` with `input` (its path parameters) and gives its answer as JSON,\n/// read from the raw body so fields the model lacks are kept. `None` when the poll's group is\n/// not compiled in. Boxed: a poll goes through the client's send path, which may itself wait\n/// (busy retries), so the future's type would otherwise contain itself.\npub(crate) fn poll<'a>(client: &'a crate::DcsClient, operation: &str, input: serde_json::Value) -> Option<crate::waiter::PollFuture<'a>> {\nmatch operation {\n");
+    for name in polls {
+        let op = p.ops.iter().find(|o| o.name == name).expect("checked");
+        let _ = writeln!(
+            t,
+            "#[cfg(feature = {g})]\n{n} => Some(Box::pin(crate::waiter::poll_typed::<dcs_model::types::{r}>(client, input))),",
+            g = lit(&op.group),
+            n = lit(name),
+            r = op.request_type(),
+        );
+    }
+    t.push_str("_ => {\nlet _ = (client, input);\nNone\n}\n}\n}\n");
+    t
 }

@@ -206,6 +206,10 @@ pub struct Overrides {
     /// name is taken by a path or query parameter.
     #[serde(default)]
     pub setters: BTreeMap<String, String>,
+    /// `Model.field` to its SDK type (`str`, `int`, `object`, ...): fields the service sends
+    /// that the official SDK's model lacks.
+    #[serde(default)]
+    pub added_fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -66,6 +66,29 @@ pub struct Plan {
     pub english: bool,
     /// Each group's heading, paragraph and example (English docs only).
     pub group_docs: BTreeMap<String, GroupDocs>,
+    /// How each asynchronous operation completes (`async.toml`), by operation.
+    pub waits: BTreeMap<String, Wait>,
+}
+
+/// One row of `async.toml`, checked: what a waiter polls and which states end the wait.
+pub struct Wait {
+    pub signal: String,
+    pub success: Vec<String>,
+    pub failure: Vec<String>,
+    pub pending: Vec<String>,
+    pub budget_secs: u64,
+    pub interval_secs: u64,
+    /// Readings of a success state in a row that end the wait (2 for an instance's status).
+    pub confirmations: u32,
+    /// Where the instance id comes from (`path.instance_id`, `body.instances[]`, ...).
+    pub instance: Option<String>,
+    /// Where the polled resource's id comes from.
+    pub id: Option<String>,
+    pub poll: String,
+    /// The state's place in the polled answer (`status`, `records[id=id].status`, ...).
+    pub status: String,
+    /// English: what the waiter watches, for docs.
+    pub watches: String,
 }
 
 pub struct GroupDocs {
@@ -392,6 +415,34 @@ pub fn plan(inp: &Inputs) -> Result<Plan, String> {
                 rules: Vec::new(),
             });
         }
+        for (key, ty) in &o.added_fields {
+            let Some((m, f)) = key.split_once('.') else {
+                return Err(format!(
+                    "overrides.toml [added_fields]: {key:?} is not Model.field"
+                ));
+            };
+            if m != name {
+                continue;
+            }
+            if fields.iter().any(|x: &Field| x.json == f) {
+                return Err(format!(
+                    "overrides.toml [added_fields]: {key} is already in the spec"
+                ));
+            }
+            fields.push(Field {
+                rust: ident(f),
+                json: f.to_string(),
+                whole_as_int: false,
+                ty: Ty::parse(ty, &has_model)
+                    .map_err(|e| format!("overrides.toml [added_fields] {key}: {e}"))?,
+                required: false,
+                sensitive: false,
+                numeric_text: false,
+                doc: String::new(),
+                doc_zh: String::new(),
+                rules: Vec::new(),
+            });
+        }
         models.insert(
             name.clone(),
             Model {
@@ -404,6 +455,15 @@ pub fn plan(inp: &Inputs) -> Result<Plan, String> {
                 doc: String::new(),
             },
         );
+    }
+
+    for key in o.added_fields.keys() {
+        let m = key.split_once('.').map(|(m, _)| m).unwrap_or_default();
+        if !spec.models.contains_key(m) {
+            return Err(format!(
+                "overrides.toml [added_fields]: {key}: no model {m}"
+            ));
+        }
     }
 
     // --- operations
@@ -975,6 +1035,12 @@ pub fn plan(inp: &Inputs) -> Result<Plan, String> {
         }
     }
 
+    // --- asynchronous completion
+    let waits = match &inp.asyncs {
+        Some(t) => plan_waits(t, &ops, &models)?,
+        None => BTreeMap::new(),
+    };
+
     // --- error codes
     let mut codes = Vec::new();
     let mut seen = BTreeSet::new();
@@ -1022,6 +1088,7 @@ pub fn plan(inp: &Inputs) -> Result<Plan, String> {
         codes,
         english,
         group_docs,
+        waits,
     })
 }
 
@@ -1474,4 +1541,224 @@ fn apply_docs(
         ));
     }
     Ok(true)
+}
+
+/// `60m`, `10s`, `1h`, `90s` in seconds.
+fn duration_secs(s: &str) -> Result<u64, String> {
+    let (n, unit) = s.split_at(s.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len());
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 10s or 60m"))?;
+    Ok(match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?} is not a duration like 10s or 60m")),
+    })
+}
+
+/// Checks a source of an id (`path.x`, `body.x`, `body.x[]`, `answer.x`, `answer.x[].y`)
+/// against the operation.
+fn check_source(src: &str, op: &Op, models: &BTreeMap<String, Model>) -> Result<(), String> {
+    let (place, rest) = src
+        .split_once('.')
+        .ok_or_else(|| format!("{src:?} is not path.X, body.X or answer.X"))?;
+    let field_of = |model: &str, name: &str| -> Result<Ty, String> {
+        let m = models
+            .get(model)
+            .ok_or_else(|| format!("{src}: no model {model}"))?;
+        m.fields
+            .iter()
+            .find(|f| f.json == name)
+            .map(|f| f.ty.clone())
+            .ok_or_else(|| format!("{src}: {model} has no field {name}"))
+    };
+    match place {
+        "path" => {
+            if !op.path_params.iter().any(|p| p.name == rest) {
+                return Err(format!("{src}: {} has no path parameter {rest}", op.name));
+            }
+        }
+        "body" => {
+            let b = op
+                .body
+                .as_ref()
+                .ok_or_else(|| format!("{src}: {} has no body", op.name))?;
+            let (name, list) = match rest.strip_suffix("[]") {
+                Some(n) => (n, true),
+                None => (rest, false),
+            };
+            let ty = field_of(&b.model, name)?;
+            if list != matches!(ty, Ty::List(_)) {
+                return Err(format!("{src}: `[]` must mark exactly the list fields"));
+            }
+        }
+        "answer" => {
+            let mut model = match op.response.kind {
+                Kind::JsonObject => op.response.type_name.clone(),
+                // An untyped or text answer is read as JSON at run time.
+                Kind::WholeBody => return Ok(()),
+                _ => return Err(format!("{src}: {} answers no body", op.name)),
+            };
+            let parts: Vec<&str> = rest.split('.').collect();
+            for (i, part) in parts.iter().enumerate() {
+                let (name, list) = match part.strip_suffix("[]") {
+                    Some(n) => (n, true),
+                    None => (*part, false),
+                };
+                let ty = field_of(&model, name)?;
+                let last = i + 1 == parts.len();
+                match (&ty, list, last) {
+                    (Ty::List(t), true, _) => match &**t {
+                        Ty::Model(m) if !last => model = m.clone(),
+                        Ty::Str if last => {}
+                        _ => return Err(format!("{src}: {name} is not what the path says")),
+                    },
+                    (Ty::Model(m), false, false) => model = m.clone(),
+                    (Ty::Str | Ty::Int, false, true) => {}
+                    _ => return Err(format!("{src}: {name} is not what the path says")),
+                }
+            }
+        }
+        other => return Err(format!("{src}: {other:?} is not path, body or answer")),
+    }
+    Ok(())
+}
+
+/// Checks a state's place in the polled answer: `field`, `list[key=id].field`,
+/// `list[name=Value].field` or `list[].field`.
+fn check_status(path: &str, poll: &Op, models: &BTreeMap<String, Model>) -> Result<(), String> {
+    let model = match poll.response.kind {
+        Kind::JsonObject => &models[&poll.response.type_name],
+        _ => return Err(format!("{path}: {} answers no object", poll.name)),
+    };
+    let field = |m: &Model, name: &str| -> Result<Ty, String> {
+        m.fields
+            .iter()
+            .find(|f| f.json == name)
+            .map(|f| f.ty.clone())
+            .ok_or_else(|| format!("{path}: {} has no field {name}", m.name))
+    };
+    match path.split_once('.') {
+        None => {
+            field(model, path)?;
+        }
+        Some((list, leaf)) => {
+            let (name, selector) = list
+                .split_once('[')
+                .and_then(|(n, s)| s.strip_suffix(']').map(|s| (n, s)))
+                .ok_or_else(|| format!("{path}: expected list[key=id].field"))?;
+            let item = match field(model, name)? {
+                Ty::List(t) => match *t {
+                    Ty::Model(m) => models[&m].name.clone(),
+                    _ => return Err(format!("{path}: {name} is not a list of objects")),
+                },
+                _ => return Err(format!("{path}: {name} is not a list")),
+            };
+            let item = &models[&item];
+            if !selector.is_empty() {
+                let (key, _) = selector
+                    .split_once('=')
+                    .ok_or_else(|| format!("{path}: a selector is key=id or key=Value"))?;
+                field(item, key)?;
+            }
+            field(item, leaf)?;
+        }
+    }
+    Ok(())
+}
+
+fn plan_waits(
+    t: &input::AsyncTable,
+    ops: &[Op],
+    models: &BTreeMap<String, Model>,
+) -> Result<BTreeMap<String, Wait>, String> {
+    const SIGNALS: &[&str] = &[
+        "instance_status",
+        "job",
+        "background_task",
+        "center_task",
+        "resource_status",
+    ];
+    let find = |n: &str| ops.iter().find(|o| o.name == n);
+    let mut out = BTreeMap::new();
+    for (name, row) in &t.operations {
+        let at = format!("async.toml [operations.{name}]");
+        let op = find(name).ok_or_else(|| format!("{at}: {name} is not an operation"))?;
+        if !SIGNALS.contains(&row.signal.as_str()) {
+            return Err(format!(
+                "{at}: signal {:?} is not one of {}",
+                row.signal,
+                SIGNALS.join(", ")
+            ));
+        }
+        let poll_name = row
+            .poll
+            .clone()
+            .ok_or_else(|| format!("{at}: no poll operation"))?;
+        let poll = find(&poll_name)
+            .ok_or_else(|| format!("{at}: poll {poll_name} is not an operation"))?;
+        if poll.method != "GET" {
+            return Err(format!("{at}: poll {poll_name} is not a GET"));
+        }
+        for src in row.instance.iter().chain(row.id.iter()) {
+            check_source(src, op, models).map_err(|e| format!("{at}: {e}"))?;
+        }
+        let status = row
+            .status_field
+            .clone()
+            .ok_or_else(|| format!("{at}: no status_field"))?;
+        check_status(&status, poll, models).map_err(|e| format!("{at}: {e}"))?;
+        // Every path parameter of the poll must have a source: `instance_id` the instance,
+        // any other one the id.
+        for p in &poll.path_params {
+            let has = if p.name == "instance_id" {
+                row.instance.is_some()
+            } else {
+                row.id.is_some()
+            };
+            if !has {
+                return Err(format!(
+                    "{at}: the poll {poll_name} needs {} but the row gives no source for it",
+                    p.name
+                ));
+            }
+        }
+        if row.success.is_empty() {
+            // The reference documents no completion: no waiter is generated.
+            if row.note.is_none() {
+                return Err(format!("{at}: no success state and no note saying why"));
+            }
+            continue;
+        }
+        let instance_wait = row.signal == "instance_status";
+        let watches = match row.signal.as_str() {
+            "instance_status" => "the instance's status".to_string(),
+            "job" => "the job (`show_job_info`)".to_string(),
+            "background_task" => format!(
+                "the instance's background task (`{}`)",
+                super::text::snake(&poll_name)
+            ),
+            "center_task" => "the Task Center task".to_string(),
+            _ => format!("`{}` of `{}`", status, super::text::snake(&poll_name)),
+        };
+        out.insert(
+            name.clone(),
+            Wait {
+                signal: row.signal.clone(),
+                success: row.success.clone(),
+                failure: row.failure.clone(),
+                pending: row.pending.clone(),
+                budget_secs: duration_secs(&row.budget).map_err(|e| format!("{at}: {e}"))?,
+                interval_secs: duration_secs(&row.interval).map_err(|e| format!("{at}: {e}"))?,
+                confirmations: if instance_wait { 2 } else { 1 },
+                instance: row.instance.clone(),
+                id: row.id.clone(),
+                poll: poll_name,
+                status,
+                watches,
+            },
+        );
+    }
+    Ok(out)
 }

@@ -273,6 +273,33 @@ pub struct CreateAclAccountCall(CallBuilder<CreateAclAccountRequest>);
 
 crate::call_methods!(CreateAclAccountCall, CreateAclAccountRequest, send);
 
+#[cfg(feature = "accounts")]
+#[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
+impl CreateAclAccountCall {
+    /// Sends the request, then waits until the work it started is done: polls `accounts[account_name=id].status` of `list_acl_accounts` until `AVAILABLE` (failing at once on `CREATEFAILED`, `ERROR`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<CreateAclAccountRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<CreateAclAccountRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_ACL_ACCOUNT,
+            options,
+        )
+        .await
+    }
+}
+
 impl CreateAclAccountCall {
     /// Sets the whole body at once ([`CreateAclAccountRequestBody`](dcs_model::types::CreateAclAccountRequestBody)), replacing what the field setters set.
     pub fn body(mut self, body: CreateAclAccountRequestBody) -> Self {
@@ -336,6 +363,33 @@ pub struct DeleteAclAccountCall(CallBuilder<DeleteAclAccountRequest>);
 
 crate::call_methods!(DeleteAclAccountCall, DeleteAclAccountRequest, send);
 
+#[cfg(any(feature = "accounts", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "accounts", feature = "tasks"))))]
+impl DeleteAclAccountCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<DeleteAclAccountRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<DeleteAclAccountRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::DELETE_ACL_ACCOUNT,
+            options,
+        )
+        .await
+    }
+}
+
 /// Lists the ACL accounts of a DCS instance, including the default account.
 ///
 /// The call [`DcsClient::list_acl_accounts`] returns: set its parameters, then [`send`](Self::send) it. Nothing is sent before that, and `send` checks every rule first and sends nothing when one fails.
@@ -361,6 +415,37 @@ crate::call_methods!(
     ResetAclAccountPassWordRequest,
     send
 );
+
+#[cfg(feature = "accounts")]
+#[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
+impl ResetAclAccountPassWordCall {
+    /// Sends the request, then waits until the work it started is done: polls `accounts[account_id=id].status` of `list_acl_accounts` until `AVAILABLE` (failing at once on `ERROR`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<ResetAclAccountPassWordRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<ResetAclAccountPassWordRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::RESET_ACL_ACCOUNT_PASS_WORD,
+            options,
+        )
+        .await
+    }
+}
 
 impl ResetAclAccountPassWordCall {
     /// Sets the whole body at once ([`AclAccountResetPasswordBody`](dcs_model::types::AclAccountResetPasswordBody)), replacing what the field setters set.
@@ -403,6 +488,29 @@ pub struct ResetPasswordCall(CallBuilder<ResetPasswordRequest>);
 
 crate::call_methods!(ResetPasswordCall, ResetPasswordRequest, send);
 
+#[cfg(any(feature = "accounts", feature = "instances"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "accounts", feature = "instances"))))]
+impl ResetPasswordCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<ResetPasswordRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<ResetPasswordRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::RESET_PASSWORD, options)
+            .await
+    }
+}
+
 impl ResetPasswordCall {
     /// Sets the whole body at once ([`ResetInstancePasswordBody`](dcs_model::types::ResetInstancePasswordBody)), replacing what the field setters set.
     pub fn body(mut self, body: ResetInstancePasswordBody) -> Self {
@@ -443,6 +551,33 @@ impl ResetPasswordCall {
 pub struct UpdateAclAccountCall(CallBuilder<UpdateAclAccountRequest>);
 
 crate::call_methods!(UpdateAclAccountCall, UpdateAclAccountRequest, send);
+
+#[cfg(feature = "accounts")]
+#[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
+impl UpdateAclAccountCall {
+    /// Sends the request, then waits until the work it started is done: polls `accounts[account_id=id].status` of `list_acl_accounts` until `AVAILABLE` (failing at once on `ERROR`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<UpdateAclAccountRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<UpdateAclAccountRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPDATE_ACL_ACCOUNT,
+            options,
+        )
+        .await
+    }
+}
 
 impl UpdateAclAccountCall {
     /// Sets the whole body at once ([`AclAccountRoleModifyBody`](dcs_model::types::AclAccountRoleModifyBody)), replacing what the field setters set.

@@ -538,6 +538,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(feature = "analysis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
+impl CreateAutoExpireScanTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `records[id=id].status` of `show_expire_key_scan_info` until `success` (failing at once on `failed`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<CreateAutoExpireScanTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<CreateAutoExpireScanTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_AUTO_EXPIRE_SCAN_TASK,
+            options,
+        )
+        .await
+    }
+}
+
 /// Starts an on-demand big key analysis on a Redis instance.
 ///
 /// The call [`DcsClient::create_bigkey_scan_task`] returns: set its parameters, then [`send`](Self::send) it. Nothing is sent before that, and `send` checks every rule first and sends nothing when one fails.
@@ -549,6 +580,37 @@ pub struct CreateBigkeyScanTaskCall(CallBuilder<CreateBigkeyScanTaskRequest>);
 
 crate::call_methods!(CreateBigkeyScanTaskCall, CreateBigkeyScanTaskRequest, send);
 
+#[cfg(feature = "analysis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
+impl CreateBigkeyScanTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `status` of `show_bigkey_scan_task_details` until `success` (failing at once on `failed`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<CreateBigkeyScanTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<CreateBigkeyScanTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_BIGKEY_SCAN_TASK,
+            options,
+        )
+        .await
+    }
+}
+
 /// Starts an on-demand hot key analysis that finds the most frequently accessed keys of an instance.
 ///
 /// The call [`DcsClient::create_hotkey_scan_task`] returns: set its parameters, then [`send`](Self::send) it. Nothing is sent before that, and `send` checks every rule first and sends nothing when one fails.
@@ -559,6 +621,37 @@ crate::call_methods!(CreateBigkeyScanTaskCall, CreateBigkeyScanTaskRequest, send
 pub struct CreateHotkeyScanTaskCall(CallBuilder<CreateHotkeyScanTaskRequest>);
 
 crate::call_methods!(CreateHotkeyScanTaskCall, CreateHotkeyScanTaskRequest, send);
+
+#[cfg(feature = "analysis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
+impl CreateHotkeyScanTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `status` of `show_hotkey_task_details` until `success` (failing at once on `failed`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<CreateHotkeyScanTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<CreateHotkeyScanTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_HOTKEY_SCAN_TASK,
+            options,
+        )
+        .await
+    }
+}
 
 /// Starts an offline analysis of every key in a backup of one instance node.
 ///
@@ -574,6 +667,37 @@ crate::call_methods!(
     CreateOfflineKeyAnalysisRequest,
     send
 );
+
+#[cfg(feature = "analysis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
+impl CreateOfflineKeyAnalysisCall {
+    /// Sends the request, then waits until the work it started is done: polls `records[id=id].status` of `list_offline_key_analysis_task` until `success` (failing at once on `failed`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<CreateOfflineKeyAnalysisRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<CreateOfflineKeyAnalysisRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_OFFLINE_KEY_ANALYSIS,
+            options,
+        )
+        .await
+    }
+}
 
 impl CreateOfflineKeyAnalysisCall {
     /// Sets the whole body at once ([`CreateOfflineKeyAnalysisRequestBody`](dcs_model::types::CreateOfflineKeyAnalysisRequestBody)), replacing what the field setters set.
@@ -641,6 +765,37 @@ crate::call_methods!(
     DeleteOfflineKeyAnalysisTaskRequest,
     send
 );
+
+#[cfg(feature = "analysis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
+impl DeleteOfflineKeyAnalysisTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `records[id=id].status` of `list_offline_key_analysis_task` until `DELETED`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<DeleteOfflineKeyAnalysisTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<DeleteOfflineKeyAnalysisTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::DELETE_OFFLINE_KEY_ANALYSIS_TASK,
+            options,
+        )
+        .await
+    }
+}
 
 /// Downloads the result of a hot key analysis as a file.
 ///
@@ -778,6 +933,29 @@ impl ListOfflineKeyAnalysisTaskCall {
 pub struct ScanExpireKeyCall(CallBuilder<ScanExpireKeyRequest>);
 
 crate::call_methods!(ScanExpireKeyCall, ScanExpireKeyRequest, send);
+
+#[cfg(feature = "analysis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
+impl ScanExpireKeyCall {
+    /// Sends the request, then waits until the work it started is done: polls `records[id=id].status` of `show_expire_key_scan_info` until `success` (failing at once on `failed`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<ScanExpireKeyRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<ScanExpireKeyRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::SCAN_EXPIRE_KEY, options)
+            .await
+    }
+}
 
 /// Shows whether automatic daily big key analysis is on for an instance and when it runs.
 ///

@@ -218,6 +218,28 @@ pub struct CopyInstanceCall(CallBuilder<CopyInstanceRequest>);
 
 crate::call_methods!(CopyInstanceCall, CopyInstanceRequest, send);
 
+#[cfg(feature = "backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
+impl CopyInstanceCall {
+    /// Sends the request, then waits until the work it started is done: polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `succeed` (failing at once on `failed`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<CopyInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<CopyInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::COPY_INSTANCE, options).await
+    }
+}
+
 impl CopyInstanceCall {
     /// Sets the whole body at once ([`BackupInstanceBody`](dcs_model::types::BackupInstanceBody)), replacing what the field setters set.
     pub fn body(mut self, body: BackupInstanceBody) -> Self {
@@ -258,6 +280,33 @@ impl CopyInstanceCall {
 pub struct DeleteBackupFileCall(CallBuilder<DeleteBackupFileRequest>);
 
 crate::call_methods!(DeleteBackupFileCall, DeleteBackupFileRequest, send);
+
+#[cfg(feature = "backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
+impl DeleteBackupFileCall {
+    /// Sends the request, then waits until the work it started is done: polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted`, within 10 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<DeleteBackupFileRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<DeleteBackupFileRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::DELETE_BACKUP_FILE,
+            options,
+        )
+        .await
+    }
+}
 
 /// Creates temporary download links for the files of one backup of a DCS instance.
 ///
@@ -385,6 +434,29 @@ impl ListRestoreRecordsCall {
 pub struct RestoreInstanceCall(CallBuilder<RestoreInstanceRequest>);
 
 crate::call_methods!(RestoreInstanceCall, RestoreInstanceRequest, send);
+
+#[cfg(feature = "backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
+impl RestoreInstanceCall {
+    /// Sends the request, then waits until the work it started is done: polls `restore_record_response[restore_id=id].status` of `list_restore_records` until `succeed` (failing at once on `failed`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<RestoreInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<RestoreInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::RESTORE_INSTANCE, options)
+            .await
+    }
+}
 
 impl RestoreInstanceCall {
     /// Sets the whole body at once ([`RestoreInstanceBody`](dcs_model::types::RestoreInstanceBody)), replacing what the field setters set.

@@ -207,6 +207,29 @@ pub struct UpdateBandwidthCall(CallBuilder<UpdateBandwidthRequest>);
 
 crate::call_methods!(UpdateBandwidthCall, UpdateBandwidthRequest, send);
 
+#[cfg(any(feature = "bandwidth", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "bandwidth", feature = "tasks"))))]
+impl UpdateBandwidthCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<UpdateBandwidthRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<UpdateBandwidthRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::UPDATE_BANDWIDTH, options)
+            .await
+    }
+}
+
 impl UpdateBandwidthCall {
     /// Sets the whole body at once ([`UpdateBandwidthInfoRequest`](dcs_model::types::UpdateBandwidthInfoRequest)), replacing what the field setters set.
     pub fn body(mut self, body: UpdateBandwidthInfoRequest) -> Self {
@@ -243,6 +266,37 @@ crate::call_methods!(
     UpdateInstanceBandwidthRequest,
     send
 );
+
+#[cfg(any(feature = "bandwidth", feature = "instances"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "bandwidth", feature = "instances"))))]
+impl UpdateInstanceBandwidthCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<UpdateInstanceBandwidthRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<UpdateInstanceBandwidthRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPDATE_INSTANCE_BANDWIDTH,
+            options,
+        )
+        .await
+    }
+}
 
 /// Sets the bandwidth auto scaling policy of an instance (observation window, usage threshold, cooldown).
 ///

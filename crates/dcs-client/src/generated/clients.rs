@@ -288,6 +288,37 @@ pub struct HangUpKillAllClientsCall(CallBuilder<HangUpKillAllClientsRequest>);
 
 crate::call_methods!(HangUpKillAllClientsCall, HangUpKillAllClientsRequest, send);
 
+#[cfg(any(feature = "clients", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "clients", feature = "tasks"))))]
+impl HangUpKillAllClientsCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<HangUpKillAllClientsRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<HangUpKillAllClientsRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::HANG_UP_KILL_ALL_CLIENTS,
+            options,
+        )
+        .await
+    }
+}
+
 impl HangUpKillAllClientsCall {
     /// Sets the whole body at once ([`HangUpKillAllClientsRequestBody`](dcs_model::types::HangUpKillAllClientsRequestBody)), replacing what the field setters set.
     pub fn body(mut self, body: HangUpKillAllClientsRequestBody) -> Self {

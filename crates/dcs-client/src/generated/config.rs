@@ -610,6 +610,37 @@ pub struct UpdateConfigurationsCall(CallBuilder<UpdateConfigurationsRequest>);
 
 crate::call_methods!(UpdateConfigurationsCall, UpdateConfigurationsRequest, send);
 
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
+impl UpdateConfigurationsCall {
+    /// Sends the request, then waits until the work it started is done: polls `config_status` of `list_configurations` until `SUCCESS` (failing at once on `FAILURE`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<UpdateConfigurationsRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<UpdateConfigurationsRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPDATE_CONFIGURATIONS,
+            options,
+        )
+        .await
+    }
+}
+
 impl UpdateConfigurationsCall {
     /// Sets the whole body at once ([`ModifyRedisConfigBody`](dcs_model::types::ModifyRedisConfigBody)), replacing what the field setters set.
     pub fn body(mut self, body: ModifyRedisConfigBody) -> Self {
@@ -639,6 +670,37 @@ impl UpdateConfigurationsCall {
 pub struct UpdateInstanceConfigCall(CallBuilder<UpdateInstanceConfigRequest>);
 
 crate::call_methods!(UpdateInstanceConfigCall, UpdateInstanceConfigRequest, send);
+
+#[cfg(any(feature = "config", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "config", feature = "tasks"))))]
+impl UpdateInstanceConfigCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<UpdateInstanceConfigRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<UpdateInstanceConfigRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPDATE_INSTANCE_CONFIG,
+            options,
+        )
+        .await
+    }
+}
 
 impl UpdateInstanceConfigCall {
     /// Sets the whole body at once ([`ModifyRedisConfigBody`](dcs_model::types::ModifyRedisConfigBody)), replacing what the field setters set.

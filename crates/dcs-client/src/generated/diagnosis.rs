@@ -120,6 +120,33 @@ pub struct CreateDiagnosisTaskCall(CallBuilder<CreateDiagnosisTaskRequest>);
 
 crate::call_methods!(CreateDiagnosisTaskCall, CreateDiagnosisTaskRequest, send);
 
+#[cfg(feature = "diagnosis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "diagnosis")))]
+impl CreateDiagnosisTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `diagnosis_report_list[report_id=id].status` of `list_diagnosis_tasks` until `finished`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<CreateDiagnosisTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<CreateDiagnosisTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_DIAGNOSIS_TASK,
+            options,
+        )
+        .await
+    }
+}
+
 impl CreateDiagnosisTaskCall {
     /// Sets the whole body at once ([`CreateDiagnosisTaskBody`](dcs_model::types::CreateDiagnosisTaskBody)), replacing what the field setters set.
     pub fn body(mut self, body: CreateDiagnosisTaskBody) -> Self {

@@ -484,6 +484,37 @@ pub struct BatchDeleteInstancesCall(CallBuilder<BatchDeleteInstancesRequest>);
 
 crate::call_methods!(BatchDeleteInstancesCall, BatchDeleteInstancesRequest, send);
 
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl BatchDeleteInstancesCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `DELETED`, within 15 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<BatchDeleteInstancesRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<BatchDeleteInstancesRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::BATCH_DELETE_INSTANCES,
+            options,
+        )
+        .await
+    }
+}
+
 impl BatchDeleteInstancesCall {
     /// Sets the whole body at once ([`BatchDeleteBody`](dcs_model::types::BatchDeleteBody)), replacing what the field setters set.
     pub fn body(mut self, body: BatchDeleteBody) -> Self {
@@ -520,6 +551,29 @@ impl BatchDeleteInstancesCall {
 pub struct CreateInstanceCall(CallBuilder<CreateInstanceRequest>);
 
 crate::call_methods!(CreateInstanceCall, CreateInstanceRequest, send);
+
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl CreateInstanceCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `CREATEFAILED`, `ERROR`, `FROZEN`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<CreateInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<CreateInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::CREATE_INSTANCE, options)
+            .await
+    }
+}
 
 impl CreateInstanceCall {
     /// Sets the whole body at once ([`CreateInstanceBody`](dcs_model::types::CreateInstanceBody)), replacing what the field setters set.
@@ -859,6 +913,33 @@ pub struct CreateResizeOrderCall(CallBuilder<CreateResizeOrderRequest>);
 
 crate::call_methods!(CreateResizeOrderCall, CreateResizeOrderRequest, send);
 
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl CreateResizeOrderCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<CreateResizeOrderRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<CreateResizeOrderRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_RESIZE_ORDER,
+            options,
+        )
+        .await
+    }
+}
+
 impl CreateResizeOrderCall {
     /// Sets the whole body at once ([`CreateResizeOrderRequestBody`](dcs_model::types::CreateResizeOrderRequestBody)), replacing what the field setters set.
     pub fn body(mut self, body: CreateResizeOrderRequestBody) -> Self {
@@ -932,6 +1013,37 @@ impl CreateResizeOrderCall {
 pub struct DeleteSingleInstanceCall(CallBuilder<DeleteSingleInstanceRequest>);
 
 crate::call_methods!(DeleteSingleInstanceCall, DeleteSingleInstanceRequest, send);
+
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl DeleteSingleInstanceCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `DELETED`, within 15 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<DeleteSingleInstanceRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<DeleteSingleInstanceRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::DELETE_SINGLE_INSTANCE,
+            options,
+        )
+        .await
+    }
+}
 
 /// Shows the state of an instance-list export job and, once finished, where to download the file.
 ///
@@ -1314,6 +1426,26 @@ pub struct MigrateAzCall(CallBuilder<MigrateAzRequest>);
 
 crate::call_methods!(MigrateAzCall, MigrateAzRequest, send);
 
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl MigrateAzCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<MigrateAzRequest as crate::Operation>::Output>, crate::Error> {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<MigrateAzRequest as crate::Operation>::Output>, crate::Error> {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::MIGRATE_AZ, options).await
+    }
+}
+
 impl MigrateAzCall {
     /// Sets the whole body at once ([`MigrateAZRequestBody`](dcs_model::types::MigrateAZRequestBody)), replacing what the field setters set.
     pub fn body(mut self, body: MigrateAZRequestBody) -> Self {
@@ -1354,6 +1486,29 @@ impl MigrateAzCall {
 pub struct ResizeInstanceCall(CallBuilder<ResizeInstanceRequest>);
 
 crate::call_methods!(ResizeInstanceCall, ResizeInstanceRequest, send);
+
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl ResizeInstanceCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<ResizeInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<ResizeInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::RESIZE_INSTANCE, options)
+            .await
+    }
+}
 
 impl ResizeInstanceCall {
     /// Sets the whole body at once ([`ResizeInstanceBody`](dcs_model::types::ResizeInstanceBody)), replacing what the field setters set.
@@ -1466,6 +1621,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl RestartOrFlushInstancesCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<RestartOrFlushInstancesRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<RestartOrFlushInstancesRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::RESTART_OR_FLUSH_INSTANCES,
+            options,
+        )
+        .await
+    }
+}
+
 impl RestartOrFlushInstancesCall {
     /// Sets the whole body at once ([`ChangeInstanceStatusBody`](dcs_model::types::ChangeInstanceStatusBody)), replacing what the field setters set.
     pub fn body(mut self, body: ChangeInstanceStatusBody) -> Self {
@@ -1533,6 +1719,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(any(feature = "instances", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "instances", feature = "tasks"))))]
+impl StartInstanceResizeCheckJobCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<StartInstanceResizeCheckJobRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<StartInstanceResizeCheckJobRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::START_INSTANCE_RESIZE_CHECK_JOB,
+            options,
+        )
+        .await
+    }
+}
+
 impl StartInstanceResizeCheckJobCall {
     /// Sets the whole body at once ([`StartInstanceResizeCheckJobRequestBody`](dcs_model::types::StartInstanceResizeCheckJobRequestBody)), replacing what the field setters set.
     pub fn body(mut self, body: StartInstanceResizeCheckJobRequestBody) -> Self {
@@ -1573,6 +1790,29 @@ impl StartInstanceResizeCheckJobCall {
 pub struct UpdateInstanceCall(CallBuilder<UpdateInstanceRequest>);
 
 crate::call_methods!(UpdateInstanceCall, UpdateInstanceRequest, send);
+
+#[cfg(feature = "instances")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
+impl UpdateInstanceCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<UpdateInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<UpdateInstanceRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::UPDATE_INSTANCE, options)
+            .await
+    }
+}
 
 impl UpdateInstanceCall {
     /// Sets the whole body at once ([`ModifyInstanceBody`](dcs_model::types::ModifyInstanceBody)), replacing what the field setters set.
@@ -1684,6 +1924,37 @@ crate::call_methods!(
     UpgradeInstanceMinorVersionRequest,
     send
 );
+
+#[cfg(any(feature = "instances", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "instances", feature = "tasks"))))]
+impl UpgradeInstanceMinorVersionCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<UpgradeInstanceMinorVersionRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<UpgradeInstanceMinorVersionRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPGRADE_INSTANCE_MINOR_VERSION,
+            options,
+        )
+        .await
+    }
+}
 
 impl UpgradeInstanceMinorVersionCall {
     /// Sets the whole body at once ([`UpgradeMinorVersionRequestBody`](dcs_model::types::UpgradeMinorVersionRequestBody)), replacing what the field setters set.

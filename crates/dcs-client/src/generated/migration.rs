@@ -367,6 +367,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl BatchRestartOnlineMigrationTasksCall {
+    /// Sends the request, then waits until the work it started is done: polls `status` of `show_migration_task` until `SUCCESS` or `INCRMIGRATING` or `INCRMIGEATING` (failing at once on `FAILED`, `MIGRATION_FAILED`, `TERMINATED`, `RELEASED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<BatchRestartOnlineMigrationTasksRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<BatchRestartOnlineMigrationTasksRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::BATCH_RESTART_ONLINE_MIGRATION_TASKS,
+            options,
+        )
+        .await
+    }
+}
+
 impl BatchRestartOnlineMigrationTasksCall {
     /// Sets the whole body at once ([`BatchRestartOnlineMigrationTasksBody`](dcs_model::types::BatchRestartOnlineMigrationTasksBody)), replacing what the field setters set.
     pub fn body(mut self, body: BatchRestartOnlineMigrationTasksBody) -> Self {
@@ -401,6 +432,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl BatchStopMigrationTasksCall {
+    /// Sends the request, then waits until the work it started is done: polls `status` of `show_migration_task` until `TERMINATED` (failing at once on `FAILED`, `MIGRATION_FAILED`, `RELEASED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<BatchStopMigrationTasksRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<BatchStopMigrationTasksRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::BATCH_STOP_MIGRATION_TASKS,
+            options,
+        )
+        .await
+    }
+}
+
 impl BatchStopMigrationTasksCall {
     /// Sets the whole body at once ([`BatchStopMigrationTasksBody`](dcs_model::types::BatchStopMigrationTasksBody)), replacing what the field setters set.
     pub fn body(mut self, body: BatchStopMigrationTasksBody) -> Self {
@@ -430,6 +492,33 @@ impl BatchStopMigrationTasksCall {
 pub struct CreateMigrationTaskCall(CallBuilder<CreateMigrationTaskRequest>);
 
 crate::call_methods!(CreateMigrationTaskCall, CreateMigrationTaskRequest, send);
+
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl CreateMigrationTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `status` of `show_migration_task` until `SUCCESS` (failing at once on `FAILED`, `MIGRATION_FAILED`, `TERMINATED`, `RELEASED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<CreateMigrationTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<CreateMigrationTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_MIGRATION_TASK,
+            options,
+        )
+        .await
+    }
+}
 
 impl CreateMigrationTaskCall {
     /// Sets the whole body at once ([`CreateMigrationTaskBody`](dcs_model::types::CreateMigrationTaskBody)), replacing what the field setters set.
@@ -542,6 +631,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(any(feature = "migration", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "migration", feature = "tasks"))))]
+impl CreateOnlineMigrationTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<CreateOnlineMigrationTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<CreateOnlineMigrationTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CREATE_ONLINE_MIGRATION_TASK,
+            options,
+        )
+        .await
+    }
+}
+
 impl CreateOnlineMigrationTaskCall {
     /// Sets the whole body at once ([`CreateOnlineMigrationTaskBody`](dcs_model::types::CreateOnlineMigrationTaskBody)), replacing what the field setters set.
     pub fn body(mut self, body: CreateOnlineMigrationTaskBody) -> Self {
@@ -616,6 +736,33 @@ pub struct DeleteMigrationTaskCall(CallBuilder<DeleteMigrationTaskRequest>);
 
 crate::call_methods!(DeleteMigrationTaskCall, DeleteMigrationTaskRequest, send);
 
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl DeleteMigrationTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `migration_tasks[task_id=id].status` of `list_migration_task` until `DELETED`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<DeleteMigrationTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<DeleteMigrationTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::DELETE_MIGRATION_TASK,
+            options,
+        )
+        .await
+    }
+}
+
 impl DeleteMigrationTaskCall {
     /// Sets the whole body at once ([`DeleteMigrateTaskRequest`](dcs_model::types::DeleteMigrateTaskRequest)), replacing what the field setters set.
     pub fn body(mut self, body: DeleteMigrateTaskRequest) -> Self {
@@ -645,6 +792,33 @@ impl DeleteMigrationTaskCall {
 pub struct ExchangeInstanceIpCall(CallBuilder<ExchangeInstanceIpRequest>);
 
 crate::call_methods!(ExchangeInstanceIpCall, ExchangeInstanceIpRequest, send);
+
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl ExchangeInstanceIpCall {
+    /// Sends the request, then waits until the work it started is done: polls `task_status` of `show_migration_task` until `EXCHANGE_SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<ExchangeInstanceIpRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<ExchangeInstanceIpRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::EXCHANGE_INSTANCE_IP,
+            options,
+        )
+        .await
+    }
+}
 
 impl ExchangeInstanceIpCall {
     /// Sets the whole body at once ([`IpExchangeRequest`](dcs_model::types::IpExchangeRequest)), replacing what the field setters set.
@@ -767,6 +941,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl RollbackExchangeInstanceIpCall {
+    /// Sends the request, then waits until the work it started is done: polls `task_status` of `show_migration_task` until `ROLLBACK_SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<RollbackExchangeInstanceIpRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<RollbackExchangeInstanceIpRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::ROLLBACK_EXCHANGE_INSTANCE_IP,
+            options,
+        )
+        .await
+    }
+}
+
 /// Configures the source, target, method and reconnection mode of an online migration task.
 ///
 /// The call [`DcsClient::set_online_migration_task`] returns: set its parameters, then [`send`](Self::send) it. Nothing is sent before that, and `send` checks every rule first and sends nothing when one fails.
@@ -781,6 +986,37 @@ crate::call_methods!(
     SetOnlineMigrationTaskRequest,
     send
 );
+
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl SetOnlineMigrationTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `status` of `show_migration_task` until `SUCCESS` or `INCRMIGRATING` or `INCRMIGEATING` (failing at once on `FAILED`, `MIGRATION_FAILED`, `TERMINATED`, `RELEASED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<SetOnlineMigrationTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<SetOnlineMigrationTaskRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::SET_ONLINE_MIGRATION_TASK,
+            options,
+        )
+        .await
+    }
+}
 
 impl SetOnlineMigrationTaskCall {
     /// Sets the whole body at once ([`SetOnlineMigrationTaskBody`](dcs_model::types::SetOnlineMigrationTaskBody)), replacing what the field setters set.
@@ -881,6 +1117,33 @@ crate::call_methods!(
 pub struct StopMigrationTaskCall(CallBuilder<StopMigrationTaskRequest>);
 
 crate::call_methods!(StopMigrationTaskCall, StopMigrationTaskRequest, send);
+
+#[cfg(feature = "migration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
+impl StopMigrationTaskCall {
+    /// Sends the request, then waits until the work it started is done: polls `status` of `show_migration_task` until `TERMINATED` (failing at once on `FAILED`, `MIGRATION_FAILED`, `RELEASED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<StopMigrationTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<StopMigrationTaskRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::STOP_MIGRATION_TASK,
+            options,
+        )
+        .await
+    }
+}
 
 /// Stops the data synchronization of a data migration task.
 ///

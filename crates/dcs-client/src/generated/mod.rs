@@ -67,3 +67,5 @@ pub use tags::*;
 mod tasks;
 #[cfg(feature = "tasks")]
 pub use tasks::*;
+
+pub(crate) mod waits;

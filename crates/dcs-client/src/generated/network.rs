@@ -278,6 +278,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(any(feature = "network", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
+impl DeleteIpFromDomainNameCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<DeleteIpFromDomainNameRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<DeleteIpFromDomainNameRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::DELETE_IP_FROM_DOMAIN_NAME,
+            options,
+        )
+        .await
+    }
+}
+
 /// Turns off public network access to a DCS instance.
 ///
 /// The call [`DcsClient::delete_public_ip`] returns: set its parameters, then [`send`](Self::send) it. Nothing is sent before that, and `send` checks every rule first and sends nothing when one fails.
@@ -288,6 +319,29 @@ crate::call_methods!(
 pub struct DeletePublicIpCall(CallBuilder<DeletePublicIpRequest>);
 
 crate::call_methods!(DeletePublicIpCall, DeletePublicIpRequest, send);
+
+#[cfg(any(feature = "network", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
+impl DeletePublicIpCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<DeletePublicIpRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<DeletePublicIpRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::DELETE_PUBLIC_IP, options)
+            .await
+    }
+}
 
 /// Gets a download link for the SSL certificate of a DCS instance.
 ///
@@ -343,6 +397,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(any(feature = "network", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
+impl UpdateClientIpTransparentTransmissionCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<UpdateClientIpTransparentTransmissionRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<UpdateClientIpTransparentTransmissionRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPDATE_CLIENT_IP_TRANSPARENT_TRANSMISSION,
+            options,
+        )
+        .await
+    }
+}
+
 impl UpdateClientIpTransparentTransmissionCall {
     /// Sets the whole body at once ([`UpdateClientIpTransparentTransmissionRequestBody`](dcs_model::types::UpdateClientIpTransparentTransmissionRequestBody)), replacing what the field setters set.
     pub fn body(mut self, body: UpdateClientIpTransparentTransmissionRequestBody) -> Self {
@@ -372,6 +457,33 @@ impl UpdateClientIpTransparentTransmissionCall {
 pub struct UpdateIpWhitelistCall(CallBuilder<UpdateIpWhitelistRequest>);
 
 crate::call_methods!(UpdateIpWhitelistCall, UpdateIpWhitelistRequest, send);
+
+#[cfg(any(feature = "network", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
+impl UpdateIpWhitelistCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<UpdateIpWhitelistRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<UpdateIpWhitelistRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPDATE_IP_WHITELIST,
+            options,
+        )
+        .await
+    }
+}
 
 impl UpdateIpWhitelistCall {
     /// Sets the whole body at once ([`ModifyIpWhitelistBody`](dcs_model::types::ModifyIpWhitelistBody)), replacing what the field setters set.
@@ -429,6 +541,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(any(feature = "network", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
+impl UpdateIpWhitelistAsyncCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<UpdateIpWhitelistAsyncRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<UpdateIpWhitelistAsyncRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::UPDATE_IP_WHITELIST_ASYNC,
+            options,
+        )
+        .await
+    }
+}
+
 impl UpdateIpWhitelistAsyncCall {
     /// Sets the whole body at once ([`ModifyIpWhitelistBody`](dcs_model::types::ModifyIpWhitelistBody)), replacing what the field setters set.
     pub fn body(mut self, body: ModifyIpWhitelistBody) -> Self {
@@ -481,6 +624,29 @@ pub struct UpdatePublicIpCall(CallBuilder<UpdatePublicIpRequest>);
 
 crate::call_methods!(UpdatePublicIpCall, UpdatePublicIpRequest, send);
 
+#[cfg(any(feature = "network", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
+impl UpdatePublicIpCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<UpdatePublicIpRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<UpdatePublicIpRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::UPDATE_PUBLIC_IP, options)
+            .await
+    }
+}
+
 impl UpdatePublicIpCall {
     /// Sets the whole body at once ([`UpdatePublicIpRequestBody`](dcs_model::types::UpdatePublicIpRequestBody)), replacing what the field setters set.
     pub fn body(mut self, body: UpdatePublicIpRequestBody) -> Self {
@@ -532,6 +698,29 @@ impl UpdatePublicIpCall {
 pub struct UpdateSslSwitchCall(CallBuilder<UpdateSslSwitchRequest>);
 
 crate::call_methods!(UpdateSslSwitchCall, UpdateSslSwitchRequest, send);
+
+#[cfg(any(feature = "network", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
+impl UpdateSslSwitchCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 1 hour by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<UpdateSslSwitchRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<UpdateSslSwitchRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(self.0, &crate::generated::waits::UPDATE_SSL_SWITCH, options)
+            .await
+    }
+}
 
 impl UpdateSslSwitchCall {
     /// Sets the whole body at once ([`UpdateSSLSwitchRequestBody`](dcs_model::types::UpdateSSLSwitchRequestBody)), replacing what the field setters set.

@@ -316,6 +316,33 @@ pub struct ChangeMasterStandbyCall(CallBuilder<ChangeMasterStandbyRequest>);
 
 crate::call_methods!(ChangeMasterStandbyCall, ChangeMasterStandbyRequest, send);
 
+#[cfg(any(feature = "instances", feature = "nodes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "instances", feature = "nodes"))))]
+impl ChangeMasterStandbyCall {
+    /// Sends the request, then waits until the work it started is done: polls the instance's status until `RUNNING` (failing at once on `ERROR`, `FROZEN`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<crate::Waited<<ChangeMasterStandbyRequest as crate::Operation>::Output>, crate::Error>
+    {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::Waited<<ChangeMasterStandbyRequest as crate::Operation>::Output>, crate::Error>
+    {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CHANGE_MASTER_STANDBY,
+            options,
+        )
+        .await
+    }
+}
+
 /// Starts a master/standby node switchover of an instance as a background job.
 ///
 /// The call [`DcsClient::change_master_standby_async`] returns: set its parameters, then [`send`](Self::send) it. Nothing is sent before that, and `send` checks every rule first and sends nothing when one fails.
@@ -331,6 +358,37 @@ crate::call_methods!(
     send
 );
 
+#[cfg(any(feature = "nodes", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "nodes", feature = "tasks"))))]
+impl ChangeMasterStandbyAsyncCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<ChangeMasterStandbyAsyncRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<ChangeMasterStandbyAsyncRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CHANGE_MASTER_STANDBY_ASYNC,
+            options,
+        )
+        .await
+    }
+}
+
 /// Starts or stops some or all nodes of a DCS instance.
 ///
 /// The call [`DcsClient::change_nodes_start_stop_status`] returns: set its parameters, then [`send`](Self::send) it. Nothing is sent before that, and `send` checks every rule first and sends nothing when one fails.
@@ -345,6 +403,37 @@ crate::call_methods!(
     ChangeNodesStartStopStatusRequest,
     send
 );
+
+#[cfg(any(feature = "nodes", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "nodes", feature = "tasks"))))]
+impl ChangeNodesStartStopStatusCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<ChangeNodesStartStopStatusRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<ChangeNodesStartStopStatusRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::CHANGE_NODES_START_STOP_STATUS,
+            options,
+        )
+        .await
+    }
+}
 
 impl ChangeNodesStartStopStatusCall {
     /// Sets the whole body at once ([`ChangeNodesStartStopStatusBody`](dcs_model::types::ChangeNodesStartStopStatusBody)), replacing what the field setters set.
@@ -390,6 +479,37 @@ crate::call_methods!(
     ExecuteClusterSwitchoverRequest,
     send
 );
+
+#[cfg(any(feature = "nodes", feature = "tasks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "nodes", feature = "tasks"))))]
+impl ExecuteClusterSwitchoverCall {
+    /// Sends the request, then waits until the work it started is done: polls the job (`show_job_info`) until `SUCCESS` (failing at once on `FAIL`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    ///
+    /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
+    pub async fn send_and_wait(
+        self,
+    ) -> Result<
+        crate::Waited<<ExecuteClusterSwitchoverRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        self.send_and_wait_with(crate::WaitOptions::new()).await
+    }
+    /// [`send_and_wait`](Self::send_and_wait) with the wait's budget, interval or observer set.
+    pub async fn send_and_wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<
+        crate::Waited<<ExecuteClusterSwitchoverRequest as crate::Operation>::Output>,
+        crate::Error,
+    > {
+        crate::waiter::send_and_wait(
+            self.0,
+            &crate::generated::waits::EXECUTE_CLUSTER_SWITCHOVER,
+            options,
+        )
+        .await
+    }
+}
 
 /// Lists the shards of an instance and the replicas in each shard.
 ///

@@ -3521,6 +3521,9 @@ pub struct ShowInstanceResponse {
         deserialize_with = "crate::lenient::opt_string"
     )]
     pub inquery_spec_code: Option<String>,
+    /// The change in progress on the instance, if any: set while the service works on it (a resize, restart, port change...), even while `status` already reads `RUNNING`, and empty or absent once the instance is idle. Waiters treat a set `task` as busy. Not in the official SDK's model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<serde_json::Value>,
 }
 
 /// The answer of ShowInstanceVersion: current and latest engine and proxy versions.

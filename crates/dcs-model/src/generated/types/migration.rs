@@ -632,6 +632,12 @@ pub struct CreateOnlineMigrationTaskResponse {
         deserialize_with = "crate::lenient::opt_string"
     )]
     pub instance_id: Option<String>,
+    /// The id of the job that sets the new task up; poll it with `show_job_info`. Not in the official SDK's model.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::opt_string"
+    )]
+    pub job_id: Option<String>,
 }
 
 /// The request body of DeleteMigrationTask.
