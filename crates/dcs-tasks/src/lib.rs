@@ -22,7 +22,9 @@
 //!     .await
 //! {
 //!     Ok(out) => println!("deleted (request id {:?})", out.request_id()),
-//!     Err(e) if e.is_not_found() => println!("already gone ({:?})", e.request_id()),
+//!     // Only the service saying "no such task" (404 `DCS.4001`) means it is gone; any
+//!     // other 404 (a proxy's HTML page, another code) is an error to report.
+//!     Err(e) if e.is_dcs_not_found() => println!("already gone ({:?})", e.request_id()),
 //!     Err(e) => return Err(e),
 //! }
 //! # Ok(())
