@@ -493,14 +493,13 @@ async fn paging_stops_when_the_service_ignores_offset() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_timeout_bounds_the_whole_wait() {
     let svc = Lying::start(|_| Resp::Never).await;
-    let started = Instant::now();
     let out = dcs(&["tasks", "wait", "t-1", "--timeout", "2s"], &svc.endpoint).await;
     let err = text(&out.stderr);
+    // Waiting for the transport's own limits instead (30 s an attempt, 90 s a call) would
+    // end in a transport failure (exit 3), or not before the run's deadline.
     assert_eq!(out.status.code(), Some(124), "{err}");
     assert!(err.contains("did not say"), "{err}");
-    // Not a timing assertion: only the proof that it did not wait for the transport's own
-    // limits (30 s an attempt, 90 s a call).
-    assert!(started.elapsed() < Duration::from_secs(30), "{err}");
+    assert_eq!(svc.lists(), 1, "one list, never answered");
 }
 
 // ---- row 3 -----------------------------------------------------------------------------
@@ -756,9 +755,9 @@ async fn ctrl_c_ends_a_throttling_pause_at_once() {
     .await
     .unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
-    // The pause was 50 s: ending well before proves the signal ended it (no timing bound
-    // is asserted beyond that).
-    assert!(started.elapsed() < Duration::from_secs(40), "{stderr}");
+    // A hang check, not a measure of speed: the pause asked for was 50 s, and the run ended
+    // without sitting it out, which only the signal could do.
+    assert!(started.elapsed() < Duration::from_secs(45), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["interrupted"], true);
     assert_eq!(ids(&v, "failed"), ["t-1", "t-2"], "{v}");

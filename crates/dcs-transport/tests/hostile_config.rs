@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use dcs_transport::context::{
-    MAX_CA_BUNDLE_BYTES, MAX_PROFILE_FILE_BYTES, MAX_REGIONS_FILE_BYTES, MAX_TOKEN_FILE_BYTES,
+    MAX_PROFILE_FILE_BYTES, MAX_REGIONS_FILE_BYTES, MAX_TOKEN_FILE_BYTES,
 };
 use dcs_transport::{
     ConfigLoadError, Context, FetchCredentials, MapEnv, MetadataProvider, Overrides,
@@ -294,5 +294,4 @@ async fn endless_configuration_files_are_capped_and_named() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("larger than"), "{e}");
-    assert!(MAX_CA_BUNDLE_BYTES > MAX_PROFILE_FILE_BYTES);
 }
