@@ -453,10 +453,15 @@ async fn worker(
                 }
             }
             // A 404 that is not the service's "no such task" (an HTML page from a proxy,
-            // another code) says nothing about the task: a failure, named.
+            // another code) says nothing about the task: a failure, named (or, after an
+            // attempt that may have been applied, an outcome nobody knows).
             Err(e) if e.status() == Some(404) => {
-                let r = record(&entry.id, &e, None);
-                summary(&|s| s.failed.push(r.clone()));
+                if entry.uncertain {
+                    summary(&|s| s.outcome_uncertain.push(entry.id.clone()));
+                } else {
+                    let r = record(&entry.id, &e, None);
+                    summary(&|s| s.failed.push(r.clone()));
+                }
                 None
             }
             Err(e) if e.kind() == ErrorKind::Service && e.status().is_some_and(|s| s < 500) => {
@@ -672,5 +677,28 @@ mod tests {
         // The emulator's own "no such task" is DCS.4001: gone.
         assert_eq!(s.deleted, ["task-0001"]);
         assert_eq!(s.already_gone, ["missing"]);
+    }
+
+    /// Row 1: after a 500 (which may follow the delete), a 404 that is not `DCS.4001` tells
+    /// nothing: the outcome is uncertain, not "already gone" and not a plain failure.
+    #[tokio::test]
+    async fn a_foreign_404_after_an_uncertain_attempt_is_uncertain() {
+        let (emu, client) = setup(1, RetryPolicy::default()).await;
+        for status in [500, 404] {
+            emu.push_fault(ScriptedFault::new(Fault::Status {
+                status,
+                retry_after: None,
+            }));
+        }
+        let time = ManualTime::new(std::time::SystemTime::now());
+        let s = run(&client, vec!["task-0000".into()], &time).await;
+        assert_eq!(s.outcome_uncertain, ["task-0000"], "{s:?}");
+        assert!(s.already_gone.is_empty() && s.failed.is_empty(), "{s:?}");
+        assert_eq!(deletes(&emu), 2);
+        assert_eq!(
+            time.sleeps().len(),
+            1,
+            "one backoff before the second attempt"
+        );
     }
 }
