@@ -294,10 +294,10 @@ async fn an_instance_that_disappears_fails_a_running_wait_and_ends_a_deletion_wa
     let server = Recorder::start(
         AK,
         SK,
-        vec![Answer {
-            status: 404,
-            content_type: "text/html".into(),
-            body: b"<html>not here</html>".to_vec(),
+        vec![{
+            let mut a = Answer::json(404, b"<html>not here</html>".to_vec());
+            a.content_type = "text/html".into();
+            a
         }],
     )
     .await

@@ -48,6 +48,16 @@ impl std::fmt::Display for CallError {
     }
 }
 
+/// A write of the answer: a reader that left (`| head -c 100`, a closed pipe) is not a
+/// failure, the call succeeded and nobody wants the rest; any other write error is.
+fn written(r: std::io::Result<()>) -> Result<(), CallError> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CallError::Output(e.to_string())),
+    }
+}
+
 /// A call in progress.
 pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CallError>> + Send + 'a>>;
 
@@ -143,10 +153,7 @@ where
     let mut text =
         serde_json::to_vec_pretty(out.value()).map_err(|e| CallError::Output(e.to_string()))?;
     text.push(b'\n');
-    sink.out
-        .write_all(&text)
-        .and_then(|_| sink.out.flush())
-        .map_err(|e| CallError::Output(e.to_string()))
+    written(sink.out.write_all(&text).and_then(|_| sink.out.flush()))
 }
 
 /// Runs a streaming operation: the body's bytes go to the sink as they arrive.
@@ -163,13 +170,12 @@ pub async fn run_stream<O: Operation>(
         .await
         .map_err(CallError::Sdk)?;
     while let Some(chunk) = stream.next_chunk().await.map_err(CallError::Sdk)? {
-        sink.out
-            .write_all(&chunk)
-            .map_err(|e| CallError::Output(e.to_string()))?;
+        if let Err(e) = sink.out.write_all(&chunk) {
+            // The reader left: stop reading the stream; the call itself succeeded.
+            return written(Err(e));
+        }
     }
-    sink.out
-        .flush()
-        .map_err(|e| CallError::Output(e.to_string()))
+    written(sink.out.flush())
 }
 
 /// Runs a paged operation: one page, as asked (paging through all of them is `dcs call`'s

@@ -45,7 +45,7 @@ pub async fn list(
         Some(q) => match output::query(&doc, q) {
             Ok(v) => output::print(&output::render(Format::Json, &v, &[], &[])),
             Err(e) => {
-                eprintln!("dcs: {e}");
+                errln!("dcs: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -65,7 +65,7 @@ pub async fn show(client: &DcsClient, id: &str, format: Format, query: Option<&s
         Some(q) => match output::query(&doc, q) {
             Ok(v) => output::print(&output::render(Format::Json, &v, &[], &[])),
             Err(e) => {
-                eprintln!("dcs: {e}");
+                errln!("dcs: {e}");
                 return ExitCode::from(2);
             }
         },

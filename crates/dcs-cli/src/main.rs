@@ -4,6 +4,20 @@
 //! Exit codes: 0 success, 1 the service answered with an error, 2 invalid input or
 //! configuration (nothing sent), 3 transport failure.
 
+/// A line on stdout that never panics: a closed pipe (`| head`) makes it return `false`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_out(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// A line on stderr that never panics: a closed stderr loses the line, nothing more.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::eprint(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod bulk;
 mod call;
 mod config;
@@ -16,7 +30,6 @@ mod tasks;
 mod when;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use std::io::Read;
 use std::process::ExitCode;
 
 fn cli() -> Command {
@@ -138,10 +151,13 @@ fn cli() -> Command {
                              asked before anything is deleted (unless --yes; without a terminal \
                              on stdin it refuses without --yes). Deletes run with bounded \
                              concurrency, slow down when the service throttles, and end with a \
-                             summary: deleted, already gone, refused, failed, outcome uncertain, \
-                             not attempted. Ctrl-C stops sending, waits for the deletes in \
+                             summary: deleted, already gone (the service said the task does \
+                             not exist), refused, failed, outcome uncertain, not attempted. \
+                             Every selection criterion is checked again on what the service \
+                             lists. Ctrl-C or SIGTERM stops sending, waits for the deletes in \
                              flight, and prints the same summary. Exit 0 only when every \
-                             selected task ended deleted or already gone; 130 when interrupted.",
+                             selected task ended deleted or already gone; 130 after Ctrl-C, \
+                             143 after SIGTERM.",
                         )
                         .arg(Arg::new("ids").value_name("TASK_ID").num_args(0..).help("Tasks to delete"))
                         .arg(Arg::new("all").long("all").action(ArgAction::SetTrue).conflicts_with("ids").help("Delete every task that matches the selection"))
@@ -156,7 +172,7 @@ fn cli() -> Command {
                     Command::new("wait")
                         .about("Wait until a task leaves RUNNING (exit 0 SUCCESS, 1 otherwise, 124 on timeout)")
                         .arg(Arg::new("id").value_name("TASK_ID").required(true))
-                        .arg(Arg::new("timeout").long("timeout").value_name("DURATION").default_value("10m").help("Give up after this long (e.g. 90s, 10m)")),
+                        .arg(Arg::new("timeout").long("timeout").value_name("DURATION").default_value("10m").help("Give up after this long, listing included (e.g. 90s, 10m)")),
                 ),
         )
         .subcommand(
@@ -253,7 +269,10 @@ fn main() -> ExitCode {
                 Some("zsh") => clap_complete::Shell::Zsh,
                 _ => clap_complete::Shell::Fish,
             };
-            clap_complete::generate(shell, &mut cli(), "dcs", &mut std::io::stdout());
+            // Written whole at the end, so a closed pipe is a lost write, not a panic.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli(), "dcs", &mut script);
+            output::print(&String::from_utf8_lossy(&script));
             ExitCode::SUCCESS
         }
         _ => ExitCode::from(2),
@@ -277,14 +296,32 @@ fn flags(top: &ArgMatches, sub: &ArgMatches) -> config::Flags {
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("dcs: {msg}");
+    errln!("dcs: {msg}");
     ExitCode::from(code)
+}
+
+/// The most bytes of `dcs call` input read from `--input-file` or stdin: 16 MiB (the gateway
+/// takes request bodies of up to 12 MB).
+const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The input text from `source` (named `what` in errors), at most [`MAX_INPUT_BYTES`].
+fn read_input(source: impl std::io::Read, what: &str) -> Result<String, String> {
+    let bytes = dcs_transport::context::read_capped_from(source, MAX_INPUT_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            format!("the input {what} is larger than {MAX_INPUT_BYTES} bytes, the most read of it")
+        } else {
+            format!("cannot read the input {what}: {e}")
+        }
+    })?;
+    String::from_utf8(bytes).map_err(|_| format!("the input {what} is not UTF-8"))
 }
 
 fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
     if m.get_flag("list") {
         for op in dcs_model::OPERATIONS {
-            println!("{}\t{}\t{}", op.name, op.method, op.path_template);
+            if !outln!("{}\t{}\t{}", op.name, op.method, op.path_template) {
+                break;
+            }
         }
         return ExitCode::SUCCESS;
     }
@@ -300,7 +337,7 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
     if m.get_flag("skeleton") {
         match generated::skeleton(meta.name) {
             Some(v) => {
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
                 return ExitCode::SUCCESS;
             }
             None => return fail(2, "no skeleton"),
@@ -311,15 +348,15 @@ fn call_command(top: &ArgMatches, m: &ArgMatches) -> ExitCode {
         m.get_one::<String>("input-file"),
     ) {
         (Some(j), _) => j.clone(),
-        (None, Some(p)) if p == "-" => {
-            let mut s = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-                return fail(2, format!("cannot read the input from stdin: {e}"));
-            }
-            s
-        }
-        (None, Some(p)) => match std::fs::read_to_string(p) {
+        (None, Some(p)) if p == "-" => match read_input(std::io::stdin().lock(), "on stdin") {
             Ok(s) => s,
+            Err(e) => return fail(2, e),
+        },
+        (None, Some(p)) => match std::fs::File::open(p) {
+            Ok(f) => match read_input(f, &format!("file {p}")) {
+                Ok(s) => s,
+                Err(e) => return fail(2, e),
+            },
             Err(e) => return fail(2, format!("cannot read the input file {p}: {e}")),
         },
         (None, None) => "{}".to_string(),

@@ -31,14 +31,80 @@ impl Format {
 
 /// Prints `text` to stdout; a closed pipe (`| head`) is not worth a panic.
 pub fn print(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    write_out(text);
 }
 
-/// Applies a JMESPath expression.
+/// Writes `text` to stdout, never panicking; whether it was all written (`false`: the reader
+/// is gone, stop writing).
+pub fn write_out(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_ok()
+}
+
+/// Writes `text` to stderr. A closed stderr is never a panic: the text is lost, the work goes
+/// on. Whether it was written.
+pub fn eprint(text: &str) -> bool {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    err.write_all(text.as_bytes())
+        .and_then(|_| err.flush())
+        .is_ok()
+}
+
+/// The longest `--query` expression taken, in characters.
+pub const MAX_QUERY_CHARS: usize = 4096;
+/// The most structure a `--query` expression may have: every bracket, parenthesis, brace,
+/// `.`, `|`, `&`, `!` and comparison character outside quotes counts one. The JMESPath
+/// library parses and evaluates by recursion, one level for each of these at worst, so an
+/// expression with more could overflow the stack (64 levels of the deepest kind fit in a
+/// 2 MiB thread stack even in a debug build, where about 110 do not; the main thread that
+/// evaluates has 8 MiB, and people's queries use a handful).
+pub const MAX_QUERY_DEPTH: usize = 64;
+
+/// Refuses an expression too long or with too much structure to evaluate safely, before it
+/// is parsed. Characters inside quotes (`'raw'`, `"name"`, `` `json` ``) do not count.
+fn check_query_size(expr: &str) -> Result<(), String> {
+    let chars = expr.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(format!(
+            "--query: the expression has {chars} characters; at most {MAX_QUERY_CHARS} are taken"
+        ));
+    }
+    let mut levels = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in expr.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' | '`' => quote = Some(c),
+            '(' | '[' | '{' | '.' | '|' | '&' | '!' | '<' | '>' | '=' => levels += 1,
+            _ => {}
+        }
+    }
+    if levels > MAX_QUERY_DEPTH {
+        return Err(format!(
+            "--query: the expression nests up to {levels} levels deep; at most {MAX_QUERY_DEPTH} are taken"
+        ));
+    }
+    Ok(())
+}
+
+/// Applies a JMESPath expression, after checking its size and depth
+/// ([`MAX_QUERY_CHARS`], [`MAX_QUERY_DEPTH`]).
 pub fn query(doc: &Value, expr: &str) -> Result<Value, String> {
+    check_query_size(expr)?;
     let compiled = jmespath::compile(expr).map_err(|e| format!("--query: {e}"))?;
     let data =
         jmespath::Variable::from_json(&doc.to_string()).map_err(|e| format!("--query: {e}"))?;
@@ -173,5 +239,58 @@ mod tests {
         assert!(query(&doc, "[?").is_err());
         assert_eq!(Format::choose(Some("tsv")), Ok(Format::Tsv));
         assert!(Format::choose(Some("yaml")).is_err());
+    }
+
+    /// Issue 16 row 13: expressions deep enough to overflow the JMESPath library's recursion
+    /// are refused before it parses them; the deepest ones taken evaluate on a thread with
+    /// tokio's 2 MiB worker stack, with room to spare.
+    #[test]
+    fn query_size_and_depth_are_bounded_before_parsing() {
+        let doc = json!([{"id": "a"}]);
+        let parens = format!("{}@{}", "(".repeat(60_000), ")".repeat(60_000));
+        let flatten = format!("@{}", "[]".repeat(50_000));
+        for (expr, why) in [
+            (parens, "characters"),
+            (flatten, "characters"),
+            (format!("{}@{}", "(".repeat(65), ")".repeat(65)), "levels"),
+            (format!("@{}", "[]".repeat(65)), "levels"),
+            (format!("{}@", "!".repeat(65)), "levels"),
+            (vec!["a"; 66].join("."), "levels"),
+        ] {
+            let e = query(&doc, &expr).unwrap_err();
+            assert!(e.contains(why), "{e}");
+        }
+        // Quoted text is not structure.
+        let quoted = format!("[?id=='{}']", "(".repeat(1000));
+        assert!(query(&doc, &quoted).is_ok());
+
+        let deepest = [
+            format!(
+                "{}@{}",
+                "(".repeat(MAX_QUERY_DEPTH),
+                ")".repeat(MAX_QUERY_DEPTH)
+            ),
+            format!("@{}", "[]".repeat(MAX_QUERY_DEPTH)),
+            format!("{}@", "!".repeat(MAX_QUERY_DEPTH)),
+            vec!["a"; MAX_QUERY_DEPTH + 1].join("."),
+            format!(
+                "[{}@{}]",
+                "[".repeat(MAX_QUERY_DEPTH - 2),
+                "]".repeat(MAX_QUERY_DEPTH - 2)
+            ),
+            vec!["@"; MAX_QUERY_DEPTH / 2 + 1].join(" && "),
+            vec!["@"; MAX_QUERY_DEPTH / 2 + 1].join(" || "),
+        ];
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                for expr in deepest {
+                    // Refused by the library or evaluated, never a stack overflow.
+                    let _ = query(&doc, &expr);
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -6,16 +6,18 @@ use crate::output::{self, Format};
 use crate::when;
 use dcs_client::types::ListCenterTasksResp;
 use dcs_client::DcsClient;
-use std::io::{BufRead, IsTerminal, Write};
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Columns of the task table.
 pub const COLUMNS: &[&str] = &["id", "name", "status", "created_at", "user_name"];
 
-/// Which tasks: `--status`, `--name`, `--since`, `--until`, `--older-than`.
+/// Which tasks: `--status`, `--name`, `--since`, `--until`, `--older-than`. The service is
+/// asked to filter by time (`start_time`, `end_time`), but every criterion is checked again on
+/// every task it answers with: a service that ignores a filter cannot widen the selection.
 #[derive(Debug, Default, Clone)]
 pub struct Selection {
     /// Status, compared without regard to case (`SUCCESS`, `FAILED`, `RUNNING`...).
@@ -41,19 +43,22 @@ impl Selection {
         {
             return false;
         }
-        if let Some(before) = self.created_before {
-            // A task whose age cannot be read is not old enough to delete.
-            match t.created_at.as_deref().and_then(when::parse_timestamp) {
-                Some(created) if created < before => {}
-                _ => return false,
-            }
+        if self.created_before.is_none() && self.since.is_none() && self.until.is_none() {
+            return true;
         }
-        true
+        // A task whose creation time cannot be read is in no time window.
+        let Some(created) = t.created_at.as_deref().and_then(when::parse_timestamp) else {
+            return false;
+        };
+        self.created_before.is_none_or(|before| created < before)
+            && self.since.is_none_or(|since| created >= since)
+            && self.until.is_none_or(|until| created <= until)
     }
 }
 
 /// Walks the tasks that match `sel`, page by page (every page with `all`, else until
-/// `limit` match), handing each to `keep`; only what `keep` keeps stays in memory.
+/// `limit` match), handing each to `keep`; only what `keep` keeps stays in memory. A task
+/// the service lists again (pages that overlap) is handed over once: its first sighting.
 async fn walk<T>(
     client: &DcsClient,
     sel: &Selection,
@@ -70,8 +75,14 @@ async fn walk<T>(
     }
     let mut items = call.into_paginator().items();
     let mut out = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     while let Some(t) = items.next().await {
         let t = t?;
+        if let Some(id) = &t.id {
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+        }
         if sel.matches(&t) {
             if let Some(k) = keep(t) {
                 out.push(k);
@@ -133,7 +144,7 @@ pub async fn list(
                 }
             }
             Err(e) => {
-                eprintln!("dcs: {e}");
+                errln!("dcs: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -143,9 +154,9 @@ pub async fn list(
 }
 
 pub(crate) fn fail_sdk(e: &dcs_client::Error) -> ExitCode {
-    eprintln!("dcs: {}", explain(e));
+    errln!("dcs: {}", explain(e));
     ExitCode::from(match e.kind() {
-        dcs_client::ErrorKind::Service => 1,
+        dcs_client::ErrorKind::Service | dcs_client::ErrorKind::Paging => 1,
         dcs_client::ErrorKind::InvalidInput | dcs_client::ErrorKind::Config => 2,
         _ => 3,
     })
@@ -172,7 +183,17 @@ pub struct DeleteOpts {
 /// `dcs tasks delete`.
 pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
     let (ids, statuses): (Vec<String>, Vec<String>) = match &opts.all {
-        None => (opts.ids.clone(), Vec::new()),
+        None => {
+            // The same id twice on the command line is one task.
+            let mut seen = HashSet::new();
+            let ids = opts
+                .ids
+                .iter()
+                .filter(|id| seen.insert(id.as_str()))
+                .cloned()
+                .collect();
+            (ids, Vec::new())
+        }
         // Only ids and statuses are kept: memory stays flat however many tasks there are.
         Some(sel) => match walk(client, sel, true, usize::MAX, |t| {
             Some((t.id?, t.status.unwrap_or_else(|| "?".into())))
@@ -180,21 +201,29 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
         .await
         {
             Ok(pairs) => pairs.into_iter().unzip(),
-            Err(e) => return fail_sdk(&e),
+            Err(e) => {
+                errln!("dcs: nothing was deleted: the tasks to delete could not be listed");
+                return fail_sdk(&e);
+            }
         },
     };
     if ids.is_empty() {
-        eprintln!("dcs: no task matches: nothing to delete");
+        errln!("dcs: no task matches: nothing to delete");
         return ExitCode::SUCCESS;
     }
     if opts.dry_run {
         for (i, id) in ids.iter().enumerate() {
-            match statuses.get(i) {
-                Some(s) => println!("would delete {id} ({s})"),
-                None => println!("would delete {id}"),
+            let id = dcs_client::sanitize(id);
+            let written = match statuses.get(i) {
+                Some(s) => outln!("would delete {id} ({})", dcs_client::sanitize(s)),
+                None => outln!("would delete {id}"),
+            };
+            if !written {
+                // The reader is gone (`| head`): nothing more to show.
+                break;
             }
         }
-        eprintln!(
+        errln!(
             "dry run: {} tasks would be deleted; nothing was sent",
             ids.len()
         );
@@ -207,29 +236,27 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
             format!(" ({})", bulk::count_by(statuses.iter().map(String::as_str)))
         };
         if !std::io::stdin().is_terminal() {
-            eprintln!(
+            errln!(
                 "dcs: refusing to delete {} tasks{what} without --yes: standard input is not a terminal, so nobody can confirm",
                 ids.len()
             );
             return ExitCode::from(2);
         }
-        eprint!("Delete {} tasks{what}? [y/N] ", ids.len());
-        let _ = std::io::stderr().flush();
+        output::eprint(&format!("Delete {} tasks{what}? [y/N] ", ids.len()));
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES") {
-            eprintln!("nothing deleted");
+            errln!("nothing deleted");
             return ExitCode::from(1);
         }
     }
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(bulk::Stop::default());
     {
         let stop = stop.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupted: finishing the deletes in flight, sending no more");
-                stop.store(true, Ordering::SeqCst);
-            }
+            let signal = stop_signal().await;
+            errln!("\ninterrupted: finishing the deletes in flight, sending no more");
+            stop.request(signal);
         });
     }
     let progress: Arc<dyn bulk::Progress> = if std::io::stderr().is_terminal() {
@@ -250,49 +277,120 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
         opts.message.clone(),
         opts.concurrency,
         progress,
-        stop,
+        stop.clone(),
+        bulk::Pace::system(),
     )
     .await;
-    report(&summary, opts.format)
+    report(&summary, opts.format, stop.signal())
 }
 
-fn report(summary: &Summary, format: Format) -> ExitCode {
+/// Waits for Ctrl-C (SIGINT) or SIGTERM; the signal's number. Either one stops a bulk delete
+/// the same way: no more deletes sent, those in flight finished, the summary printed.
+async fn stop_signal() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if r.is_err() {
+                    std::future::pending::<()>().await;
+                }
+                2
+            }
+            Some(_) = async {
+                match term.as_mut() {
+                    Some(t) => t.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => 15,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        2
+    }
+}
+
+/// One failure as a line: status, code and message (or the body's text), request id, and why
+/// it was not sent again; all server text escaped.
+fn failure_line(r: &bulk::Refused) -> String {
+    let mut line = match r.status {
+        Some(status) => format!(
+            "HTTP {status} {} {}",
+            r.code.as_deref().unwrap_or("-"),
+            r.message.as_deref().unwrap_or("-")
+        ),
+        None => r.message.clone().unwrap_or_else(|| "-".into()),
+    };
+    if let Some(id) = &r.request_id {
+        line.push_str(&format!(" (request id {id})"));
+    }
+    if let Some(d) = &r.detail {
+        line.push_str("; ");
+        line.push_str(d);
+    }
+    line
+}
+
+fn report(summary: &Summary, format: Format, signal: Option<u8>) -> ExitCode {
     if !summary.adds_up() {
-        eprintln!("dcs: internal error: the summary does not add up to the selection");
+        errln!("dcs: internal error: the summary does not add up to the selection");
     }
     if format == Format::Json {
         output::print(&(serde_json::to_string_pretty(summary).unwrap_or_default() + "\n"));
     } else {
+        let id = |i: &str| dcs_client::sanitize(i);
         for r in &summary.refused {
-            eprintln!(
-                "refused {}: HTTP {} {} {} (request id {})",
-                r.id,
-                r.status.unwrap_or_default(),
-                r.code.as_deref().unwrap_or("-"),
-                r.message.as_deref().unwrap_or("-"),
-                r.request_id.as_deref().unwrap_or("-")
-            );
+            errln!("refused {}: {}", id(&r.id), failure_line(r));
         }
         for r in &summary.failed {
-            eprintln!("failed {}: {}", r.id, r.message.as_deref().unwrap_or("-"));
+            errln!("failed {}: {}", id(&r.id), failure_line(r));
         }
-        for id in &summary.outcome_uncertain {
-            eprintln!("outcome uncertain {id}: it may or may not be deleted");
+        for i in &summary.outcome_uncertain {
+            errln!("outcome uncertain {}: it may or may not be deleted", id(i));
         }
     }
-    eprintln!("{}", summary.line());
+    errln!("{}", summary.line());
     if summary.all_done() {
         ExitCode::SUCCESS
     } else if summary.interrupted {
-        ExitCode::from(130)
+        // 128 + the signal, as a shell reports a process the signal ended.
+        ExitCode::from(128 + signal.unwrap_or(2))
     } else {
         ExitCode::from(1)
     }
 }
 
-/// `dcs tasks wait`: polls with backoff until the task leaves `RUNNING`.
+/// `dcs tasks wait`: polls with backoff until the task leaves `RUNNING`. `timeout` bounds
+/// the whole wait, the listing included: a slow or endless answer cannot hold it longer.
 pub async fn wait(client: &DcsClient, id: &str, timeout: Duration) -> ExitCode {
-    let deadline = Instant::now() + timeout;
+    let shown = dcs_client::sanitize(id);
+    let mut seen_running = false;
+    match tokio::time::timeout(timeout, wait_for(client, id, &mut seen_running)).await {
+        Ok(code) => code,
+        Err(_) if seen_running => {
+            errln!(
+                "dcs: {shown} is still RUNNING after {} s",
+                timeout.as_secs_f64()
+            );
+            ExitCode::from(124)
+        }
+        Err(_) => {
+            errln!(
+                "dcs: the Task Center did not say how {shown} is within {} s",
+                timeout.as_secs_f64()
+            );
+            ExitCode::from(124)
+        }
+    }
+}
+
+async fn wait_for(client: &DcsClient, id: &str, seen_running: &mut bool) -> ExitCode {
+    let shown = dcs_client::sanitize(id);
     let mut pause = Duration::from_millis(500);
     loop {
         let sel = Selection::default();
@@ -301,24 +399,20 @@ pub async fn wait(client: &DcsClient, id: &str, timeout: Duration) -> ExitCode {
             Err(e) => return fail_sdk(&e),
         };
         let Some(task) = found else {
-            eprintln!("dcs: no task {id} in the Task Center");
+            errln!("dcs: no task {shown} in the Task Center");
             return ExitCode::from(1);
         };
         let status = task.status.clone().unwrap_or_default();
         if !status.eq_ignore_ascii_case("RUNNING") {
-            println!("{id} {}", dcs_client::sanitize(&status));
+            outln!("{shown} {}", dcs_client::sanitize(&status));
             return if status.eq_ignore_ascii_case("SUCCESS") {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             };
         }
-        let now = Instant::now();
-        if now >= deadline {
-            eprintln!("dcs: {id} is still RUNNING after {} s", timeout.as_secs());
-            return ExitCode::from(124);
-        }
-        tokio::time::sleep(pause.min(deadline - now)).await;
+        *seen_running = true;
+        tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(10));
     }
 }

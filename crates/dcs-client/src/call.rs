@@ -88,6 +88,10 @@ impl<T> Output<T> {
     pub fn into_inner(self) -> T {
         self.value
     }
+    /// Takes the HTTP answer, for an error that keeps it.
+    pub(crate) fn into_response(self) -> Response {
+        self.response
+    }
     /// The request id (`X-Request-Id`), for support cases.
     pub fn request_id(&self) -> Option<&str> {
         self.response.request_id()

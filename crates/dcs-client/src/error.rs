@@ -27,6 +27,10 @@ pub enum ErrorKind {
     /// The work an operation started did not finish well: a failure state, a resource that
     /// disappeared, or the wait's budget ran out (see [`Error::wait_error`]).
     Wait,
+    /// The service's pages cannot be trusted: a page repeated an earlier one (the service
+    /// ignored `offset`), or more pages came than its reported total allows. Paging stopped;
+    /// the items handed out before are as the service sent them.
+    Paging,
 }
 
 /// Why an operation failed. Accessors tell what is known; predicates answer the usual
@@ -60,6 +64,12 @@ enum Repr {
     },
     /// A wait for asynchronous work that ended badly.
     Wait(crate::waiter::WaitError),
+    /// Pages that do not add up (a repeated page, too many pages); the answer is the page
+    /// that showed it.
+    Paging {
+        message: String,
+        response: Response,
+    },
 }
 
 /// An error answer from the service, kept whole: the HTTP answer and its parsed body.
@@ -150,7 +160,7 @@ const SHOWN_CHARS: usize = 300;
 /// characters (the accessors keep the whole value).
 pub(crate) fn write_server_text(f: &mut dyn fmt::Write, text: &str) -> fmt::Result {
     for c in text.chars().take(SHOWN_CHARS) {
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202e}' | '\u{200b}') {
+        if c.is_control() || is_invisible_format(c) {
             write!(f, "{}", c.escape_unicode())?;
         } else {
             f.write_char(c)?;
@@ -160,6 +170,20 @@ pub(crate) fn write_server_text(f: &mut dyn fmt::Write, text: &str) -> fmt::Resu
         write!(f, "... ({} characters in all)", text.chars().count())?;
     }
     Ok(())
+}
+
+/// Characters that are not control characters but can still hide or reorder what a terminal
+/// shows: line and paragraph separators, zero-width characters, every bidirectional
+/// embedding, override, isolate and mark, and the byte-order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{feff}'
+    )
 }
 
 /// Server-controlled text made safe to print on one line: control characters (CR, LF, ESC...)
@@ -241,6 +265,13 @@ impl Error {
             repr: Box::new(Repr::Wait(e)),
         }
     }
+    /// Pages that do not add up: `message` says how; `response` is the page that showed it.
+    pub(crate) fn paging(operation: &'static str, message: String, response: Response) -> Self {
+        Self {
+            operation,
+            repr: Box::new(Repr::Paging { message, response }),
+        }
+    }
     /// A success answer whose body could not be read whole.
     pub(crate) fn incomplete(operation: &'static str, response: Response) -> Self {
         Self {
@@ -265,6 +296,7 @@ impl Error {
             Repr::Transport { .. } => ErrorKind::Transport,
             Repr::Incomplete { .. } => ErrorKind::IncompleteResponse,
             Repr::Decode { .. } => ErrorKind::Decode,
+            Repr::Paging { .. } => ErrorKind::Paging,
             Repr::Wait(_) => ErrorKind::Wait,
         }
     }
@@ -302,7 +334,9 @@ impl Error {
             Repr::Service(s) => Some(s.response.status()),
             Repr::Transport { error, .. } => error.last_status(),
             Repr::Incomplete(r) => Some(r.status()),
-            Repr::Decode { response, .. } => Some(response.status()),
+            Repr::Decode { response, .. } | Repr::Paging { response, .. } => {
+                Some(response.status())
+            }
             _ => None,
         }
     }
@@ -336,7 +370,7 @@ impl Error {
                 .last_answer()
                 .and_then(|r| request_id(r, last_body.as_ref())),
             Repr::Incomplete(r) => r.request_id(),
-            Repr::Decode { response, .. } => response.request_id(),
+            Repr::Decode { response, .. } | Repr::Paging { response, .. } => response.request_id(),
             _ => None,
         }
     }
@@ -371,16 +405,38 @@ impl Error {
             Repr::Service(s) => s.response.attempts(),
             Repr::Transport { error, .. } => error.attempts(),
             Repr::Incomplete(r) => r.attempts(),
-            Repr::Decode { response, .. } => response.attempts(),
+            Repr::Decode { response, .. } | Repr::Paging { response, .. } => response.attempts(),
             _ => 0,
         }
     }
 
-    /// 404 from the service: the resource does not exist. Not true for the API gateway's
-    /// "no such API" 404 (`APIGW.0101`, a wrong region, endpoint or path), which must never
-    /// read as "already deleted"; see [`is_no_such_api`](Self::is_no_such_api).
+    /// Any 404 answer except the API gateway's "no such API" (`APIGW.0101`, a wrong region,
+    /// endpoint or path; see [`is_no_such_api`](Self::is_no_such_api)).
+    ///
+    /// This is broad: an HTML 404 from a proxy in front of the endpoint, or another DCS code
+    /// (`DCS.4022`: the *instance* does not exist) count too. To decide that the resource a
+    /// call named is gone (a delete that finds nothing to delete), use
+    /// [`is_dcs_not_found`](Self::is_dcs_not_found).
     pub fn is_not_found(&self) -> bool {
         self.status_is(404) && self.service_error().is_some() && !self.is_no_such_api()
+    }
+    /// The service said the resource the call named does not exist: a 404 whose body is a
+    /// DCS error body (top-level `error_code`, read whole) carrying
+    /// [`codes::NOT_FOUND`] (`DCS.4001`), the code the API reference documents for a
+    /// missing resource and the Task Center sends for a task that is not there. For a
+    /// delete, this is the one answer that means "already gone".
+    ///
+    /// Not true for an HTML or plain-text 404 (a proxy, a wrong endpoint), a 404 without a
+    /// code, the gateway's `APIGW.0101`, or any other code (`DCS.4022`: the instance does
+    /// not exist): those are failures to report with their status, code and body.
+    pub fn is_dcs_not_found(&self) -> bool {
+        let Some(s) = self.service_error() else {
+            return false;
+        };
+        s.response.status() == 404
+            && s.response.body_state() == BodyState::Complete
+            && s.body.shape() == dcs_model::BodyShape::Standard
+            && s.body.error_code() == Some(codes::NOT_FOUND)
     }
     /// The API gateway's 404 `APIGW.0101`: no API at this path on this endpoint (a wrong
     /// region or endpoint, usually).
@@ -505,10 +561,13 @@ impl Error {
         }?;
         r.headers().get(name).and_then(|v| v.to_str().ok())
     }
-    /// A 401 caused by the local clock: the message says the signature expired, or the
-    /// server's `Date` is more than the gateway's 15 minutes away from our signing time.
+    /// A 401 caused by the local clock: the gateway's "signature expired" answer
+    /// (`APIGW.0301`) with a plausible measure of the offset, from the message's two times or
+    /// the server's `Date`. A server date that is no use (1970, 9999, more than a year from
+    /// ours) measures nothing, so it is not called clock skew: exactly when
+    /// [`clock_skew_secs`](Self::clock_skew_secs) is `Some`.
     pub fn is_clock_skew(&self) -> bool {
-        self.clock_skew().is_some()
+        self.clock_skew_secs().is_some()
     }
     /// For a clock-skew 401: server time minus our signing time, in seconds (positive: our
     /// clock is behind). Taken from the message when it names both times
@@ -558,6 +617,9 @@ impl fmt::Debug for Error {
                 .field("decode", error)
                 .field("body_len", &response.body().len()),
             Repr::Wait(w) => d.field("wait", w),
+            Repr::Paging { message, response } => d
+                .field("paging", message)
+                .field("request_id", &response.request_id()),
         };
         d.finish()
     }
@@ -669,6 +731,15 @@ impl fmt::Display for Error {
                 write_server_text(f, error.message())
             }
             Repr::Wait(w) => write!(f, "{w}"),
+            Repr::Paging { message, response } => {
+                f.write_str(message)?;
+                if let Some(id) = response.request_id() {
+                    f.write_str(" (last request id ")?;
+                    write_server_text(f, id)?;
+                    f.write_str(")")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -228,12 +228,24 @@ impl DcsClientBuilder {
             .var("HUAWEICLOUD_SDK_CA_BUNDLE")
             .map_err(|e| Error::load(OP, e))?
         {
-            Some(path) => Some(ctx.fs().read(std::path::Path::new(&path)).map_err(|e| {
-                Error::load(
-                    OP,
-                    format!("HUAWEICLOUD_SDK_CA_BUNDLE: cannot read {path}: {e}"),
-                )
-            })?),
+            Some(path) => Some(
+                ctx.fs()
+                    .read_capped(
+                        std::path::Path::new(&path),
+                        dcs_transport::context::MAX_CA_BUNDLE_BYTES,
+                    )
+                    .map_err(|e| {
+                        let why = if e.kind() == std::io::ErrorKind::FileTooLarge {
+                            format!(
+                                "the CA bundle is larger than {} bytes, the most read of it",
+                                dcs_transport::context::MAX_CA_BUNDLE_BYTES
+                            )
+                        } else {
+                            format!("cannot read it: {e}")
+                        };
+                        Error::load(OP, format!("HUAWEICLOUD_SDK_CA_BUNDLE {path}: {why}"))
+                    })?,
+            ),
             None => None,
         };
         let mut b = HttpClient::builder(endpoint.clone(), Credentials::new("unused", "unused"))

@@ -1,15 +1,18 @@
 //! Offset/limit pagination for the 19 operations that take both: pages, or items across
 //! pages, each with an async `next()` (no `futures` needed).
 //!
-//! The offset advances by the number of items received. Paging stops at an empty page, once
-//! the offset reaches the total the service reports, or when an answer would not move the
-//! offset forward (a server that ignores `offset` must not make us loop); the first error is
-//! returned and ends the paging.
+//! The offset advances by the number of items received. Paging stops at an empty page, or
+//! once the offset reaches the total the service reports. A service that ignores `offset`
+//! must not make us loop: a page that repeats an earlier one (the same items), or more pages
+//! than the reported total allows at the service's page size, ends the paging with an error
+//! of kind [`ErrorKind::Paging`](crate::ErrorKind::Paging) instead of that page. The first
+//! error is returned and ends the paging.
 
 use crate::call::{send_request, CallBuilder, Output, RequestOptions};
 use crate::{DcsClient, Error};
 use dcs_model::Paginated;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hasher;
 
 impl<O: Paginated> CallBuilder<O> {
     /// Pages through every result from the request's `offset` (0 when unset), `limit` items
@@ -21,9 +24,13 @@ impl<O: Paginated> CallBuilder<O> {
         Paginator {
             client,
             next_offset: request.offset().unwrap_or(0),
+            start_offset: request.offset().unwrap_or(0),
             request,
             options,
             done: false,
+            seen: HashMap::new(),
+            pages: 0,
+            page_size: None,
         }
     }
 }
@@ -35,7 +42,33 @@ pub struct Paginator<O: Paginated> {
     request: O,
     options: RequestOptions,
     next_offset: i64,
+    start_offset: i64,
     done: bool,
+    /// A fingerprint of every page received so far, with the offset it was asked at.
+    seen: HashMap<u64, i64>,
+    /// Pages received.
+    pages: u64,
+    /// The service's page size: the first page's length.
+    page_size: Option<i64>,
+}
+
+/// A fingerprint of a page: its length and every item's `Debug` text, hashed without
+/// building the text.
+fn fingerprint<T: std::fmt::Debug>(items: &[T]) -> u64 {
+    struct Feed(std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for Feed {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut feed = Feed(std::collections::hash_map::DefaultHasher::new());
+    feed.0.write_usize(items.len());
+    for item in items {
+        let _ = std::fmt::write(&mut feed, format_args!("{item:?}"));
+        feed.0.write_u8(0xff);
+    }
+    feed.0.finish()
 }
 
 impl<O: Paginated> Paginator<O> {
@@ -53,10 +86,47 @@ impl<O: Paginated> Paginator<O> {
                 return Some(Err(e));
             }
         };
-        let n = O::items(page.value()).len() as i64;
+        let items = O::items(page.value());
+        let n = items.len() as i64;
+        self.pages += 1;
+        if n > 0 {
+            if let Some(&earlier) = self.seen.get(&fingerprint(items)) {
+                self.done = true;
+                return Some(Err(Error::paging(
+                    O::META.name,
+                    format!(
+                        "the service ignored `offset`: the page at offset {offset} repeats the \
+                         page at offset {earlier} ({n} items); paging stopped after {} pages",
+                        self.pages
+                    ),
+                    page.into_response(),
+                )));
+            }
+            self.seen.insert(fingerprint(items), offset);
+        }
+        let page_size = *self.page_size.get_or_insert(n.max(1));
+        let total = O::total(page.value());
+        if let Some(t) = total.filter(|&t| t >= 0) {
+            // Pages needed to reach the total at the service's page size, and one more for
+            // a total that grew while we paged.
+            let span = t.saturating_sub(self.start_offset).max(0);
+            let bound = (span / page_size + i64::from(span % page_size != 0) + 1) as u64;
+            if self.pages > bound {
+                self.done = true;
+                return Some(Err(Error::paging(
+                    O::META.name,
+                    format!(
+                        "the service ignored `offset`: it sent {} pages where its total of {t} \
+                         at {page_size} a page allows {bound}; paging stopped",
+                        self.pages
+                    ),
+                    page.into_response(),
+                )));
+            }
+        }
         let next = offset.saturating_add(n);
-        let reached_total = O::total(page.value()).is_some_and(|t| next >= t);
-        if n == 0 || reached_total || next <= offset {
+        let reached_total = total.is_some_and(|t| next >= t);
+        if n == 0 || reached_total {
             self.done = true;
         }
         self.next_offset = next;

@@ -46,14 +46,30 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, Semaphore};
 
 /// The gateway's tolerance for `X-Sdk-Date`: 15 minutes either way.
 pub use dcs_transport::signer::MAX_CLOCK_SKEW_SECS;
 
 /// The most request-body bytes the emulator reads (the gateway's AK/SK limit is 12 MB).
 pub const MAX_REQUEST_BODY: usize = 12 * 1024 * 1024;
+
+/// Connections served at once, by default: a connection beyond it is answered 503 and closed,
+/// so idle or stalled clients cannot use up the process's file descriptors (512 leaves room
+/// under the common `ulimit -n` of 1024).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// How long a connection may take to send a request's head (line and headers), and how long
+/// an idle kept-alive connection is held, by default: then it is closed.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a request's body may take to arrive whole, by default: then the connection is
+/// closed unanswered.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most request-body bytes held across all connections at once, by default: a body that
+/// would go beyond is answered 503 and its connection closed, so stalled uploads cannot pile
+/// up memory (64 MiB: five bodies of the largest size the gateway takes).
+pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// The state of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,13 +110,25 @@ impl RecordedRequest {
     }
 }
 
-/// How the emulator is set up.
+/// How the emulator is set up. Build it from [`Default`] and change what you need.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EmulatorConfig {
     /// Keep a copy of every request (turn off for long benchmark runs).
     pub record_requests: bool,
     /// Address to bind; `127.0.0.1:0` picks a free port.
     pub bind: SocketAddr,
+    /// Connections served at once; one more is answered 503 and closed
+    /// ([`DEFAULT_MAX_CONNECTIONS`]).
+    pub max_connections: usize,
+    /// Time allowed for a request's head, and for an idle kept-alive connection
+    /// ([`DEFAULT_HEADER_READ_TIMEOUT`]).
+    pub header_read_timeout: Duration,
+    /// Time allowed for a request's whole body ([`DEFAULT_BODY_READ_TIMEOUT`]).
+    pub body_read_timeout: Duration,
+    /// Request-body bytes held at once across connections
+    /// ([`DEFAULT_MAX_BUFFERED_BODY_BYTES`]).
+    pub max_buffered_body_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -108,6 +136,10 @@ impl Default for EmulatorConfig {
         Self {
             record_requests: true,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
         }
     }
 }
@@ -211,6 +243,11 @@ struct Shared {
     clock: Mutex<Arc<dyn Clock>>,
     record: bool,
     connections: AtomicUsize,
+    /// Connections answered 503 at once because the cap was reached.
+    connections_refused: AtomicUsize,
+    /// Request-body bytes that may still be held (a permit per byte).
+    body_memory: Arc<Semaphore>,
+    body_read_timeout: Duration,
     request_count: AtomicUsize,
     request_seq: AtomicU64,
     nonce: u64,
@@ -270,12 +307,24 @@ impl Emulator {
             clock: Mutex::new(Arc::new(SystemClock)),
             record: config.record_requests,
             connections: AtomicUsize::new(0),
+            connections_refused: AtomicUsize::new(0),
+            body_memory: Arc::new(Semaphore::new(
+                config.max_buffered_body_bytes.min(Semaphore::MAX_PERMITS),
+            )),
+            body_read_timeout: config.body_read_timeout,
             request_count: AtomicUsize::new(0),
             request_seq: AtomicU64::new(1),
             nonce,
         });
         let (stop, stop_rx) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, shared.clone(), stop_rx));
+        let limits = ConnLimits {
+            connections: Arc::new(Semaphore::new(
+                config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            )),
+            refusals: Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT)),
+            header_read_timeout: config.header_read_timeout,
+        };
+        tokio::spawn(accept_loop(listener, shared.clone(), stop_rx, limits));
         Ok(Self { addr, shared, stop })
     }
 
@@ -460,6 +509,12 @@ impl Emulator {
         self.shared.request_count.load(Ordering::SeqCst)
     }
 
+    /// How many TCP connections were answered 503 and closed at once because
+    /// [`EmulatorConfig::max_connections`] were being served.
+    pub fn connections_refused(&self) -> usize {
+        self.shared.connections_refused.load(Ordering::SeqCst)
+    }
+
     /// How many TCP connections were accepted.
     pub fn connections_accepted(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
@@ -477,7 +532,51 @@ impl Drop for Emulator {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+/// Refused connections being answered at once; beyond, one is closed without an answer.
+const MAX_REFUSALS_IN_FLIGHT: usize = 64;
+
+/// The accept loop's limits.
+struct ConnLimits {
+    /// One permit per connection served.
+    connections: Arc<Semaphore>,
+    /// One permit per refused connection still being answered.
+    refusals: Arc<Semaphore>,
+    header_read_timeout: Duration,
+}
+
+/// Answers a connection beyond the cap: 503 with the gateway's body shape and
+/// `Connection: close`, then a short wait for the client to read it before closing (closing
+/// with its request unread would reset the connection and lose the answer).
+async fn refuse(mut stream: TcpStream, shared: Arc<Shared>) {
+    let body = GatewayErrorBody {
+        error_code: codes::GATEWAY_BAD_REQUEST.to_string(),
+        error_msg: "The emulator is serving as many connections as it takes; try again".into(),
+        request_id: shared.next_request_id(),
+    }
+    .to_json();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json;charset=UTF-8\r\n\
+         Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        stream.shutdown().await?;
+        // Drain what the client sends until it closes, briefly.
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+    limits: ConnLimits,
+) {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -488,11 +587,24 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch
             tokio::time::sleep(Duration::from_millis(5)).await;
             continue;
         };
+        let Ok(permit) = limits.connections.clone().try_acquire_owned() else {
+            shared.connections_refused.fetch_add(1, Ordering::SeqCst);
+            if let Ok(slot) = limits.refusals.clone().try_acquire_owned() {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    refuse(stream, shared).await;
+                    drop(slot);
+                });
+            }
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         shared.connections.fetch_add(1, Ordering::SeqCst);
         let shared = shared.clone();
         let mut stop = stop.clone();
+        let header_read_timeout = limits.header_read_timeout;
         tokio::spawn(async move {
+            let _permit = permit;
             let abort = AbortSwitch::default();
             let io = TokioIo::new(AbortableStream::new(stream, abort.clone()));
             let svc = service_fn(move |req| {
@@ -502,6 +614,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
                 .serve_connection(io, svc);
             tokio::pin!(conn);
             tokio::select! {
@@ -534,24 +648,31 @@ async fn handle(
     shared.request_count.fetch_add(1, Ordering::SeqCst);
     let request_id = shared.next_request_id();
     let (parts, incoming) = req.into_parts();
-    let body = match http_body_util::Limited::new(incoming, MAX_REQUEST_BODY)
-        .collect()
-        .await
-    {
-        Ok(c) => c.to_bytes(),
-        // The client went away (or broke the body) mid-request: there is no one to answer.
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_none() =>
-        {
-            return Err(DropConnection);
-        }
-        Err(_) => {
+    // The body's bytes stay counted against the shared memory cap until the answer is made.
+    let (body, _held) = match read_body(incoming, shared).await {
+        Ok(b) => b,
+        // The client went away, broke the body, or took too long: no one to answer.
+        Err(BodyRefusal::Dropped) => return Err(DropConnection),
+        Err(BodyRefusal::TooLarge) => {
             let resp = gateway_error(
                 413,
                 codes::GATEWAY_BAD_REQUEST,
                 "Request entity too large",
                 &request_id,
+            );
+            record(shared, &parts, Bytes::new(), resp.status().as_u16());
+            return Ok(with_request_id(resp, &request_id));
+        }
+        Err(BodyRefusal::Busy) => {
+            let mut resp = gateway_error(
+                503,
+                codes::GATEWAY_BAD_REQUEST,
+                "The emulator holds as many request bodies as it takes; try again",
+                &request_id,
+            );
+            resp.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
             );
             record(shared, &parts, Bytes::new(), resp.status().as_u16());
             return Ok(with_request_id(resp, &request_id));
@@ -614,6 +735,64 @@ async fn handle(
     };
     record(shared, &parts, body, status_for_record);
     resp.map(|r| with_request_id(r, &request_id))
+}
+
+/// Why a request's body was not read.
+enum BodyRefusal {
+    /// The client went away, broke the body, or did not send it within the body timeout.
+    Dropped,
+    /// Over [`MAX_REQUEST_BODY`].
+    TooLarge,
+    /// Holding it would go beyond the memory cap for request bodies.
+    Busy,
+}
+
+/// Reads a request's body within the body timeout and the shared memory cap; the body, and
+/// the permits that count it until dropped.
+async fn read_body(
+    mut incoming: hyper::body::Incoming,
+    shared: &Shared,
+) -> Result<(Bytes, Option<tokio::sync::OwnedSemaphorePermit>), BodyRefusal> {
+    let read = async {
+        let mut buf = bytes::BytesMut::new();
+        // Permits for every byte of the buffer's capacity (what it really holds), taken
+        // before it grows.
+        let mut held: Option<tokio::sync::OwnedSemaphorePermit> = None;
+        let mut charged = 0usize;
+        while let Some(frame) = incoming.frame().await {
+            let frame = frame.map_err(|_| BodyRefusal::Dropped)?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if buf.len() + data.len() > MAX_REQUEST_BODY {
+                return Err(BodyRefusal::TooLarge);
+            }
+            let needed = buf.len() + data.len();
+            if needed > buf.capacity() {
+                // Grow by doubling (bounded by the largest body), paid for first.
+                let target = needed.max(buf.capacity() * 2).min(MAX_REQUEST_BODY);
+                if target > charged {
+                    let n = u32::try_from(target - charged).map_err(|_| BodyRefusal::TooLarge)?;
+                    let more = shared
+                        .body_memory
+                        .clone()
+                        .try_acquire_many_owned(n)
+                        .map_err(|_| BodyRefusal::Busy)?;
+                    match held.as_mut() {
+                        Some(h) => h.merge(more),
+                        None => held = Some(more),
+                    }
+                    charged = target;
+                }
+                buf.reserve(target - buf.len());
+            }
+            buf.extend_from_slice(&data);
+        }
+        Ok((buf.freeze(), held))
+    };
+    tokio::time::timeout(shared.body_read_timeout, read)
+        .await
+        .unwrap_or(Err(BodyRefusal::Dropped))
 }
 
 /// Every answer carries the request id, as the real gateway's do.

@@ -2,17 +2,21 @@
 //!
 //! ```text
 //! dcs-emulator [--port N] [--ak AK --sk SK --project PROJECT_ID] [--task ID]... [--running-task ID]...
-//!              [--operation-delay MS] [--seed FILE.json]
+//!              [--operation-delay MS] [--seed FILE.json] [--max-connections N]
+//!              [--header-timeout MS] [--body-timeout MS] [--max-body-memory BYTES]
 //! ```
 //!
-//! The seed file's format is in the crate's README.
+//! The seed file's format, and the limits, are in the crate's README.
 
 use dcs_emulator::{Emulator, EmulatorConfig, TaskStatus};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-const USAGE: &str = "usage: dcs-emulator [--port N] [--ak AK --sk SK --project PROJECT_ID] [--task ID]... [--running-task ID]... [--operation-delay MS] [--seed FILE.json]";
+const USAGE: &str = "usage: dcs-emulator [--port N] [--ak AK --sk SK --project PROJECT_ID] [--task ID]... [--running-task ID]... [--operation-delay MS] [--seed FILE.json] [--max-connections N] [--header-timeout MS] [--body-timeout MS] [--max-body-memory BYTES]";
+
+/// The most bytes read of a seed file: 64 MiB.
+const MAX_SEED_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 fn usage() -> ! {
     eprintln!("{USAGE}");
@@ -26,7 +30,17 @@ fn fail(msg: String) -> ! {
 
 /// Loads the seed file into `project`; returns how many resources it added.
 fn seed(emu: &Emulator, project: &str, path: &str) -> usize {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+    let bytes = dcs_transport::context::read_file_capped(std::path::Path::new(path), MAX_SEED_FILE_BYTES)
+        .unwrap_or_else(|e| {
+            if e.kind() == std::io::ErrorKind::FileTooLarge {
+                fail(format!(
+                    "{path}: the seed file is larger than {MAX_SEED_FILE_BYTES} bytes, the most read of it"
+                ))
+            } else {
+                fail(format!("{path}: {e}"))
+            }
+        });
+    let text = String::from_utf8(bytes).unwrap_or_else(|_| fail(format!("{path}: not UTF-8")));
     let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path}: {e}")));
     let list = |key: &str| -> Vec<Value> {
         match &doc[key] {
@@ -100,6 +114,9 @@ async fn main() {
     let mut tasks = Vec::new();
     let mut delay = None;
     let mut seed_file = None;
+    let mut config = EmulatorConfig::default();
+    // A long-running server must not keep every request it ever saw.
+    config.record_requests = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| usage());
@@ -116,14 +133,27 @@ async fn main() {
                 ))
             }
             "--seed" => seed_file = Some(val()),
+            "--max-connections" => {
+                config.max_connections = match val().parse() {
+                    Ok(n) if n > 0 => n,
+                    _ => usage(),
+                }
+            }
+            "--header-timeout" => {
+                config.header_read_timeout =
+                    Duration::from_millis(val().parse().unwrap_or_else(|_| usage()))
+            }
+            "--body-timeout" => {
+                config.body_read_timeout =
+                    Duration::from_millis(val().parse().unwrap_or_else(|_| usage()))
+            }
+            "--max-body-memory" => {
+                config.max_buffered_body_bytes = val().parse().unwrap_or_else(|_| usage())
+            }
             _ => usage(),
         }
     }
-    let config = EmulatorConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], port)),
-        // A long-running server must not keep every request it ever saw.
-        record_requests: false,
-    };
+    config.bind = SocketAddr::from(([127, 0, 0, 1], port));
     let emu = match Emulator::start_with(config).await {
         Ok(e) => e,
         Err(e) => {

@@ -18,6 +18,8 @@ pub struct Answer {
     pub content_type: String,
     /// The body.
     pub body: Vec<u8>,
+    /// More headers (`Retry-After`, `Date`...), sent as given.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Answer {
@@ -27,7 +29,14 @@ impl Answer {
             status,
             content_type: "application/json".into(),
             body: body.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same answer with one more header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
     }
 }
 
@@ -98,8 +107,13 @@ impl Recorder {
                         .get((n - 1).min(answers.len().saturating_sub(1)))
                         .cloned()
                         .unwrap_or_else(|| Answer::json(200, b"{}".to_vec()));
+                    let extra: String = answer
+                        .headers
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}\r\n"))
+                        .collect();
                     let head = format!(
-                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nX-Request-Id: req-{n}\r\nConnection: close\r\n\r\n",
+                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nX-Request-Id: req-{n}\r\n{extra}Connection: close\r\n\r\n",
                         answer.status,
                         answer.content_type,
                         answer.body.len()

@@ -279,7 +279,7 @@ async fn demo(args: Args) -> ExitCode {
     }
     println!("deleted task {task_id}");
     match client.delete_center_task(task_id.clone()).send().await {
-        Err(e) if e.is_not_found() => {
+        Err(e) if e.is_dcs_not_found() => {
             println!(
                 "second delete: HTTP {} {} \"{}\" (request id {})",
                 e.status().unwrap_or_default(),

@@ -225,8 +225,18 @@ impl PodIdentityProvider {
         let token = self
             .ctx
             .fs()
-            .read(&self.token_file)
-            .map_err(|e| broken(format!("{ENV_POD_TOKEN_FILE} {file}: cannot be read: {e}")))?;
+            .read_capped(&self.token_file, crate::context::MAX_TOKEN_FILE_BYTES)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::FileTooLarge {
+                    broken(format!(
+                        "{ENV_POD_TOKEN_FILE} {file}: the token file is larger than {} bytes, \
+                         the most read of it",
+                        crate::context::MAX_TOKEN_FILE_BYTES
+                    ))
+                } else {
+                    broken(format!("{ENV_POD_TOKEN_FILE} {file}: cannot be read: {e}"))
+                }
+            })?;
         let token = String::from_utf8(token)
             .map_err(|_| broken(format!("{ENV_POD_TOKEN_FILE} {file}: not valid UTF-8")))?;
         let token = token.trim();
@@ -249,16 +259,17 @@ impl PodIdentityProvider {
         )
         .await
         .map_err(|e| match e {
-            PlainError::Connect(c) | PlainError::Exchange(c) => {
-                broken(format!("POST {}: {c}", self.url))
-            }
+            PlainError::Connect(c) | PlainError::Exchange(c) => broken(format!(
+                "POST {}: {c}",
+                crate::config::redact_url(&self.url)
+            )),
         })?;
         if resp.status != 200 {
             return Err(broken(format!(
-                "POST {} answered {}: {}",
-                self.url,
+                "POST {} answered {} {}",
+                crate::config::redact_url(&self.url),
                 resp.status,
-                resp.excerpt(200)
+                resp.unquoted()
             )));
         }
         credentials_from_json(&resp.body).map_err(broken)

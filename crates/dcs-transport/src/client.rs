@@ -748,6 +748,17 @@ impl HttpClient {
         self.inner.budget.available()
     }
 
+    /// Takes the cost of one retry (twice that after a timeout) from the client-wide retry
+    /// budget, for a caller that sends a request again on its own (a bulk run requeueing a
+    /// throttled delete): `false`, and nothing taken, when the budget cannot pay, and then the
+    /// request should not be sent again. Retries this client makes itself are paid the same
+    /// way.
+    pub fn try_spend_retry(&self, after_timeout: bool) -> bool {
+        self.inner
+            .budget
+            .try_spend(self.inner.config.retry.cost(after_timeout))
+    }
+
     /// Sends `req`, retrying what the policy allows. Any HTTP status is an `Ok` answer; `Err`
     /// means no usable answer arrived.
     pub async fn send(&self, req: &Request) -> Result<Response, TransportError> {
@@ -887,8 +898,11 @@ impl HttpClient {
                         }
                     }
                     // An answer proves the request arrived, so only idempotent requests are
-                    // sent again, whatever the status.
-                    let retryable = is_retryable_status(resp.status) && req.idempotent;
+                    // sent again after a server error. A throttle (429) is the exception: the
+                    // gateway refused the request before it reached the service, so sending
+                    // it again is safe for every operation.
+                    let retryable =
+                        (is_retryable_status(resp.status) && req.idempotent) || resp.status == 429;
                     if retryable && may_retry {
                         let hint = resp
                             .headers

@@ -12,7 +12,7 @@ pub enum ConfigError {
     /// The endpoint is not a URL we can send to.
     #[error("invalid endpoint {url:?}: {reason}")]
     InvalidEndpoint {
-        /// The URL as given (bounded).
+        /// The URL as given, its password redacted (bounded).
         url: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -66,7 +66,7 @@ impl Endpoint {
     /// is assumed. Paths, queries, fragments and user info are refused.
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
         let bad = |reason| ConfigError::InvalidEndpoint {
-            url: url.chars().take(200).collect(),
+            url: redact_url(url).chars().take(200).collect(),
             reason,
         };
         let trimmed = url.trim();
@@ -175,6 +175,25 @@ impl Scheme {
             Scheme::Https => "https",
             Scheme::Http => "http",
         }
+    }
+}
+
+/// `url` with the password of its user info (`scheme://user:PASSWORD@host`) replaced by
+/// `** redacted **`, for every message that quotes a URL someone configured (endpoints,
+/// proxies, credential services). The user info is taken to end at the *last* `@`, so a
+/// password holding `@`, `/` or `#` (written without percent-encoding) is hidden whole; a
+/// URL without `@` is returned as it is.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    match rest.rsplit_once('@') {
+        Some((info, host)) => match info.split_once(':') {
+            Some((user, _)) => format!("{scheme}{user}:{}@{host}", crate::credentials::REDACTED),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
     }
 }
 

@@ -23,6 +23,61 @@ pub trait Env: Send + Sync + fmt::Debug {
 pub trait Fs: Send + Sync + fmt::Debug {
     /// The whole file. A missing file is an error of kind [`io::ErrorKind::NotFound`].
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+
+    /// The whole file if it holds at most `max_bytes`; a larger one (or an endless one such as
+    /// `/dev/zero`) is an error of kind [`io::ErrorKind::FileTooLarge`] ([`too_large`]), and no
+    /// more than `max_bytes + 1` bytes of it are read. Configuration loading reads every file
+    /// this way, each with its documented cap ([`MAX_PROFILE_FILE_BYTES`],
+    /// [`MAX_REGIONS_FILE_BYTES`], [`MAX_CA_BUNDLE_BYTES`], [`MAX_TOKEN_FILE_BYTES`]).
+    ///
+    /// The default reads the whole file with [`read`](Self::read) and then checks its size;
+    /// an implementation over real files should stop reading at the cap instead.
+    fn read_capped(&self, path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+        let bytes = self.read(path)?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_large(max_bytes));
+        }
+        Ok(bytes)
+    }
+}
+
+/// The most bytes read of the credentials (profile) file: 1 MiB.
+pub const MAX_PROFILE_FILE_BYTES: u64 = 1024 * 1024;
+/// The most bytes read of the regions file: 1 MiB.
+pub const MAX_REGIONS_FILE_BYTES: u64 = 1024 * 1024;
+/// The most bytes read of the extra CA bundle (`HUAWEICLOUD_SDK_CA_BUNDLE`): 4 MiB, twenty
+/// times the size of the whole web PKI's roots in PEM.
+pub const MAX_CA_BUNDLE_BYTES: u64 = 4 * 1024 * 1024;
+/// The most bytes read of the Pod Identity token file: 64 KiB.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
+
+/// The error of a file larger than the `max_bytes` that are read of it (kind
+/// [`io::ErrorKind::FileTooLarge`]; its text names the cap, the caller names the file).
+pub fn too_large(max_bytes: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!("larger than the {max_bytes} bytes this SDK reads of it"),
+    )
+}
+
+/// Reads at most `max_bytes` of `path`: the whole file, or [`too_large`] when there is more.
+pub fn read_file_capped(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    read_capped_from(file, max_bytes)
+}
+
+/// Reads `source` to its end if it holds at most `max_bytes`; else [`too_large`], having
+/// read `max_bytes + 1` bytes at most.
+pub fn read_capped_from(source: impl io::Read, max_bytes: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    source
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(max_bytes));
+    }
+    Ok(bytes)
 }
 
 /// The process environment.
@@ -42,6 +97,10 @@ pub struct RealFs;
 impl Fs for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+
+    fn read_capped(&self, path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+        read_file_capped(path, max_bytes)
     }
 }
 

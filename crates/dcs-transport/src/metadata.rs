@@ -186,7 +186,7 @@ impl MetadataProvider {
             }
             s => Err(ProviderError::broken(
                 PROVIDER,
-                format!("PUT {TOKEN_PATH} answered {s}: {}", resp.excerpt(200)),
+                format!("PUT {TOKEN_PATH} answered {s} {}", resp.unquoted()),
             )),
         }
     }
@@ -217,9 +217,9 @@ impl MetadataProvider {
             return Err(ProviderError::broken(
                 PROVIDER,
                 format!(
-                    "GET {KEY_PATH} answered {}: {}",
+                    "GET {KEY_PATH} answered {} {}",
                     resp.status,
-                    resp.excerpt(200)
+                    resp.unquoted()
                 ),
             ));
         }
@@ -301,6 +301,9 @@ pub(crate) fn credentials_from_json(body: &[u8]) -> Result<ExpiringCredentials, 
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+///
+/// The text comes from a server, so it is read byte by byte and never cut at a byte offset of
+/// the `str`: any input, however broken (`2026-01-01T00:00:0é`), gives `None`, never a panic.
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     let b = text.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
@@ -309,47 +312,47 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let compact = format!(
-        "{}{}{}T{}{}{}Z",
-        &text[0..4],
-        &text[5..7],
-        &text[8..10],
-        &text[11..13],
-        &text[14..16],
-        &text[17..19]
-    );
+    // Two or four ASCII digits at `at`, as a number.
+    let digits = |at: usize, n: usize| -> Option<u32> {
+        b.get(at..at + n)?.iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let compact = format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z");
     let whole = SdkDate::parse(&compact).ok()?.unix_seconds();
-    let mut rest = &text[19..];
+    let mut rest = &b[19..];
     let mut nanos: u32 = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let count = frac.iter().take_while(|d| d.is_ascii_digit()).count();
+        if count == 0 {
             return None;
         }
-        for (i, d) in frac[..digits].bytes().enumerate().take(9) {
+        for (i, d) in frac[..count].iter().enumerate().take(9) {
             nanos += u32::from(d - b'0') * 10u32.pow(8 - i as u32);
         }
-        rest = &frac[digits..];
+        rest = &frac[count..];
     }
     let offset: i64 = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let o = rest.as_bytes();
-            if o.len() != 6 || o[3] != b':' {
-                return None;
-            }
-            let sign = match o[0] {
+        b"Z" | b"z" => 0,
+        [sign, h1, h2, b':', m1, m2] => {
+            let sign = match sign {
                 b'+' => 1,
                 b'-' => -1,
                 _ => return None,
             };
-            let h: i64 = rest[1..3].parse().ok()?;
-            let m: i64 = rest[4..6].parse().ok()?;
+            let two = |a: u8, c: u8| -> Option<i64> {
+                (a.is_ascii_digit() && c.is_ascii_digit())
+                    .then(|| i64::from(a - b'0') * 10 + i64::from(c - b'0'))
+            };
+            let (h, m) = (two(*h1, *h2)?, two(*m1, *m2)?);
             if h > 23 || m > 59 {
                 return None;
             }
             sign * (h * 3600 + m * 60)
         }
+        _ => return None,
     };
     let unix = whole - offset;
     if unix < 0 {
@@ -383,6 +386,14 @@ mod tests {
             "2020-13-08T03:50:07Z",
             "2020-01-08T03:50:07Zjunk",
             "2020/01/08T03:50:07Z",
+            // Issue 16 row 4: non-ASCII where digits belong never panics.
+            "2026-01-01T00:00:0\u{e9}",
+            "2026-01-01T00:00:00\u{e9}",
+            "2026-01-01T00:00:00+0\u{e9}:00",
+            "2026-01-01T00:00:00.1\u{e9}",
+            "\u{e9}026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00+1\u{e9}1",
+            "+026-01-01T00:00:00Z",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }

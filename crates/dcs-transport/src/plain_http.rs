@@ -18,13 +18,15 @@ pub(crate) struct PlainResponse {
 }
 
 impl PlainResponse {
-    /// The body as text, cut to `n` characters, for error messages (never for a 200, which
-    /// may hold secrets).
-    pub(crate) fn excerpt(&self, n: usize) -> String {
-        String::from_utf8_lossy(&self.body)
-            .chars()
-            .take(n)
-            .collect()
+    /// What an error message says of the body of a credentials endpoint's answer: its size
+    /// only. Whatever the status, such a body may carry an access key, a secret key or a
+    /// token (a server that answers 500 with the credential JSON, a proxy echoing the
+    /// request), so no byte of it is ever quoted.
+    pub(crate) fn unquoted(&self) -> String {
+        format!(
+            "({} bytes; a credentials endpoint's answer is never quoted, as it may hold secrets)",
+            self.body.len()
+        )
     }
 }
 

@@ -133,7 +133,10 @@ pub fn load(ctx: &Context, section: Option<&str>) -> Result<ProfileLookup, Profi
         Some(n) => (n.trim().to_string(), true),
         None => (DEFAULT_SECTION.to_string(), false),
     };
-    let bytes = match ctx.fs().read(&path) {
+    let bytes = match ctx
+        .fs()
+        .read_capped(&path, crate::context::MAX_PROFILE_FILE_BYTES)
+    {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             return Ok(ProfileLookup::Absent(format!("no file {}", path.display())))
@@ -141,6 +144,11 @@ pub fn load(ctx: &Context, section: Option<&str>) -> Result<ProfileLookup, Profi
         Err(e) => {
             let problem = if e.kind() == std::io::ErrorKind::NotFound {
                 format!("named by {ENV_CREDENTIALS_FILE} but does not exist")
+            } else if e.kind() == std::io::ErrorKind::FileTooLarge {
+                format!(
+                    "the credentials file is larger than {} bytes, the most read of it",
+                    crate::context::MAX_PROFILE_FILE_BYTES
+                )
             } else {
                 format!("cannot be read: {e}")
             };

@@ -31,7 +31,7 @@ impl Proxy {
     /// allowed; user and password percent-decoded). Without a scheme, `http://` is assumed,
     /// as curl does. Errors never repeat the password.
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
-        let shown = redact_userinfo(url);
+        let shown = crate::config::redact_url(url);
         let bad = |reason| ConfigError::InvalidProxy {
             url: shown.chars().take(200).collect(),
             reason,
@@ -287,21 +287,6 @@ fn in_network(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
         }
         (IpAddr::V6(a), IpAddr::V6(b)) => prefix(u128::from(a), u128::from(b), 128),
         _ => false,
-    }
-}
-
-/// `url` with any password in its user info replaced by `** redacted **`.
-fn redact_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(at) => url.split_at(at + 3),
-        None => ("", url),
-    };
-    match rest.rsplit_once('@') {
-        Some((info, host)) => match info.split_once(':') {
-            Some((user, _)) => format!("{scheme}{user}:{REDACTED}@{host}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
     }
 }
 

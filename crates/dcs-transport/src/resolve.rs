@@ -411,11 +411,18 @@ fn resolve_endpoints(
             line: 0,
             problem,
         };
-        let text = match ctx.fs().read(&path) {
+        let text = match ctx
+            .fs()
+            .read_capped(&path, crate::context::MAX_REGIONS_FILE_BYTES)
+        {
             Ok(b) => Some(String::from_utf8(b).map_err(|_| unreadable("not valid UTF-8".into()))?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_file => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(unreadable(format!(
                 "named by {ENV_REGIONS_FILE} but does not exist"
+            )))?,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(unreadable(format!(
+                "the regions file is larger than {} bytes, the most read of it",
+                crate::context::MAX_REGIONS_FILE_BYTES
             )))?,
             Err(e) => Err(unreadable(format!("cannot be read: {e}")))?,
         };
