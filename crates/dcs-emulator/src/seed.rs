@@ -122,11 +122,21 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// ` (did you mean "x"?)` when a known word is close to `got`.
+/// ` (did you mean "x"?)` when a known word is close to `got` (a few edits away, ignoring
+/// case, or a word it is the start of).
 pub(crate) fn did_you_mean(got: &str, known: &[&str]) -> String {
+    let got = got.to_ascii_lowercase();
     known
         .iter()
-        .map(|k| (distance(&got.to_ascii_lowercase(), k), *k))
+        .map(|k| {
+            let lower = k.to_ascii_lowercase();
+            let d = if got.len() >= 3 && lower.starts_with(&got) {
+                0
+            } else {
+                distance(&got, &lower)
+            };
+            (d, *k)
+        })
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))
         .min()
         .map(|(_, k)| format!(" (did you mean {k:?}?)"))
@@ -349,5 +359,10 @@ mod tests {
     fn suggestions_only_for_near_misses() {
         assert_eq!(did_you_mean("taks", TOP), " (did you mean \"tasks\"?)");
         assert_eq!(did_you_mean("zebra", TOP), "");
+        assert_eq!(
+            did_you_mean("ERORR", &["RUNNING", "ERROR"]),
+            " (did you mean \"ERROR\"?)"
+        );
+        assert_eq!(did_you_mean("inst", TOP), " (did you mean \"instances\"?)");
     }
 }
