@@ -4,15 +4,23 @@
 //! binary). One gateway layer serves every route of the generated route table: body limit,
 //! `X-Request-Id`, SDK-HMAC-SHA256 signatures checked with the same verifier users get from
 //! `dcs-transport`, the project check, scripted faults ([`Fault`], per operation if wanted) and
-//! recording. Requests are then validated against the generated request models, and answered
-//! by one of two tiers (the `X-Dcs-Emulator-Tier` header says which): *stateful* handlers for
-//! instances, the Task Center, backups and restores, ACL accounts, IP whitelists, tags and the
-//! jobs `ShowJobInfo` reports, kept per project in memory with their asynchronous changes
-//! computed from the emulator's clock; and *synthetic*, schema-valid
-//! answers built from the spec's response models for every other operation.
+//! recording. Requests are then validated against the generated request models, checked
+//! against the instance they name (404 `DCS.3022`, 400 `DCS.4026` for a change to one that is
+//! not `RUNNING` and idle), and answered by one of two tiers (the `X-Dcs-Emulator-Tier`
+//! header says which): *stateful* handlers for instances and their lifecycle, the Task
+//! Center, jobs, backups and restores, ACL accounts, IP whitelists, tags, configuration, key
+//! analyses, diagnosis and migration tasks, kept per project in memory; and *synthetic*,
+//! schema-valid answers built from the spec's response models for every other operation.
 //!
-//! It depends on `dcs-model` for the contract and on `dcs-transport` only for the verifier; it
-//! must not depend on any client crate.
+//! Asynchronous work walks the states the API reference documents over the operation delay
+//! ([`Emulator::set_operation_delay`]), computed from an injectable clock
+//! ([`Emulator::set_manual_clock`]) when asked: nothing sleeps. Its next run can be made to
+//! fail ([`Emulator::fail_next`]). Scripts drive the same controls through the unsigned,
+//! loopback-only HTTP API under `/_emulator/`; the crate's README lists the states, the
+//! control API and the seed format.
+//!
+//! It depends on `dcs-model` for the contract and on `dcs-transport` for the verifier and the
+//! clock; it must not depend on any client crate.
 #![deny(missing_docs)]
 
 mod body;
