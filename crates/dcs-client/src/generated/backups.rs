@@ -71,7 +71,7 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: success is an empty answer (204).
     ///
-    /// **Completion:** Asynchronous in effect: the backup shows `deleted` (or leaves the list) shortly after the answer; `send_and_wait()` waits for that. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted`.
+    /// **Completion:** Asynchronous in effect: the backup shows `deleted` (or leaves the list) shortly after the answer; `send_and_wait()` waits for that. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted` or `DELETED`.
     ///
     /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
@@ -296,7 +296,7 @@ crate::call_methods!(DeleteBackupFileCall, DeleteBackupFileRequest, send);
 #[cfg(feature = "backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
 impl DeleteBackupFileCall {
-    /// Sends the request, then waits until the work it started is done: polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted`, within 10 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    /// Sends the request, then waits until the work it started is done: polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted` or `DELETED`, within 10 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
     ///
     /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
     pub async fn send_and_wait(

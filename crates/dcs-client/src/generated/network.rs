@@ -481,7 +481,7 @@ crate::call_methods!(UpdateIpWhitelistCall, UpdateIpWhitelistRequest, send);
 #[cfg(any(feature = "network", feature = "tasks"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
 impl UpdateIpWhitelistCall {
-    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS` (failing at once on `FAILED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
     ///
     /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
     pub async fn send_and_wait(

@@ -663,7 +663,7 @@ impl crate::operation::Decode for DeleteBackupFileResponse {
 ///
 /// **Returns:** Nothing: success is an empty answer (204).
 ///
-/// **Completion:** Asynchronous in effect: the backup shows `deleted` (or leaves the list) shortly after the answer; `send_and_wait()` waits for that. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted`.
+/// **Completion:** Asynchronous in effect: the backup shows `deleted` (or leaves the list) shortly after the answer; `send_and_wait()` waits for that. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted` or `DELETED`.
 ///
 /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
