@@ -43,16 +43,16 @@ commands:
            cargo deny check licenses bans sources   (only when cargo-deny is installed)
            Stops at the first failing step with a non-zero exit.
   bench [--only signer|e2e|list|cli] [ARGS...]
-           cargo bench -p dcs-transport --bench signer [-- ARGS]
-           cargo bench -p dcs-tasks --bench e2e [-- ARGS]
-           cargo bench -p dcs-client --bench list_page   (ListCenterTask, 1000-task page)
+           cargo bench -p xtask --bench signer [-- ARGS]
+           cargo bench -p xtask --bench e2e [-- ARGS]
+           cargo bench -p xtask --bench list_page   (ListCenterTask, 1000-task page)
            cli: dcs tasks delete --all --yes on 1,000 and 10,000 tasks (release builds),
            start-up to first request, and the official Python SDK's loop for scale
   bench --only build [REV]
            cold debug builds in fresh target dirs: dcs-tasks at REV (default a5c7db1)
            against now, and dcs-client with --timings (not part of a plain `bench`)
            ARGS are passed to every selected bench binary (divan options for signer,
-           see `cargo bench -p dcs-tasks --bench e2e -- --help` for e2e).";
+           see `cargo bench -p xtask --bench e2e -- --help` for e2e).";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -200,7 +200,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         bench_signer(&pass)?;
     }
     if e2e {
-        let mut a = vec!["bench", "-p", "dcs-tasks", "--bench", "e2e"];
+        let mut a = vec!["bench", "-p", "xtask", "--bench", "e2e"];
         if !pass.is_empty() {
             a.push("--");
             a.extend(&pass);
@@ -208,10 +208,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         step("e2e", &a)?;
     }
     if list {
-        step(
-            "list",
-            &["bench", "-p", "dcs-client", "--bench", "list_page"],
-        )?;
+        step("list", &["bench", "-p", "xtask", "--bench", "list_page"])?;
     }
     if cli {
         println!("\n==> cli: dcs tasks delete against the emulator binary");
@@ -224,7 +221,7 @@ fn bench(args: &[String]) -> Result<(), String> {
 /// Runs the divan signer bench, echoing its table, then prints the target checks computed
 /// from the medians of that same run.
 fn bench_signer(pass: &[&str]) -> Result<(), String> {
-    let mut a = vec!["bench", "-p", "dcs-transport", "--bench", "signer"];
+    let mut a = vec!["bench", "-p", "xtask", "--bench", "signer"];
     if !pass.is_empty() {
         a.push("--");
         a.extend(pass);

@@ -8,8 +8,10 @@
 //! (dcs-transport), and decodes the answer into the operation's typed output, which keeps the
 //! request id. Every failure is one [`Error`].
 //!
-//! This crate is where the model and the transport meet; it holds no schema of its own (the
-//! generated code is data from the spec) and no HTTP logic of its own.
+//! This crate is where the model (`dcs-model`), the configuration (`dcs-config`) and the
+//! transport (`dcs-transport`) meet; it holds no schema of its own (the generated code is
+//! data from the spec), no HTTP logic and no configuration loading of its own. Every type its
+//! signatures use is re-exported here, so depending on `dcs-client` alone is enough.
 //!
 //! ```no_run
 //! use dcs_client::{Credentials, DcsClient};
@@ -59,14 +61,27 @@ pub use dcs_model as model;
 /// Every generated type: models, value sets, requests and answers, at one path each.
 pub use dcs_model::types;
 pub use dcs_model::{codes, Operation, OperationMeta, Paginated};
+
+// Configuration: where credentials, region, endpoints and project id come from, and the
+// shared runtime configuration every request goes out with.
+pub use dcs_config::{Context, Env, EnvVarError, Fs};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use dcs_config::{MapEnv, MapFs};
+
+// Transport types in this crate's signatures.
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use dcs_transport::ManualTime;
 pub use dcs_transport::{
-    BodyState, ClientConfig, Clock, Context, Credentials, MapEnv, MapFs, ProvideCredentials,
-    RetryPolicy, Sleeper, TimeoutKind, TransportErrorKind,
+    BodyState, ClientConfig, Clock, Credentials, CredentialsFuture, Endpoint, Jitter,
+    ProvideCredentials, ProviderError, Proxy, ProxySettings, RetryPolicy, SecretString, Skipped,
+    SleepFuture, Sleeper, SystemClock, TimeoutKind, TokioSleeper, TransportErrorKind,
 };
 
+use dcs_config::{Overrides, ProjectIdSource, ResolvedConfig};
 use dcs_model::ProjectId;
-use dcs_transport::client::Jitter;
-use dcs_transport::{HttpClient, Overrides, ProjectIdSource, ProxySettings, ResolvedConfig};
+use dcs_transport::HttpClient;
 use std::sync::Arc;
 
 /// The DCS service name in endpoint host names.
@@ -74,20 +89,23 @@ pub const SERVICE: &str = "dcs";
 
 /// Builds a [`DcsClient`].
 ///
-/// What is not set here is found where the official SDKs look (see
-/// [`dcs_transport::ResolvedConfig`]): credentials from `HUAWEICLOUD_SDK_AK`/`_SK`/
+/// What is not set here is found where the official SDKs look (see `dcs_config`'s
+/// `ResolvedConfig`): credentials from `HUAWEICLOUD_SDK_AK`/`_SK`/
 /// `_SECURITY_TOKEN`, the profile file (`~/.huaweicloud/credentials` or
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, section `[basic]` or `HUAWEICLOUD_SDK_PROFILE`), Pod
 /// Identity, then the ECS metadata service; the region from `HUAWEICLOUD_SDK_REGION` or the
 /// profile; the endpoint from `DCS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_DCS_{REGION}`, the
 /// regions file, the official table, or the standard pattern (a source that lists several,
 /// comma-separated, gives fallbacks: the first is used, and an attempt that cannot connect to
-/// the one in use, sending nothing, moves on to the next, see
-/// [`HttpClientBuilder::fallback_endpoints`](dcs_transport::HttpClientBuilder::fallback_endpoints));
+/// the one in use, sending nothing, moves on to the next);
 /// the project id from
 /// `HUAWEICLOUD_SDK_PROJECT_ID`, the profile, or an IAM lookup by region at the first call;
 /// proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; an extra CA bundle from
 /// `HUAWEICLOUD_SDK_CA_BUNDLE`.
+///
+/// Everything the client sends, the IAM project lookup and the metadata service included,
+/// goes out through one network setup: the [`Context`]'s HTTP settings (replaced by
+/// [`config`](Self::config)), proxy, extra CA, clock and sleeper.
 #[derive(Default)]
 pub struct DcsClientBuilder {
     endpoints: Vec<String>,
@@ -157,13 +175,17 @@ impl DcsClientBuilder {
         self.iam_endpoint = Some(url.into());
         self
     }
-    /// Where the environment, files and clock are read from (default: the process). For
-    /// tests, and for programs that keep configuration elsewhere.
+    /// The shared runtime configuration: where the environment, files and clock are read
+    /// from, and the HTTP settings (default: the process, and the defaults). For tests, and
+    /// for programs that keep configuration elsewhere. [`config`](Self::config),
+    /// [`clock`](Self::clock), [`sleeper`](Self::sleeper) and [`jitter`](Self::jitter)
+    /// replace its parts.
     pub fn context(mut self, ctx: Context) -> Self {
         self.context = Some(ctx);
         self
     }
-    /// Timeouts, retries, body cap, user agent, proxy.
+    /// Timeouts, retries, body cap, user agent, proxy: for every request the client makes
+    /// (the IAM project lookup included).
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = Some(config);
         self
@@ -196,7 +218,19 @@ impl DcsClientBuilder {
         if let Some(p) = &self.project_id {
             ProjectId::new(p.as_str()).map_err(|e| Error::invalid(OP, e))?;
         }
-        let ctx = self.context.unwrap_or_else(Context::from_process);
+        let mut ctx = self.context.unwrap_or_else(Context::from_process);
+        if let Some(config) = self.config {
+            ctx = ctx.with_http(config);
+        }
+        if let Some(clock) = self.clock {
+            ctx = ctx.with_clock(clock);
+        }
+        if let Some(sleeper) = self.sleeper {
+            ctx = ctx.with_sleeper(sleeper);
+        }
+        if let Some(jitter) = self.jitter {
+            ctx = ctx.with_jitter(jitter);
+        }
         let overrides = Overrides {
             credentials: match (self.credentials, self.provider) {
                 (Some(c), _) => Some(Arc::new(c)),
@@ -207,7 +241,6 @@ impl DcsClientBuilder {
             endpoints: self.endpoints,
             profile: self.profile,
             iam_endpoint: self.iam_endpoint,
-            ..Overrides::default()
         };
         let resolved = ResolvedConfig::load(&ctx, overrides).map_err(|e| Error::load(OP, e))?;
         // The first endpoint is used; the others (a comma-separated list in the
@@ -216,65 +249,23 @@ impl DcsClientBuilder {
             .endpoints()
             .split_first()
             .ok_or_else(|| Error::config(OP, dcs_transport::ConfigError::Invalid("no endpoint")))?;
-        let mut config = self.config.unwrap_or_default();
-        if config.get_proxy().is_none() {
-            let lookup = |k: &str| ctx.var(k).ok().flatten();
-            let proxies = ProxySettings::from_lookup(lookup).map_err(|e| Error::config(OP, e))?;
-            if proxies != ProxySettings::default() {
-                config = config.proxy(proxies);
-            }
-        }
-        let ca_bundle = match ctx
-            .var("HUAWEICLOUD_SDK_CA_BUNDLE")
-            .map_err(|e| Error::load(OP, e))?
-        {
-            Some(path) => Some(
-                ctx.fs()
-                    .read_capped(
-                        std::path::Path::new(&path),
-                        dcs_transport::context::MAX_CA_BUNDLE_BYTES,
-                    )
-                    .map_err(|e| {
-                        let why = if e.kind() == std::io::ErrorKind::FileTooLarge {
-                            format!(
-                                "the CA bundle is larger than {} bytes, the most read of it",
-                                dcs_transport::context::MAX_CA_BUNDLE_BYTES
-                            )
-                        } else {
-                            format!("cannot read it: {e}")
-                        };
-                        Error::load(OP, format!("HUAWEICLOUD_SDK_CA_BUNDLE {path}: {why}"))
-                    })?,
-            ),
-            None => None,
-        };
-        let mut b = HttpClient::builder(endpoint.clone(), Credentials::new("unused", "unused"))
-            .fallback_endpoints(fallbacks.to_vec())
-            .credentials_provider(resolved.credentials().clone())
-            .config(config);
-        if let Some(pem) = ca_bundle {
-            b = b.ca_bundle_pem(pem);
-        }
-        let clock: Arc<dyn Clock> = self
-            .clock
-            .unwrap_or_else(|| Arc::new(dcs_transport::time::SystemClock));
-        let sleeper: Arc<dyn Sleeper> = self
-            .sleeper
-            .unwrap_or_else(|| Arc::new(dcs_transport::time::TokioSleeper));
-        b = b.clock(clock.clone()).sleeper(sleeper.clone());
-        let jitter = self.jitter.clone();
-        if let Some(j) = self.jitter {
-            b = b.jitter(j);
-        }
-        let http = b.build().map_err(|e| Error::config(OP, e))?;
+        // The context completed with the environment's proxy and CA: the one the IAM lookup
+        // and the credential services go through too.
+        let ctx = resolved.context().clone();
+        let http = ctx
+            .http_client_builder(
+                endpoint.clone(),
+                fallbacks.to_vec(),
+                resolved.credentials().clone(),
+            )
+            .build()
+            .map_err(|e| Error::config(OP, e))?;
         Ok(DcsClient {
             inner: Arc::new(Inner {
                 http,
                 project: resolved.project_id().clone(),
                 region: resolved.region().map(|r| r.to_string()),
-                clock,
-                sleeper,
-                jitter,
+                ctx,
             }),
         })
     }
@@ -290,9 +281,8 @@ struct Inner {
     http: HttpClient,
     project: ProjectIdSource,
     region: Option<String>,
-    clock: Arc<dyn Clock>,
-    sleeper: Arc<dyn Sleeper>,
-    jitter: Option<Jitter>,
+    /// The shared runtime configuration the client was built from (clock, sleeper, jitter).
+    ctx: Context,
 }
 
 impl std::fmt::Debug for Inner {
@@ -321,24 +311,51 @@ impl DcsClient {
         self.inner.region.as_deref()
     }
 
-    /// The underlying transport client.
-    pub fn http(&self) -> &HttpClient {
-        &self.inner.http
+    /// The HTTP settings every request of this client goes out with (timeouts, retries, body
+    /// cap, proxy).
+    pub fn config(&self) -> &ClientConfig {
+        self.inner.http.config()
+    }
+
+    /// Every endpoint in the order they are tried: the configured one, then its fallbacks.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        self.inner.http.endpoints()
+    }
+
+    /// The endpoint in use: the one the next attempt tries first. It changes only when an
+    /// attempt could not connect to it and connected to a fallback.
+    pub fn current_endpoint(&self) -> &Endpoint {
+        self.inner.http.current_endpoint()
+    }
+
+    /// Tokens left in the client-wide retry budget (every retry spends some, every success
+    /// earns one back; see [`RetryPolicy`]).
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.http.retry_budget_available()
+    }
+
+    /// Takes the cost of one retry (twice that after a timeout) from the client-wide retry
+    /// budget, for a caller that sends a request again on its own (a bulk run requeueing a
+    /// throttled delete): `false`, and nothing taken, when the budget cannot pay, and then the
+    /// request should not be sent again. Retries the client makes itself are paid the same
+    /// way.
+    pub fn try_spend_retry(&self, after_timeout: bool) -> bool {
+        self.inner.http.try_spend_retry(after_timeout)
     }
 
     /// The clock the client signs and measures waits with.
     pub(crate) fn clock(&self) -> Arc<dyn Clock> {
-        self.inner.clock.clone()
+        self.inner.ctx.clock().clone()
     }
 
     /// The sleeper between retries and polls.
     pub(crate) fn sleeper(&self) -> Arc<dyn Sleeper> {
-        self.inner.sleeper.clone()
+        self.inner.ctx.sleeper().clone()
     }
 
     /// A uniform draw in `[0, 1)` for jitter (the injected source in tests).
     pub(crate) fn jitter_unit(&self) -> f64 {
-        match &self.inner.jitter {
+        match self.inner.ctx.jitter() {
             Some(j) => j(),
             None => fastrand::f64(),
         }

@@ -165,7 +165,7 @@ async fn a_second_endpoint_in_the_region_variable_takes_over_when_the_first_cann
         .config(dcs_client::ClientConfig::default().retry(dcs_transport::RetryPolicy::disabled()))
         .build()
         .unwrap();
-    assert_eq!(client.http().endpoints().len(), 2);
+    assert_eq!(client.endpoints().len(), 2);
 
     client.show_instance("i-1").send().await.unwrap();
     client.show_instance("i-2").send().await.unwrap();
@@ -183,8 +183,8 @@ async fn a_second_endpoint_in_the_region_variable_takes_over_when_the_first_cann
     }
     assert_eq!(seen[1].path, format!("/v2/{PROJECT}/instances/i-2"));
     assert_eq!(
-        client.http().current_endpoint().to_string(),
-        client.http().endpoints()[1].to_string(),
+        client.current_endpoint().to_string(),
+        client.endpoints()[1].to_string(),
         "the second stays in use"
     );
 }

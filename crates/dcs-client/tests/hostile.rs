@@ -326,7 +326,7 @@ fn an_endless_ca_bundle_is_capped_and_named() {
     ]);
     let ctx = dcs_client::Context::new(
         Arc::new(env),
-        Arc::new(dcs_transport::context::RealFs),
+        Arc::new(dcs_config::context::RealFs),
         Arc::new(now()),
     );
     let err = DcsClient::builder()
@@ -341,7 +341,7 @@ fn an_endless_ca_bundle_is_capped_and_named() {
     assert!(
         err.contains(&format!(
             "larger than {} bytes",
-            dcs_transport::context::MAX_CA_BUNDLE_BYTES
+            dcs_config::context::MAX_CA_BUNDLE_BYTES
         )),
         "{err}"
     );

@@ -30,7 +30,7 @@ fn fail(msg: String) -> ! {
 
 /// Loads the seed file into `project`; returns how many resources it added.
 fn seed(emu: &Emulator, project: &str, path: &str) -> usize {
-    let bytes = dcs_transport::context::read_file_capped(std::path::Path::new(path), MAX_SEED_FILE_BYTES)
+    let bytes = dcs_config::context::read_file_capped(std::path::Path::new(path), MAX_SEED_FILE_BYTES)
         .unwrap_or_else(|e| {
             if e.kind() == std::io::ErrorKind::FileTooLarge {
                 fail(format!(

@@ -6,14 +6,20 @@
 //! [`ProjectIdSource`]; none or several are errors carrying IAM's `X-IAM-Trace-Id`. Failures
 //! are not kept, so the next call looks again. Without a project id and without a region,
 //! nothing is sent.
+//!
+//! The lookup goes out as every DCS call does: one client for the life of the source, built
+//! from the shared [`Context`] (its proxy, extra CA, timeouts, retries, clock and sleeper),
+//! so a program behind a proxy or a TLS-inspecting CA reaches IAM the way it reaches DCS. A
+//! failure to get an answer keeps its [`TransportError`]: a timeout is a timeout
+//! ([`ProjectIdError::is_timeout`]).
 
-use crate::client::{HttpClient, Request};
-use crate::config::{ClientConfig, ConfigError, Endpoint};
-use crate::error::TransportError;
-use crate::provider::{ProvideCredentials, ProviderError};
+use crate::context::Context;
 use crate::region::Region;
-use crate::time::Clock;
-use http::Method;
+use dcs_transport::{
+    ConfigError, Endpoint, HttpClient, Method, ProvideCredentials, ProviderError, Request,
+    TransportError,
+};
+use std::error::Error as _;
 use std::fmt;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -39,9 +45,6 @@ pub enum ProjectIdError {
     /// The credentials to sign the lookup with could not be had.
     #[error("project id lookup: {0}")]
     Credentials(#[source] ProviderError),
-    /// The IAM client could not be built.
-    #[error("project id lookup: IAM client: {0}")]
-    Client(#[source] ConfigError),
     /// The lookup did not get an answer.
     #[error("project id lookup in IAM failed: {0}")]
     Transport(#[source] TransportError),
@@ -99,6 +102,21 @@ pub enum ProjectIdError {
 }
 
 impl ProjectIdError {
+    /// The lookup got no usable answer from IAM (a connect failure, a reset, a timeout),
+    /// when that is what happened.
+    pub fn transport_error(&self) -> Option<&TransportError> {
+        match self {
+            ProjectIdError::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// A timeout fired while asking IAM.
+    pub fn is_timeout(&self) -> bool {
+        self.transport_error()
+            .is_some_and(TransportError::is_timeout)
+    }
+
     /// IAM's trace id, for errors that came from an IAM answer.
     pub fn iam_trace_id(&self) -> Option<&str> {
         match self {
@@ -134,11 +152,10 @@ enum Kind {
 }
 
 struct Lookup {
-    credentials: Arc<dyn ProvideCredentials>,
     iam: Endpoint,
     region: Region,
-    clock: Arc<dyn Clock>,
-    config: ClientConfig,
+    /// The one client every lookup goes through (its own pool, kept).
+    client: HttpClient,
     found: tokio::sync::OnceCell<String>,
 }
 
@@ -173,25 +190,27 @@ impl ProjectIdSource {
         }
     }
 
-    /// Looks the project of `region` up at `iam` on first use, signing with `credentials`;
-    /// `clock` dates the signature, `config` shapes the IAM client.
+    /// Looks the project of `region` up at `iam` on first use, signing with `credentials`,
+    /// through one client set up from `ctx` (proxy, extra CA, timeouts, retries, clock). The
+    /// client is built here, so a setup that cannot work (a CA bundle without a certificate)
+    /// fails now, not at the first call.
     pub fn lookup(
+        ctx: &Context,
         credentials: Arc<dyn ProvideCredentials>,
         iam: Endpoint,
         region: Region,
-        clock: Arc<dyn Clock>,
-        config: ClientConfig,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, ConfigError> {
+        let client = ctx
+            .http_client_builder(iam.clone(), Vec::new(), credentials)
+            .build()?;
+        Ok(Self {
             kind: Kind::Lookup(Arc::new(Lookup {
-                credentials,
                 iam,
                 region,
-                clock,
-                config,
+                client,
                 found: tokio::sync::OnceCell::new(),
             })),
-        }
+        })
     }
 
     /// The project id if it is known without I/O (configured, or already looked up).
@@ -230,20 +249,17 @@ impl Lookup {
 
     async fn run_inner(&self) -> Result<String, ProjectIdError> {
         let region = self.region.as_str();
-        let credentials = self
-            .credentials
-            .provide_credentials()
-            .await
-            .map_err(ProjectIdError::Credentials)?;
-        let client = HttpClient::builder(self.iam.clone(), credentials)
-            .config(self.config.clone())
-            .clock(self.clock.clone())
-            .build()
-            .map_err(ProjectIdError::Client)?;
-        let resp = client
+        let resp = self
+            .client
             .send(&Request::new(Method::GET, "/v3/projects").query("name", region))
             .await
-            .map_err(ProjectIdError::Transport)?;
+            .map_err(|e| {
+                // The credentials provider failing is not IAM failing: say which.
+                match e.source().and_then(|s| s.downcast_ref::<ProviderError>()) {
+                    Some(p) => ProjectIdError::Credentials(p.clone()),
+                    None => ProjectIdError::Transport(e),
+                }
+            })?;
         let trace_id = resp
             .headers()
             .get(IAM_TRACE_HEADER)

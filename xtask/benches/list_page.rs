@@ -2,7 +2,7 @@
 //! classify, decode into `ListCenterTaskResponse`) against a bare hyper client that signs the
 //! same request itself and decodes the same bytes into the same struct with `serde_json`.
 //!
-//! `cargo bench -p dcs-client --bench list_page [-- --rounds R --calls N]` (or
+//! `cargo bench -p xtask --bench list_page [-- --rounds R --calls N]` (or
 //! `cargo xtask bench --only list`). Both clients share one server thread (a port each) and
 //! take turns in rounds (bare, ours, ours, bare, ...), so drift of the 2-core machine hits both;
 //! the verdict is the median of the per-round ratios. With `DCS_OFFICIAL_SDK_PYTHON` set, the

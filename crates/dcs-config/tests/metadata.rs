@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use dcs_transport::{
+use dcs_config::{
     CachingProvider, ConfigLoadError, FetchCredentials, MetadataProvider, Overrides,
     ProvideCredentials, ProviderError, ResolvedConfig,
 };
@@ -278,7 +278,7 @@ async fn thirty_two_concurrent_calls_make_one_fetch_per_refresh() {
     let clock = manual_clock();
     let ctx = ctx_with(
         &[("HUAWEICLOUD_SDK_METADATA_ENDPOINT", &m.url)],
-        dcs_transport::MapFs::new(),
+        dcs_config::MapFs::new(),
         &clock,
     );
     let p = Arc::new(CachingProvider::new(
@@ -335,14 +335,14 @@ async fn a_failed_refresh_keeps_still_valid_credentials() {
     let clock = manual_clock();
     let ctx = ctx_with(
         &[("HUAWEICLOUD_SDK_METADATA_ENDPOINT", &m.url)],
-        dcs_transport::MapFs::new(),
+        dcs_config::MapFs::new(),
         &clock,
     );
     let p = CachingProvider::new(
         MetadataProvider::from_context(&ctx).unwrap().unwrap(),
         Arc::new(clock.clone()),
     );
-    let ak = |c: dcs_transport::Credentials| c.access_key_id().to_string();
+    let ak = |c: dcs_config::Credentials| c.access_key_id().to_string();
     assert_eq!(ak(p.provide_credentials().await.unwrap()), "AK1");
     clock.advance(Duration::from_secs(45 * 60));
     assert_eq!(ak(p.provide_credentials().await.unwrap()), "AK1");

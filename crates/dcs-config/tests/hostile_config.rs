@@ -5,10 +5,8 @@
 mod common;
 
 use common::*;
-use dcs_transport::context::{
-    MAX_PROFILE_FILE_BYTES, MAX_REGIONS_FILE_BYTES, MAX_TOKEN_FILE_BYTES,
-};
-use dcs_transport::{
+use dcs_config::context::{MAX_PROFILE_FILE_BYTES, MAX_REGIONS_FILE_BYTES, MAX_TOKEN_FILE_BYTES};
+use dcs_config::{
     ConfigLoadError, Context, FetchCredentials, MapEnv, MetadataProvider, Overrides,
     ProvideCredentials, ResolvedConfig,
 };
@@ -65,7 +63,7 @@ async fn a_non_ascii_expiry_from_the_metadata_service_is_an_error_not_a_panic() 
 async fn a_non_ascii_expiry_from_pod_identity_is_an_error_not_a_panic() {
     let pod = Mock::start(|_, _| Reply::new(200, canary_body("2026-01-01T00:00:0\u{e9}"))).await;
     let uri = format!("{}/v1/credentials", pod.url);
-    let fs = dcs_transport::MapFs::new().with_file("/var/run/pod-token", "pod-token\n");
+    let fs = dcs_config::MapFs::new().with_file("/var/run/pod-token", "pod-token\n");
     let ctx = ctx_with(
         &[
             NO_METADATA,
@@ -128,7 +126,7 @@ async fn a_failed_credentials_answer_is_never_quoted() {
     let b = body.clone();
     let pod = Mock::start(move |_, _| Reply::new(500, b.clone())).await;
     let uri = format!("{}/v1/credentials", pod.url);
-    let fs = dcs_transport::MapFs::new().with_file("/var/run/pod-token", "pod-token\n");
+    let fs = dcs_config::MapFs::new().with_file("/var/run/pod-token", "pod-token\n");
     let ctx = ctx_with(
         &[
             NO_METADATA,
@@ -154,7 +152,7 @@ async fn a_failed_credentials_answer_is_never_quoted() {
 
 const PASSWORD: &str = "Pa55word-canary";
 
-fn load_err(vars: &[(&str, &str)], fs: dcs_transport::MapFs) -> ConfigLoadError {
+fn load_err(vars: &[(&str, &str)], fs: dcs_config::MapFs) -> ConfigLoadError {
     let mut all = vec![
         NO_METADATA,
         ("HUAWEICLOUD_SDK_AK", "AK"),
@@ -175,21 +173,21 @@ fn an_endpoint_password_is_redacted_wherever_it_comes_from() {
     let url = format!("https://user:{PASSWORD}@dcs.example.com");
     let list = format!("https://dcs-a.example.com,https://admin:{PASSWORD}@dcs-b.example.com");
     let cases = vec![
-        load_err(&[("DCS_ENDPOINT", &url)], dcs_transport::MapFs::new()),
+        load_err(&[("DCS_ENDPOINT", &url)], dcs_config::MapFs::new()),
         load_err(
             &[("HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4", &list)],
-            dcs_transport::MapFs::new(),
+            dcs_config::MapFs::new(),
         ),
         load_err(
             &[],
-            dcs_transport::MapFs::new().with_file(
+            dcs_config::MapFs::new().with_file(
                 "/home/u/.huaweicloud/regions.yaml",
                 format!("DCS:\n  - id: cn-north-4\n    endpoint: {url}\n"),
             ),
         ),
         load_err(
             &[("HUAWEICLOUD_SDK_IAM_ENDPOINT", &url)],
-            dcs_transport::MapFs::new(),
+            dcs_config::MapFs::new(),
         ),
     ];
     for e in cases {
@@ -200,12 +198,10 @@ fn an_endpoint_password_is_redacted_wherever_it_comes_from() {
     }
     // A password holding '@' and '/' is hidden whole.
     let odd = format!("https://u:{PASSWORD}@x/y@dcs.example.com");
-    let e = dcs_transport::Endpoint::parse(&odd)
-        .unwrap_err()
-        .to_string();
+    let e = dcs_config::Endpoint::parse(&odd).unwrap_err().to_string();
     assert!(!e.contains(PASSWORD) && !e.contains("x/y"), "{e}");
     // Proxies take the same redaction.
-    let e = dcs_transport::Proxy::parse(&format!("http://u:{PASSWORD}@proxy:99999"))
+    let e = dcs_config::Proxy::parse(&format!("http://u:{PASSWORD}@proxy:99999"))
         .unwrap_err()
         .to_string();
     assert!(!e.contains(PASSWORD), "{e}");
@@ -219,7 +215,7 @@ fn real_files(vars: &[(&str, &str)]) -> Context {
     }
     Context::new(
         Arc::new(env),
-        Arc::new(dcs_transport::context::RealFs),
+        Arc::new(dcs_config::context::RealFs),
         Arc::new(manual_clock()),
     )
 }
@@ -286,7 +282,7 @@ async fn endless_configuration_files_are_capped_and_named() {
     );
 
     // The caps hold for any `Fs`, at exactly one byte over.
-    let fs = dcs_transport::MapFs::new().with_file(
+    let fs = dcs_config::MapFs::new().with_file(
         "/home/u/.huaweicloud/credentials",
         vec![b'#'; MAX_PROFILE_FILE_BYTES as usize + 1],
     );

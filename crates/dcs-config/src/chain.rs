@@ -6,19 +6,15 @@
 //! skipped, one error lists each and why ([`ProviderError::NoneFound`]).
 
 use crate::context::Context;
-use crate::credentials::Credentials;
-use crate::metadata::{credentials_from_json, parse_plain_http};
-use crate::plain_http::{exchange, PlainError, Target};
+use crate::fetch::{ExpiringCredentials, FetchCredentials, FetchFuture};
+use crate::metadata::{credentials_from_json, parse_plain_http, unquoted};
 use crate::profile::Profile;
-use crate::provider::{
-    CredentialsFuture, ExpiringCredentials, FetchCredentials, FetchFuture, ProvideCredentials,
-    ProviderError, Skipped,
+use dcs_transport::{
+    redact_url, Credentials, CredentialsFuture, HttpClient, Method, ProvideCredentials,
+    ProviderError, Request, Skipped,
 };
-use bytes::Bytes;
-use http::Method;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 /// Access key variable.
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -159,17 +155,16 @@ pub fn profile_credentials(p: &Profile) -> Result<Option<Credentials>, ProviderE
 
 /// Temporary credentials from CCE Pod Identity: `POST $HC_CONTAINER_CREDENTIALS_FULL_URI`
 /// with body `{}` and `Authorization:` the contents of `$HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`
-/// (read anew on each fetch, since it rotates). Plain HTTP only, never through a proxy. Wrap
-/// it in a [`CachingProvider`](crate::cache::CachingProvider).
+/// (read anew on each fetch, since it rotates). Plain HTTP only, through the [`Context`]'s
+/// network setup (link-local addresses are never proxied). Wrap it in a
+/// [`CachingProvider`](crate::cache::CachingProvider).
 #[derive(Debug)]
 pub struct PodIdentityProvider {
     url: String,
-    target: Target,
+    client: HttpClient,
     path: String,
     token_file: PathBuf,
     ctx: Context,
-    connect_timeout: Duration,
-    attempt_timeout: Duration,
 }
 
 impl PodIdentityProvider {
@@ -207,15 +202,15 @@ impl PodIdentityProvider {
             None => (rest, "/".to_string()),
         };
         let endpoint = parse_plain_http(authority).map_err(bad)?;
-        let (connect_timeout, attempt_timeout) = ctx.metadata_timeouts();
+        let client = ctx
+            .credential_service_client(endpoint)
+            .map_err(|e| bad(format!("cannot set up its client: {e}")))?;
         Ok(Some(Self {
             url: uri.clone(),
-            target: Target::new(&endpoint),
+            client,
             path,
             token_file: PathBuf::from(file),
             ctx: ctx.clone(),
-            connect_timeout,
-            attempt_timeout,
         }))
     }
 
@@ -245,34 +240,23 @@ impl PodIdentityProvider {
                 "{ENV_POD_TOKEN_FILE} {file}: empty, or not a header value"
             )));
         }
-        let resp = exchange(
-            &self.target,
-            Method::POST,
-            &self.path,
-            &[
-                ("Authorization", token),
-                ("Content-Type", "application/json"),
-            ],
-            Bytes::from_static(b"{}"),
-            self.connect_timeout,
-            self.attempt_timeout,
-        )
-        .await
-        .map_err(|e| match e {
-            PlainError::Connect(c) | PlainError::Exchange(c) => broken(format!(
-                "POST {}: {c}",
-                crate::config::redact_url(&self.url)
-            )),
-        })?;
-        if resp.status != 200 {
+        let req = Request::new(Method::POST, self.path.as_str())
+            .header("Authorization", token)
+            .body(&b"{}"[..]);
+        let resp = self
+            .client
+            .send(&req)
+            .await
+            .map_err(|e| broken(format!("POST {}: {e}", redact_url(&self.url))))?;
+        if resp.status() != 200 {
             return Err(broken(format!(
                 "POST {} answered {} {}",
-                crate::config::redact_url(&self.url),
-                resp.status,
-                resp.unquoted()
+                redact_url(&self.url),
+                resp.status(),
+                unquoted(&resp)
             )));
         }
-        credentials_from_json(&resp.body).map_err(broken)
+        credentials_from_json(resp.body()).map_err(broken)
     }
 }
 
@@ -313,10 +297,7 @@ impl CredentialsChain {
     /// Records a provider that was looked at and skipped before the chain was built (the
     /// environment and profile are read once, when the configuration is loaded).
     pub fn skipped(mut self, provider: &'static str, why: impl Into<String>) -> Self {
-        self.skipped.push(Skipped {
-            provider,
-            why: why.into(),
-        });
+        self.skipped.push(Skipped::new(provider, why));
         self
     }
 
@@ -340,7 +321,7 @@ impl CredentialsChain {
                 }
                 Err(ProviderError::NotConfigured { provider, why }) => {
                     tracing::debug!(provider, %why, "credential provider skipped");
-                    tried.push(Skipped { provider, why });
+                    tried.push(Skipped::new(provider, why));
                 }
                 Err(ProviderError::NoneFound { tried: inner }) => tried.extend(inner),
                 Err(e) => return Err(e),

@@ -10,28 +10,38 @@
 //! | project id | [`Overrides::project_id`]; `HUAWEICLOUD_SDK_PROJECT_ID`; the profile's `project_id`; IAM lookup at first use |
 //! | IAM endpoint | [`Overrides::iam_endpoint`]; the profile's `iam_endpoint`; `HUAWEICLOUD_SDK_IAM_ENDPOINT`; derived from the region |
 //!
+//! | proxy | [`Context::with_http`]'s; `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (either case) |
+//! | extra CA | [`Context::with_ca_bundle_pem`]; the PEM file named by `HUAWEICLOUD_SDK_CA_BUNDLE` |
+//!
 //! Loading reads variables and files only; no network. Pod Identity and metadata are asked
 //! at the first call, and the IAM lookup happens at the first call that needs a project id.
 //! The profile file is read only when something is still missing after code and variables.
+//!
+//! The proxy and CA found here complete the [`Context`] first; that one context
+//! ([`ResolvedConfig::context`]) then sets up the metadata and Pod Identity clients, the IAM
+//! lookup and (in `dcs-client`) the DCS client alike.
 
 use crate::cache::CachingProvider;
 use crate::chain::{
     env_credentials, profile_credentials, CredentialsChain, PodIdentityProvider, ENV_AK,
     ENV_POD_URI, ENV_SK, PROVIDER_ENV, PROVIDER_POD, PROVIDER_PROFILE,
 };
-use crate::config::{ClientConfig, ConfigError, Endpoint};
-use crate::context::{Context, EnvVarError};
-use crate::credentials::Credentials;
+use crate::context::{Context, EnvVarError, MAX_CA_BUNDLE_BYTES};
 use crate::iam::{is_valid_project_id, ProjectIdSource, ENV_IAM_ENDPOINT, ENV_PROJECT_ID};
 use crate::metadata::{MetadataProvider, ENV_METADATA_DISABLED, PROVIDER as PROVIDER_METADATA};
 use crate::profile::{self, Profile, ProfileError, ProfileLookup};
-use crate::provider::{ProvideCredentials, ProviderError};
 use crate::region::{
     parse_regions_file, Region, RegionError, RegionsFileError, Service, DCS, ENV_REGION,
     ENV_REGIONS_FILE,
 };
+use dcs_transport::{
+    ConfigError, Credentials, Endpoint, ProvideCredentials, ProviderError, ProxySettings,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Variable naming a PEM file of extra CA certificates, trusted besides the web PKI roots.
+pub const ENV_CA_BUNDLE: &str = "HUAWEICLOUD_SDK_CA_BUNDLE";
 
 /// What the caller sets in code; each wins over every other source.
 #[derive(Debug, Clone, Default)]
@@ -48,8 +58,6 @@ pub struct Overrides {
     pub profile: Option<String>,
     /// The IAM endpoint for the project id lookup.
     pub iam_endpoint: Option<String>,
-    /// How the IAM client behaves (timeouts, retries); defaults when `None`.
-    pub iam_client_config: Option<ClientConfig>,
 }
 
 impl Overrides {
@@ -86,11 +94,6 @@ impl Overrides {
     /// The IAM endpoint.
     pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
         self.iam_endpoint = Some(url.into());
-        self
-    }
-    /// The IAM client's configuration.
-    pub fn iam_client_config(mut self, config: ClientConfig) -> Self {
-        self.iam_client_config = Some(config);
         self
     }
 }
@@ -146,11 +149,33 @@ pub enum ConfigLoadError {
         /// Where it came from.
         origin: String,
     },
+    /// A proxy variable holds a URL that cannot be used (its password never repeated).
+    #[error("proxy from the environment: {0}")]
+    Proxy(#[source] ConfigError),
+    /// The extra CA bundle cannot be read.
+    #[error("{ENV_CA_BUNDLE} {path}: {problem}")]
+    CaBundle {
+        /// The file.
+        path: String,
+        /// Why.
+        problem: String,
+    },
+    /// A client (IAM, metadata) cannot be set up with this configuration (an unusable CA
+    /// bundle, an invalid setting).
+    #[error("{what}: {error}")]
+    Client {
+        /// Which client.
+        what: &'static str,
+        /// Why.
+        #[source]
+        error: ConfigError,
+    },
 }
 
 /// Everything a client needs, resolved.
 #[derive(Debug, Clone)]
 pub struct ResolvedConfig {
+    context: Context,
     credentials: Arc<dyn ProvideCredentials>,
     credentials_source: &'static str,
     region: Option<Region>,
@@ -195,6 +220,8 @@ impl ResolvedConfig {
         service: &Service,
         overrides: Overrides,
     ) -> Result<Self, ConfigLoadError> {
+        let context = with_network_from_environment(ctx.clone())?;
+        let ctx = &context;
         let mut profile = ProfileSlot {
             ctx,
             section: overrides.profile.as_deref(),
@@ -217,6 +244,7 @@ impl ResolvedConfig {
             credentials.clone(),
         )?;
         Ok(Self {
+            context,
             credentials,
             credentials_source,
             region_known: region.as_ref().is_some_and(|r| service.knows(r)),
@@ -225,6 +253,13 @@ impl ResolvedConfig {
             endpoint_source,
             project_id,
         })
+    }
+
+    /// The shared runtime configuration, completed with the environment's proxy and CA
+    /// bundle: build the service's client from it
+    /// ([`Context::http_client_builder`]) so it goes out as the IAM lookup does.
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 
     /// The credentials provider to sign with (ask it before every attempt).
@@ -489,11 +524,44 @@ fn resolve_project_id(
     };
     let iam =
         Endpoint::parse(&iam_url).map_err(|error| ConfigLoadError::Endpoint { origin, error })?;
-    Ok(ProjectIdSource::lookup(
-        credentials,
-        iam,
-        region.clone(),
-        ctx.clock().clone(),
-        overrides.iam_client_config.clone().unwrap_or_default(),
-    ))
+    ProjectIdSource::lookup(ctx, credentials, iam, region.clone()).map_err(|error| {
+        ConfigLoadError::Client {
+            what: "the IAM client for the project id lookup",
+            error,
+        }
+    })
+}
+
+/// `ctx` with the environment's proxies (unless its HTTP settings name one) and CA bundle
+/// (unless it has one).
+fn with_network_from_environment(mut ctx: Context) -> Result<Context, ConfigLoadError> {
+    if ctx.http().get_proxy().is_none() {
+        // Empty or unreadable proxy variables mean "no proxy", as curl reads them.
+        let lookup = |k: &str| ctx.var(k).ok().flatten();
+        let proxies = ProxySettings::from_lookup(lookup).map_err(ConfigLoadError::Proxy)?;
+        if proxies != ProxySettings::default() {
+            let http = ctx.http().clone().proxy(proxies);
+            ctx = ctx.with_http(http);
+        }
+    }
+    if ctx.ca_bundle_pem().is_none() {
+        if let Some(path) = ctx.var(ENV_CA_BUNDLE)? {
+            let pem = ctx
+                .fs()
+                .read_capped(std::path::Path::new(&path), MAX_CA_BUNDLE_BYTES)
+                .map_err(|e| ConfigLoadError::CaBundle {
+                    path: path.clone(),
+                    problem: if e.kind() == std::io::ErrorKind::FileTooLarge {
+                        format!(
+                            "the CA bundle is larger than {MAX_CA_BUNDLE_BYTES} bytes, the most \
+                             read of it"
+                        )
+                    } else {
+                        format!("cannot read it: {e}")
+                    },
+                })?;
+            ctx = ctx.with_ca_bundle_pem(pem);
+        }
+    }
+    Ok(ctx)
 }

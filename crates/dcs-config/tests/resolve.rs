@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dcs_transport::{
+use dcs_config::{
     ConfigLoadError, Context, Credentials, MapFs, Overrides, ProvideCredentials, ProviderError,
     ResolvedConfig,
 };
@@ -141,7 +141,7 @@ fn broken_environment_stops_the_chain() {
 #[cfg(unix)]
 #[test]
 fn a_non_utf8_variable_is_broken_not_unset() {
-    use dcs_transport::MapEnv;
+    use dcs_config::MapEnv;
     use std::ffi::OsString;
     use std::os::unix::ffi::OsStringExt;
     use std::sync::Arc;
@@ -516,12 +516,21 @@ async fn project_id_precedence_and_iam_endpoint_choice() {
         iam_of(&cfg).as_deref(),
         Some("https://iam.profile.example.com")
     );
-    let cfg = load(&v, MapFs::new(), region()).unwrap();
-    assert_eq!(
-        iam_of(&cfg).as_deref(),
-        Some("https://iam.env.example.com"),
-        "https:// added"
+    // A URL without a scheme is refused with the fix, never taken as https.
+    let e = load(&v, MapFs::new(), region()).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        matches!(&e, ConfigLoadError::Endpoint { origin, .. } if origin == "HUAWEICLOUD_SDK_IAM_ENDPOINT"),
+        "{e:?}"
     );
+    assert!(m.contains("https://iam.env.example.com"), "{m}");
+    let mut v = vars.clone();
+    v.push((
+        "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+        "https://iam.env.example.com",
+    ));
+    let cfg = load(&v, MapFs::new(), region()).unwrap();
+    assert_eq!(iam_of(&cfg).as_deref(), Some("https://iam.env.example.com"));
     let cfg = load(&vars, MapFs::new(), region()).unwrap();
     assert_eq!(
         iam_of(&cfg).as_deref(),

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dcs_transport::{Credentials, Overrides, ProjectIdError, ResolvedConfig};
+use dcs_config::{Credentials, Overrides, ProjectIdError, ResolvedConfig};
 
 const PATH: &str = "/v3/projects?name=cn-north-4";
 

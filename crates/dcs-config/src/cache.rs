@@ -12,11 +12,8 @@
 //! held credentials are still valid, they are kept and the refresh is tried again only after
 //! a pause ([`CachingProvider::with_retry_after_failure`]).
 
-use crate::credentials::Credentials;
-use crate::provider::{
-    CredentialsFuture, ExpiringCredentials, FetchCredentials, ProvideCredentials, ProviderError,
-};
-use crate::time::Clock;
+use crate::fetch::{ExpiringCredentials, FetchCredentials};
+use dcs_transport::{Clock, Credentials, CredentialsFuture, ProvideCredentials, ProviderError};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -197,11 +194,11 @@ impl<F: fmt::Debug> fmt::Debug for CachingProvider<F> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "test-util"))]
 mod tests {
     use super::*;
-    use crate::provider::FetchFuture;
-    use crate::time::ManualTime;
+    use crate::fetch::FetchFuture;
+    use dcs_transport::ManualTime;
     use std::sync::atomic::AtomicUsize;
     use std::sync::Mutex;
 

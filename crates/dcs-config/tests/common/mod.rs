@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use bytes::Bytes;
-use dcs_transport::time::ManualTime;
-use dcs_transport::{Context, MapEnv, MapFs};
+use dcs_config::ManualTime;
+use dcs_config::{Context, MapEnv, MapFs};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;

@@ -1,6 +1,6 @@
 //! Signer micro-benchmarks (divan).
 //!
-//! `cargo bench -p dcs-transport --bench signer`
+//! `cargo bench -p xtask --bench signer`
 //!
 //! Three requests shaped like the ones `TasksClient` sends for DeleteCenterTask (same
 //! headers, path and authority as production; the time is passed in, so no clock is read):

@@ -7,19 +7,27 @@
 //! 3. A 401 gets a new token and one more try, unless its body says
 //!    `Please configure Cloud Service Agency first`: the server has no agency, a hard error.
 //!
-//! Plain HTTP to `http://169.254.169.254` (or `HUAWEICLOUD_SDK_METADATA_ENDPOINT`), never
-//! through a proxy, 1 s to connect, 3 s for an exchange. When nothing answers the connect,
-//! this is not an ECS server: "not configured", and the chain moves on.
+//! Plain HTTP to `http://169.254.169.254` (or `HUAWEICLOUD_SDK_METADATA_ENDPOINT`), through
+//! the [`Context`]'s network setup (an unsigned client of the transport: link-local and
+//! loopback addresses are never proxied), 1 s to connect, 3 s for an exchange, one attempt.
+//!
+//! Not every answer at that address is the metadata service's. "Not an ECS server" ("not
+//! configured", and the chain moves on, listing why) when:
+//! - nothing answers the connect;
+//! - something answers before the service ever showed itself (no token, no credentials from
+//!   this provider yet) with what the service never sends: a status other than 200, 401 and
+//!   (for the token) 404, 405 or 503 (a proxy's 403, a sandbox's 407), or a 200 that is not a
+//!   token or not the credential JSON (an HTML page).
+//!
+//! Once the service has answered as itself, any failure is "broken" and stops the chain.
 
-use crate::config::{Endpoint, Scheme};
 use crate::context::Context;
-use crate::credentials::{Credentials, SecretString};
-use crate::date::SdkDate;
-use crate::plain_http::{exchange, PlainError, PlainResponse, Target};
-use crate::provider::{ExpiringCredentials, FetchCredentials, FetchFuture, ProviderError};
-use crate::time::Clock;
-use bytes::Bytes;
-use http::Method;
+use crate::fetch::{ExpiringCredentials, FetchCredentials, FetchFuture};
+use dcs_transport::{
+    Credentials, Endpoint, HttpClient, Method, ProviderError, Request, Response, Scheme, SdkDate,
+    SecretString,
+};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -56,17 +64,47 @@ enum TokenState {
 #[derive(Debug)]
 pub struct MetadataProvider {
     endpoint: Endpoint,
-    target: Target,
-    connect_timeout: Duration,
-    attempt_timeout: Duration,
-    clock: Arc<dyn Clock>,
+    client: HttpClient,
+    clock: Arc<dyn dcs_transport::Clock>,
     token: tokio::sync::Mutex<TokenState>,
+    /// Whether the service has ever answered as itself (a token, or credentials).
+    proven: AtomicBool,
+}
+
+/// What a credential service's answer was, for messages: status, type and size, never the
+/// body (it may hold secrets).
+pub(crate) fn unquoted(resp: &Response) -> String {
+    let kind = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(|t| format!("{}, ", t.chars().take(60).collect::<String>()))
+        .unwrap_or_default();
+    format!(
+        "({kind}{} bytes; a credentials endpoint's answer is never quoted, as it may hold secrets)",
+        resp.body().len()
+    )
+}
+
+/// Whether an answer is a web page (by its type, or by its first byte).
+fn looks_like_html(resp: &Response) -> bool {
+    let typed = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    typed
+        || resp
+            .body()
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'<')
 }
 
 impl MetadataProvider {
     /// The provider for this context: `None` when `HUAWEICLOUD_SDK_METADATA_DISABLED=true`;
     /// an error when that variable is neither `true` nor `false`, or the endpoint variable
-    /// is not a plain `http://host[:port]` URL. Does no I/O.
+    /// is not a plain `http://host[:port]` URL, or the client cannot be set up. Does no I/O.
     pub fn from_context(ctx: &Context) -> Result<Option<Self>, ProviderError> {
         let broken = |e: String| ProviderError::broken(PROVIDER, e);
         match ctx
@@ -91,14 +129,15 @@ impl MetadataProvider {
             Some(url) => parse_plain_http(url)
                 .map_err(|e| broken(format!("{ENV_METADATA_ENDPOINT}: {e}")))?,
         };
-        let (connect_timeout, attempt_timeout) = ctx.metadata_timeouts();
+        let client = ctx
+            .credential_service_client(endpoint.clone())
+            .map_err(|e| broken(format!("cannot set up its client: {e}")))?;
         Ok(Some(Self {
-            target: Target::new(&endpoint),
             endpoint,
-            connect_timeout,
-            attempt_timeout,
+            client,
             clock: ctx.clock().clone(),
             token: tokio::sync::Mutex::new(TokenState::Unknown),
+            proven: AtomicBool::new(false),
         }))
     }
 
@@ -111,30 +150,43 @@ impl MetadataProvider {
         &self,
         method: Method,
         path: &str,
-        headers: &[(&str, &str)],
-    ) -> Result<PlainResponse, ProviderError> {
-        exchange(
-            &self.target,
-            method.clone(),
-            path,
-            headers,
-            Bytes::new(),
-            self.connect_timeout,
-            self.attempt_timeout,
-        )
-        .await
-        .map_err(|e| match e {
-            PlainError::Connect(c) => ProviderError::not_configured(
-                PROVIDER,
-                format!(
-                    "no metadata service at {} (not an ECS server?): {c}",
-                    self.endpoint
-                ),
-            ),
-            PlainError::Exchange(c) => {
-                ProviderError::broken(PROVIDER, format!("{method} {}{path}: {c}", self.endpoint))
+        header: Option<(&'static str, &str)>,
+    ) -> Result<Response, ProviderError> {
+        let mut req = Request::new(method.clone(), path);
+        if let Some((name, value)) = header {
+            req = req.header(name, value);
+        }
+        self.client.send(&req).await.map_err(|e| {
+            if e.is_connect() {
+                ProviderError::not_configured(
+                    PROVIDER,
+                    format!(
+                        "no metadata service at {} (not an ECS server?): {e}",
+                        self.endpoint
+                    ),
+                )
+            } else {
+                ProviderError::broken(PROVIDER, format!("{method} {}{path}: {e}", self.endpoint))
             }
         })
+    }
+
+    /// The error for an answer the metadata service would not give: "not configured" (not
+    /// an ECS server, something else answers at the address) until the service has shown
+    /// itself, "broken" after.
+    fn unexpected(&self, what: String) -> ProviderError {
+        if self.proven.load(Ordering::Relaxed) {
+            ProviderError::broken(PROVIDER, what)
+        } else {
+            ProviderError::not_configured(
+                PROVIDER,
+                format!(
+                    "{what}, which is not the metadata service's answer: not an ECS server (a \
+                     proxy or a sandbox answers at {})",
+                    self.endpoint
+                ),
+            )
+        }
     }
 
     /// The token to use: a held one still within its TTL, none when the service has no
@@ -161,74 +213,83 @@ impl MetadataProvider {
         }
         let ttl = TOKEN_TTL.as_secs().to_string();
         let resp = self
-            .send(Method::PUT, TOKEN_PATH, &[(TOKEN_TTL_HEADER, &ttl)])
+            .send(Method::PUT, TOKEN_PATH, Some((TOKEN_TTL_HEADER, &ttl)))
             .await?;
-        match resp.status {
+        match resp.status() {
             200 => {
-                let text = String::from_utf8(resp.body.to_vec()).unwrap_or_default();
+                let text = std::str::from_utf8(resp.body()).unwrap_or_default();
                 let token = text.trim();
-                if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-                    return Err(ProviderError::broken(
-                        PROVIDER,
-                        format!("PUT {TOKEN_PATH} answered 200 without a usable token"),
-                    ));
+                if token.is_empty()
+                    || token.len() > 4096
+                    || !token.bytes().all(|b| b.is_ascii_graphic())
+                    || looks_like_html(&resp)
+                {
+                    return Err(self.unexpected(format!(
+                        "PUT {TOKEN_PATH} answered 200 without a usable token {}",
+                        unquoted(&resp)
+                    )));
                 }
                 let token = SecretString::new(token);
                 *state = TokenState::Held {
                     token: token.clone(),
                     at: now,
                 };
+                self.proven.store(true, Ordering::Relaxed);
                 Ok(Some(token))
             }
             404 | 405 | 503 if !renew => {
                 *state = TokenState::Unsupported { at: now };
                 Ok(None)
             }
-            s => Err(ProviderError::broken(
-                PROVIDER,
-                format!("PUT {TOKEN_PATH} answered {s} {}", resp.unquoted()),
-            )),
+            s => Err(self.unexpected(format!("PUT {TOKEN_PATH} answered {s} {}", unquoted(&resp)))),
         }
     }
 
-    async fn get_key(&self, token: Option<&SecretString>) -> Result<PlainResponse, ProviderError> {
-        match token {
-            Some(t) => {
-                self.send(Method::GET, KEY_PATH, &[(TOKEN_HEADER, t.expose_secret())])
-                    .await
-            }
-            None => self.send(Method::GET, KEY_PATH, &[]).await,
-        }
+    async fn get_key(&self, token: Option<&SecretString>) -> Result<Response, ProviderError> {
+        let header = token.map(|t| (TOKEN_HEADER, t.expose_secret()));
+        self.send(Method::GET, KEY_PATH, header).await
     }
 
     async fn fetch_now(&self) -> Result<ExpiringCredentials, ProviderError> {
         let mut state = self.token.lock().await;
         let token = self.token(&mut state, false).await?;
         let mut resp = self.get_key(token.as_ref()).await?;
-        if resp.status == 401 {
+        if resp.status() == 401 {
             no_agency_check(&resp)?;
             let token = self.token(&mut state, true).await?;
             resp = self.get_key(token.as_ref()).await?;
-            if resp.status == 401 {
+            if resp.status() == 401 {
                 no_agency_check(&resp)?;
             }
         }
-        if resp.status != 200 {
-            return Err(ProviderError::broken(
-                PROVIDER,
-                format!(
-                    "GET {KEY_PATH} answered {} {}",
-                    resp.status,
-                    resp.unquoted()
-                ),
-            ));
+        if resp.status() != 200 {
+            return Err(self.unexpected(format!(
+                "GET {KEY_PATH} answered {} {}",
+                resp.status(),
+                unquoted(&resp)
+            )));
         }
-        credentials_from_json(&resp.body).map_err(|e| ProviderError::broken(PROVIDER, e))
+        if looks_like_html(&resp) {
+            return Err(self.unexpected(format!(
+                "GET {KEY_PATH} answered 200 with a web page {}",
+                unquoted(&resp)
+            )));
+        }
+        let found = credentials_from_json(resp.body()).map_err(|e| {
+            if serde_json::from_slice::<serde_json::Value>(resp.body()).is_ok() {
+                // JSON, but not as documented: the service, broken.
+                ProviderError::broken(PROVIDER, e)
+            } else {
+                self.unexpected(format!("GET {KEY_PATH} answered 200: {e}"))
+            }
+        })?;
+        self.proven.store(true, Ordering::Relaxed);
+        Ok(found)
     }
 }
 
-fn no_agency_check(resp: &PlainResponse) -> Result<(), ProviderError> {
-    if String::from_utf8_lossy(&resp.body).contains(NO_AGENCY_MESSAGE) {
+fn no_agency_check(resp: &Response) -> Result<(), ProviderError> {
+    if String::from_utf8_lossy(resp.body()).contains(NO_AGENCY_MESSAGE) {
         return Err(ProviderError::broken(
             PROVIDER,
             "this ECS server has no agency: the metadata service says \

@@ -1,6 +1,6 @@
 //! End-to-end DeleteCenterTask over loopback: `TasksClient` against a bare hyper client.
 //!
-//! `cargo bench -p dcs-tasks --bench e2e [-- OPTIONS]` (or `cargo xtask bench`).
+//! `cargo bench -p xtask --bench e2e [-- OPTIONS]` (or `cargo xtask bench`).
 //!
 //! Without a mode flag this binary is the orchestrator. It re-executes itself
 //! (`std::env::current_exe()`) once per measurement, so that every mode runs in a fresh process

@@ -1,10 +1,21 @@
-//! What configuration loading may look at: environment variables, files and the clock, behind
-//! small traits, so tests hand in their own and never touch the process environment.
+//! The one shared runtime configuration: what configuration loading may look at
+//! (environment variables, files, the clock) and how everything reaches the network (HTTP
+//! settings with proxy and CA bundle, timeouts, the sleeper between retries).
 //!
-//! [`Context::from_process`] reads the real process; [`Context::new`] takes any
-//! [`Env`], [`Fs`] and [`Clock`]. [`MapEnv`] and [`MapFs`] are in-memory versions for tests.
+//! Every provider, the metadata client, the IAM lookup and the DCS client itself take the
+//! same [`Context`], as aws-config hands one `ProviderConfig` to each of its providers: so a
+//! proxy, a custom CA or a timeout set once applies to every request the SDK makes, and tests
+//! hand in their own environment, files and time without touching the process.
+//!
+//! [`Context::from_process`] reads the real process; [`Context::new`] takes any [`Env`],
+//! [`Fs`] and [`Clock`]. `MapEnv` and `MapFs` (feature `test-util`) are in-memory versions
+//! for tests.
 
-use crate::time::{Clock, SystemClock};
+use dcs_transport::{
+    ClientConfig, Clock, ConfigError, Endpoint, HttpClient, HttpClientBuilder, Jitter,
+    ProvideCredentials, RetryPolicy, Sleeper, SystemClock, TokioSleeper,
+};
+#[cfg(feature = "test-util")]
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
@@ -105,12 +116,15 @@ impl Fs for RealFs {
 }
 
 /// Environment variables from a map. Values print in `Debug` as their names only, since some
-/// hold secrets.
+/// hold secrets. For tests (feature `test-util`).
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 #[derive(Clone, Default)]
 pub struct MapEnv {
     vars: HashMap<String, OsString>,
 }
 
+#[cfg(feature = "test-util")]
 impl MapEnv {
     /// From `(name, value)` pairs.
     pub fn from_pairs<K: Into<String>, V: Into<OsString>>(
@@ -131,6 +145,7 @@ impl MapEnv {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl fmt::Debug for MapEnv {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut names: Vec<&String> = self.vars.keys().collect();
@@ -139,18 +154,23 @@ impl fmt::Debug for MapEnv {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Env for MapEnv {
     fn var_os(&self, name: &str) -> Option<OsString> {
         self.vars.get(name).cloned()
     }
 }
 
-/// Files from a map; any other path is "not found". Contents never print in `Debug`.
+/// Files from a map; any other path is "not found". Contents never print in `Debug`. For
+/// tests (feature `test-util`).
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 #[derive(Clone, Default)]
 pub struct MapFs {
     files: HashMap<PathBuf, Result<Vec<u8>, io::ErrorKind>>,
 }
 
+#[cfg(feature = "test-util")]
 impl MapFs {
     /// No files.
     pub fn new() -> Self {
@@ -170,6 +190,7 @@ impl MapFs {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl fmt::Debug for MapFs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut paths: Vec<&PathBuf> = self.files.keys().collect();
@@ -178,6 +199,7 @@ impl fmt::Debug for MapFs {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Fs for MapFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         match self.files.get(path) {
@@ -203,19 +225,43 @@ pub struct EnvVarError {
 pub const DEFAULT_METADATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Default limit on one whole metadata or Pod Identity exchange.
 pub const DEFAULT_METADATA_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The most body bytes read from the metadata and Pod Identity services.
+pub const MAX_CREDENTIAL_ANSWER_BYTES: usize = 64 * 1024;
 
-/// Everything configuration loading reads from the outside world. Cheap to clone.
-#[derive(Clone, Debug)]
+/// The shared runtime configuration: environment, files, clock, sleeper, and the HTTP
+/// settings (timeouts, retries, proxy, extra CA) every request of the SDK goes out with.
+/// Cheap to clone.
+#[derive(Clone)]
 pub struct Context {
     env: Arc<dyn Env>,
     fs: Arc<dyn Fs>,
     clock: Arc<dyn Clock>,
+    sleeper: Arc<dyn Sleeper>,
+    jitter: Option<Jitter>,
+    http: ClientConfig,
+    ca_bundle: Option<Arc<Vec<u8>>>,
     metadata_connect_timeout: Duration,
     metadata_attempt_timeout: Duration,
 }
 
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("env", &self.env)
+            .field("fs", &self.fs)
+            .field("clock", &self.clock)
+            .field("sleeper", &self.sleeper)
+            .field("http", &self.http)
+            .field("ca_bundle_bytes", &self.ca_bundle.as_ref().map(|b| b.len()))
+            .field("metadata_connect_timeout", &self.metadata_connect_timeout)
+            .field("metadata_attempt_timeout", &self.metadata_attempt_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Context {
-    /// The real process: its environment, the file system, the system clock.
+    /// The real process: its environment, the file system, the system clock, tokio's timer,
+    /// and the default HTTP settings.
     pub fn from_process() -> Self {
         Self::new(
             Arc::new(ProcessEnv),
@@ -224,15 +270,53 @@ impl Context {
         )
     }
 
-    /// A context over the given environment, files and clock.
+    /// A context over the given environment, files and clock, with tokio's timer and the
+    /// default HTTP settings.
     pub fn new(env: Arc<dyn Env>, fs: Arc<dyn Fs>, clock: Arc<dyn Clock>) -> Self {
         Self {
             env,
             fs,
             clock,
+            sleeper: Arc::new(TokioSleeper),
+            jitter: None,
+            http: ClientConfig::default(),
+            ca_bundle: None,
             metadata_connect_timeout: DEFAULT_METADATA_CONNECT_TIMEOUT,
             metadata_attempt_timeout: DEFAULT_METADATA_ATTEMPT_TIMEOUT,
         }
+    }
+
+    /// Replaces the clock (signing dates, deadlines, credential expiry).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the sleeper (waits between retries).
+    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Replaces the backoff jitter source (uniform in `[0, 1)`), so backoff schedules are
+    /// exact in tests.
+    pub fn with_jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = Some(jitter);
+        self
+    }
+
+    /// Replaces the HTTP settings: timeouts, retries, body cap, user agent, proxy. A proxy
+    /// set here wins over the environment's (`HTTPS_PROXY`...).
+    pub fn with_http(mut self, config: ClientConfig) -> Self {
+        self.http = config;
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` besides the web PKI roots, for every request
+    /// (wins over `HUAWEICLOUD_SDK_CA_BUNDLE`). Checked when a client is built.
+    pub fn with_ca_bundle_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_bundle = Some(Arc::new(pem.into()));
+        self
     }
 
     /// Changes the timeouts for the metadata and Pod Identity services (connect, whole
@@ -248,6 +332,74 @@ impl Context {
         &self.clock
     }
 
+    /// The sleeper.
+    pub fn sleeper(&self) -> &Arc<dyn Sleeper> {
+        &self.sleeper
+    }
+
+    /// The injected jitter source, if one was given.
+    pub fn jitter(&self) -> Option<&Jitter> {
+        self.jitter.as_ref()
+    }
+
+    /// The HTTP settings.
+    pub fn http(&self) -> &ClientConfig {
+        &self.http
+    }
+
+    /// The extra CA certificates (PEM), if any.
+    pub fn ca_bundle_pem(&self) -> Option<&[u8]> {
+        self.ca_bundle.as_deref().map(Vec::as_slice)
+    }
+
+    /// A client for `endpoint` (and `fallbacks`) that signs with what `credentials` gives,
+    /// set up as every request of the SDK is: this context's HTTP settings, proxy, extra CA,
+    /// clock, sleeper and jitter. Add to it, then build.
+    pub fn http_client_builder(
+        &self,
+        endpoint: Endpoint,
+        fallbacks: Vec<Endpoint>,
+        credentials: Arc<dyn ProvideCredentials>,
+    ) -> HttpClientBuilder {
+        self.finish(
+            HttpClient::builder_with_provider(endpoint, credentials)
+                .fallback_endpoints(fallbacks)
+                .config(self.http.clone()),
+        )
+    }
+
+    /// An unsigned client for a link-local credential service (ECS metadata, Pod Identity):
+    /// this context's network setup, with the metadata timeouts (connect, whole exchange), one
+    /// attempt, plain HTTP allowed, and answers read up to [`MAX_CREDENTIAL_ANSWER_BYTES`].
+    pub(crate) fn credential_service_client(
+        &self,
+        endpoint: Endpoint,
+    ) -> Result<HttpClient, ConfigError> {
+        let config = self
+            .http
+            .clone()
+            .connect_timeout(self.metadata_connect_timeout)
+            .attempt_timeout(self.metadata_attempt_timeout)
+            .total_timeout(self.metadata_attempt_timeout)
+            .retry(RetryPolicy::disabled())
+            .max_response_bytes(MAX_CREDENTIAL_ANSWER_BYTES)
+            .allow_insecure_http(true)
+            .correct_clock_skew(false);
+        self.finish(HttpClient::builder_unsigned(endpoint).config(config))
+            .build()
+    }
+
+    fn finish(&self, mut b: HttpClientBuilder) -> HttpClientBuilder {
+        b = b.clock(self.clock.clone()).sleeper(self.sleeper.clone());
+        if let Some(j) = &self.jitter {
+            b = b.jitter(j.clone());
+        }
+        if let Some(pem) = &self.ca_bundle {
+            b = b.ca_bundle_pem(pem.as_slice());
+        }
+        b
+    }
+
     /// The file system.
     pub fn fs(&self) -> &Arc<dyn Fs> {
         &self.fs
@@ -256,10 +408,6 @@ impl Context {
     /// The environment.
     pub fn env(&self) -> &Arc<dyn Env> {
         &self.env
-    }
-
-    pub(crate) fn metadata_timeouts(&self) -> (Duration, Duration) {
-        (self.metadata_connect_timeout, self.metadata_attempt_timeout)
     }
 
     /// A variable as text: `Ok(None)` when unset; an error when set but empty or not UTF-8.
@@ -289,7 +437,7 @@ impl Context {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "test-util"))]
 mod tests {
     use super::*;
 
