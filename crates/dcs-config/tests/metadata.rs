@@ -233,6 +233,96 @@ async fn an_unreachable_service_means_not_on_ecs() {
     assert!(tried[3].why.contains("not an ECS server"), "{e}");
 }
 
+/// What the chain says when the metadata address is served by `reply` and nothing else is
+/// configured: every source, and why it was skipped.
+async fn chain_error_with_metadata_answering(reply: Reply) -> (ProviderError, Mock) {
+    let m = Mock::start(move |_, _| reply.clone()).await;
+    let ctx = ctx(&[("HUAWEICLOUD_SDK_METADATA_ENDPOINT", &m.url)]);
+    let cfg = ResolvedConfig::load(&ctx, Overrides::default().region("cn-north-4")).unwrap();
+    let e = cfg.credentials().provide_credentials().await.unwrap_err();
+    (e, m)
+}
+
+fn assert_not_on_ecs(e: &ProviderError, needle: &str) {
+    let ProviderError::NoneFound { tried } = e else {
+        panic!("no credentials found is expected, got {e:?}")
+    };
+    let names: Vec<&str> = tried.iter().map(|s| s.provider).collect();
+    assert_eq!(
+        names,
+        ["environment", "profile", "pod-identity", "ecs-metadata"]
+    );
+    let why = &tried[3].why;
+    assert!(why.contains("not the metadata service"), "{why}");
+    assert!(why.contains("not an ECS server"), "{why}");
+    assert!(why.contains(needle), "{needle:?} in {why}");
+    let text = e.to_string();
+    assert!(text.starts_with("no credentials found; tried "), "{text}");
+}
+
+#[tokio::test]
+async fn a_proxy_403_at_the_metadata_address_means_not_on_ecs() {
+    // A corporate proxy or a sandbox answers every request with 403 and a page.
+    let (e, m) = chain_error_with_metadata_answering(
+        Reply::new(403, "<html><body>Forbidden by policy</body></html>")
+            .header("content-type", "text/html"),
+    )
+    .await;
+    assert_not_on_ecs(&e, "403");
+    // The page is never quoted (a credentials endpoint's answer may hold secrets).
+    assert!(!e.to_string().contains("Forbidden by policy"), "{e}");
+    assert_eq!(m.lines(), [("PUT".into(), TOKEN.into())], "one exchange");
+}
+
+#[tokio::test]
+async fn an_html_page_at_the_metadata_address_means_not_on_ecs() {
+    // A captive portal answers 200 with a web page: not a token.
+    let (e, _m) = chain_error_with_metadata_answering(
+        Reply::new(200, "<!doctype html>\n<title>Sign in</title>")
+            .header("content-type", "text/html; charset=utf-8"),
+    )
+    .await;
+    assert_not_on_ecs(&e, "text/html");
+}
+
+#[tokio::test]
+async fn a_web_server_without_tokens_or_keys_means_not_on_ecs() {
+    // A plain web server: 404 to the token (as a service without tokens would say), then 404
+    // to the key too: nothing there ever answered as the metadata service.
+    let (e, m) = chain_error_with_metadata_answering(Reply::new(404, "not found")).await;
+    assert_not_on_ecs(&e, "GET /openstack/latest/securitykey answered 404");
+    assert_eq!(
+        m.lines(),
+        [("PUT".into(), TOKEN.into()), ("GET".into(), KEY.into())]
+    );
+}
+
+#[tokio::test]
+async fn once_the_service_has_answered_a_failure_is_broken() {
+    // A real token first: the address is the metadata service, so a 403 for the key is the
+    // service's own refusal and stops the chain.
+    let m = Mock::start(|s, _| {
+        if put(s) {
+            Reply::new(200, "tok-1")
+        } else {
+            Reply::new(403, "denied")
+        }
+    })
+    .await;
+    let e = provider(&m.url).fetch().await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ProviderError::Broken {
+                provider: "ecs-metadata",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("answered 403"), "{e}");
+}
+
 #[tokio::test]
 async fn disabled_metadata_is_never_contacted() {
     let m = Mock::start(|_, _| Reply::new(200, key_body("AK1", IN_ONE_HOUR))).await;
