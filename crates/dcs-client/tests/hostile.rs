@@ -2,6 +2,8 @@
 //! service that ignores `offset`, a gateway date that measures nothing, and throttling of
 //! operations that are not retry-safe. Each server is a loopback recorder that answers
 //! exactly as described.
+// Real dates for answers and signatures: a test may read the system clock.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 use common::{AK, PROJECT, SK};
