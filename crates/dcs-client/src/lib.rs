@@ -38,6 +38,7 @@ mod call;
 mod error;
 mod generated;
 mod paginator;
+mod raw;
 mod waiter;
 
 /// The call type of each operation (`CreateInstanceCall`, ...): what a `DcsClient` method
@@ -52,6 +53,7 @@ pub(crate) use call::{call_methods, paged_call};
 pub use call::{ByteStream, CallBuilder, OperationCall, Output, RequestOptions};
 pub use error::{sanitize, Error, ErrorKind, ServiceError};
 pub use paginator::{ItemPaginator, Paginator};
+pub use raw::{RawCall, RawOutput};
 pub use waiter::{
     Completion, Observation, Signal, WaitError, WaitFailure, WaitOptions, WaitSpec, Waited, Waiter,
 };
@@ -60,7 +62,7 @@ pub use waiter::{
 pub use dcs_model as model;
 /// Every generated type: models, value sets, requests and answers, at one path each.
 pub use dcs_model::types;
-pub use dcs_model::{codes, Operation, OperationMeta, Paginated};
+pub use dcs_model::{codes, HttpMethod, Operation, OperationMeta, Paginated};
 
 // Configuration: where credentials, region, endpoints and project id come from, and the
 // shared runtime configuration every request goes out with.
@@ -231,17 +233,27 @@ impl DcsClientBuilder {
         if let Some(jitter) = self.jitter {
             ctx = ctx.with_jitter(jitter);
         }
-        let overrides = Overrides {
-            credentials: match (self.credentials, self.provider) {
-                (Some(c), _) => Some(Arc::new(c)),
-                (None, p) => p,
-            },
-            project_id: self.project_id,
-            region: self.region,
-            endpoints: self.endpoints,
-            profile: self.profile,
-            iam_endpoint: self.iam_endpoint,
-        };
+        let mut overrides = Overrides::default();
+        match (self.credentials, self.provider) {
+            (Some(c), _) => overrides = overrides.credentials(c),
+            (None, Some(p)) => overrides = overrides.credentials_provider(p),
+            (None, None) => {}
+        }
+        if let Some(p) = self.project_id {
+            overrides = overrides.project_id(p);
+        }
+        if let Some(r) = self.region {
+            overrides = overrides.region(r);
+        }
+        for e in self.endpoints {
+            overrides = overrides.endpoint(e);
+        }
+        if let Some(p) = self.profile {
+            overrides = overrides.profile(p);
+        }
+        if let Some(i) = self.iam_endpoint {
+            overrides = overrides.iam_endpoint(i);
+        }
         let resolved = ResolvedConfig::load(&ctx, overrides).map_err(|e| Error::load(OP, e))?;
         // The first endpoint is used; the others (a comma-separated list in the
         // configuration) are fallbacks when it cannot be connected to.
@@ -361,6 +373,17 @@ impl DcsClient {
         }
     }
 
+    /// A call of an endpoint this SDK's generated operations do not have yet (see
+    /// [`RawCall`]): `method` and a path template whose `{project_id}` the client fills (with
+    /// the configured project, or the one the IAM lookup finds) and whose other placeholders
+    /// [`RawCall::path_param`] fills. Retries, timeouts and the [`Error`] mapping are a
+    /// generated operation's; the input is not checked against the API reference and the
+    /// answer is not decoded (see [`RawOutput::json`]). `name` names the call in errors and
+    /// logs, as an operation name does.
+    pub fn raw_call(&self, name: &'static str, method: HttpMethod, path_template: &str) -> RawCall {
+        RawCall::new(self.clone(), name, method, path_template)
+    }
+
     /// Sends any operation's request, with default options.
     pub async fn send<O: Operation>(&self, request: O) -> Result<Output<O::Output>, Error> {
         CallBuilder::new(self.clone(), request).send().await
@@ -372,18 +395,27 @@ impl DcsClient {
         &self,
         meta: &'static OperationMeta,
     ) -> Result<Option<String>, Error> {
+        self.project_named(meta.name, meta.has_project_id()).await
+    }
+
+    /// The project id for the call `name`: known, or (when `needed`) looked up.
+    pub(crate) async fn project_named(
+        &self,
+        name: &'static str,
+        needed: bool,
+    ) -> Result<Option<String>, Error> {
         if let Some(p) = self.inner.project.get() {
             return Ok(Some(p.to_string()));
         }
-        if !meta.has_project_id() {
+        if !needed {
             return Ok(None);
         }
         match self.inner.project.project_id().await {
             Ok(p) => {
-                ProjectId::new(p.as_str()).map_err(|e| Error::invalid(meta.name, e))?;
+                ProjectId::new(p.as_str()).map_err(|e| Error::invalid(name, e))?;
                 Ok(Some(p))
             }
-            Err(e) => Err(Error::project(meta.name, e)),
+            Err(e) => Err(Error::project(name, e)),
         }
     }
 }

@@ -231,6 +231,7 @@ impl WaitOptions {
 
 /// A successful answer and the completion of the work it started.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Waited<T> {
     /// The operation's own answer.
     pub output: crate::Output<T>,

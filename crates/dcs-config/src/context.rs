@@ -214,6 +214,7 @@ impl Fs for MapFs {
 /// unset, so a mistake in a deployment shows instead of silently picking other credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("environment variable {name} is {problem}")]
+#[non_exhaustive]
 pub struct EnvVarError {
     /// The variable.
     pub name: String,

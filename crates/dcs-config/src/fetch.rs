@@ -9,11 +9,22 @@ use std::time::SystemTime;
 
 /// Credentials with the time they stop working (`None`: they do not expire).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExpiringCredentials {
     /// The credentials.
     pub credentials: Credentials,
     /// When they expire.
     pub expires_at: Option<SystemTime>,
+}
+
+impl ExpiringCredentials {
+    /// `credentials` that stop working at `expires_at` (`None`: never).
+    pub fn new(credentials: Credentials, expires_at: Option<SystemTime>) -> Self {
+        Self {
+            credentials,
+            expires_at,
+        }
+    }
 }
 
 /// A boxed future of freshly fetched credentials.

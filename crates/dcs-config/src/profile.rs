@@ -48,6 +48,7 @@ pub enum ProfileError {
 
 /// One value and the line it came from.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Entry {
     /// The value, trimmed.
     pub value: String,
@@ -106,6 +107,7 @@ impl Profile {
 
 /// What looking for the profile found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProfileLookup {
     /// The section was read.
     Found(Profile),

@@ -37,6 +37,7 @@ pub const ENV_REGION: &str = "HUAWEICLOUD_SDK_REGION";
 /// A service whose endpoints are resolved: its name in host names and override keys, its
 /// own full-URL override variable, and the regions the official SDK lists for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Service {
     /// Lower-case name as in host names (`dcs`).
     pub name: &'static str,
@@ -90,6 +91,20 @@ pub const DCS: Service = Service {
 };
 
 impl Service {
+    /// A service named `name` in host names (lower case), with its own full-URL variable and
+    /// the regions its official SDK lists.
+    pub const fn new(
+        name: &'static str,
+        endpoint_env: Option<&'static str>,
+        known_regions: &'static [&'static str],
+    ) -> Self {
+        Self {
+            name,
+            endpoint_env,
+            known_regions,
+        }
+    }
+
     /// Whether the official table lists `region` for this service.
     pub fn knows(&self, region: &Region) -> bool {
         self.known_regions.contains(&region.as_str())
@@ -121,6 +136,7 @@ pub struct Region(String);
 /// A region id that is not of the form Huawei Cloud uses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed region id {id:?}: expected lower-case words and a final number joined by '-', like cn-north-4")]
+#[non_exhaustive]
 pub struct RegionError {
     /// The id as given (bounded).
     pub id: String,
@@ -194,6 +210,7 @@ impl fmt::Display for Region {
 /// A regions-file line that does not fit the documented shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}:{line}: {problem}", path.display())]
+#[non_exhaustive]
 pub struct RegionsFileError {
     /// The file.
     pub path: PathBuf,
@@ -205,6 +222,7 @@ pub struct RegionsFileError {
 
 /// One region's endpoints from the regions file, with the line of its `id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RegionsFileEntry {
     /// The endpoints, in order.
     pub endpoints: Vec<String>,

@@ -45,6 +45,7 @@ pub const ENV_CA_BUNDLE: &str = "HUAWEICLOUD_SDK_CA_BUNDLE";
 
 /// What the caller sets in code; each wins over every other source.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Overrides {
     /// Credentials, or a provider of them.
     pub credentials: Option<Arc<dyn ProvideCredentials>>,

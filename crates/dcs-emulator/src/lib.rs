@@ -13,6 +13,7 @@
 //!
 //! It depends on `dcs-model` for the contract and on `dcs-transport` only for the verifier; it
 //! must not depend on any client crate.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod body;
@@ -20,6 +21,8 @@ mod body;
 mod dispatch;
 mod fault;
 mod io;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod recorder;
 mod router;
 mod state;

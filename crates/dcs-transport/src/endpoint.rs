@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 /// URL scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Scheme {
     /// `https`
     Https,

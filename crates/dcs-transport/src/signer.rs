@@ -79,6 +79,7 @@ pub enum SigningError {
 
 /// What signing adds to a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SigningOutput {
     /// Headers to add, in this order: `Host`, `X-Sdk-Date` and `X-Sdk-Content-Sha256` when the
     /// signer added them, then `Authorization` last. The caller's own headers must be sent with
@@ -102,6 +103,7 @@ impl SigningOutput {
 
 /// The intermediate texts of a signature, for debugging and conformance tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CanonicalForm {
     /// The canonical request.
     pub canonical_request: String,
@@ -586,6 +588,7 @@ mod verification {
 
     /// The parsed Authorization header.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
     pub struct ParsedAuthorization<'a> {
         /// The access key id.
         pub access_key_id: &'a str,
@@ -668,6 +671,7 @@ mod verification {
 
     /// What a successful verification established.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
     pub struct Verified {
         /// The access key id that signed the request.
         pub access_key_id: String,
