@@ -6,6 +6,8 @@
 //!                                         checked-in file differs
 //! cargo xtask codegen [--check]          regenerate everything that follows from the spec
 //!                                         (codegen/); --check fails when a file is stale
+//! cargo xtask public-api [--check]       list each library crate's public API in api/*.txt;
+//!                                         --check fails when the code's API differs
 //! cargo xtask ci                          fmt check, codegen and spec checks, clippy, tests,
 //!                                         cargo-deny (if installed)
 //! cargo xtask bench [--only signer|e2e] [ARGS...]
@@ -16,6 +18,7 @@
 mod bench_build;
 mod bench_cli;
 mod codegen;
+mod public_api;
 mod spec;
 
 use std::ffi::OsString;
@@ -35,6 +38,10 @@ commands:
   codegen [--check]
            regenerate the code that follows from the service model under codegen/ (spec.json
            and the reviewed tables); --check writes nothing and fails when a file is stale
+  public-api [--check]
+           write api/<crate>.txt, the public API of each library crate (rustdoc JSON, all
+           features); --check writes nothing and fails, listing removed and added lines,
+           when the code's API differs: update the listing deliberately with the change
   ci       cargo fmt --all -- --check
            cargo xtask codegen --check
            cargo xtask spec --check   (only when DCS_OFFICIAL_SDK_PYTHON is set)
@@ -64,6 +71,8 @@ fn main() -> ExitCode {
         Some("spec") if rest == ["--check"] => spec::run(&root(), true),
         Some("codegen") if rest.is_empty() => codegen::run(&root(), false),
         Some("codegen") if rest == ["--check"] => codegen::run(&root(), true),
+        Some("public-api") if rest.is_empty() => public_api::run(&root(), false),
+        Some("public-api") if rest == ["--check"] => public_api::run(&root(), true),
         Some("bench") => bench(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -119,6 +128,8 @@ fn ci() -> Result<(), String> {
     step("fmt", &["fmt", "--all", "--", "--check"])?;
     println!("\n==> codegen --check");
     codegen::run(&root(), true)?;
+    println!("\n==> public-api --check");
+    public_api::run(&root(), true)?;
     if std::env::var_os(spec::PYTHON_VAR).is_some() {
         println!("\n==> spec --check");
         spec::run(&root(), true)?;

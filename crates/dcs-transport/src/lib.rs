@@ -6,7 +6,7 @@
 //! `dcs-config`). It must not depend on the model or configuration crates.
 //!
 //! - [`signer`]: a pure function, with the time passed in; no clock, no I/O, no hyper. The
-//!   gateway's side, [`signer::verify`], is behind the `verify` feature (for servers and test
+//!   gateway's side, `signer::verify`, is behind the `verify` feature (for servers and test
 //!   servers: the emulator turns it on).
 //! - [`client`]: [`HttpClient`] sends HTTP/1.1 through hyper over TCP or rustls (ring), on
 //!   connections from its own pool, signed ([`HttpClient::builder`]) or not
