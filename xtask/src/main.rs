@@ -57,7 +57,8 @@ commands:
            start-up to first request, and the official Python SDK's loop for scale
   bench --only build [REV]
            cold debug builds in fresh target dirs: dcs-tasks at REV (default a5c7db1)
-           against now, and dcs-client with --timings (not part of a plain `bench`)
+           against now (and the 20.4 s of before the dcs-config split), and dcs-client with
+           --timings, under 45 s (not part of a plain `bench`)
            ARGS are passed to every selected bench binary (divan options for signer,
            see `cargo bench -p xtask --bench e2e -- --help` for e2e).";
 

@@ -90,12 +90,16 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
 
 /// Runs rustdoc for `krate` with every feature and reads its JSON.
 fn rustdoc_json(root: &Path, krate: &str) -> Result<Value, String> {
-    let target = root.join("target").join("public-api");
+    // The workspace's target directory: the dependencies checked for `cargo doc` and
+    // `cargo clippy` are reused (RUSTC_BOOTSTRAP makes cargo check our own crates again, not
+    // theirs).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["rustdoc", "--quiet", "--lib", "--all-features", "-p", krate])
         .args(["--", "-Z", "unstable-options", "--output-format", "json"])
         .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_TARGET_DIR", &target)
         .env_remove("RUSTDOCFLAGS")
         .current_dir(root)
         .status()
