@@ -3,7 +3,7 @@
 //! time it reads must be the one it is written as.
 #![no_main]
 
-use dcs_transport::metadata::parse_rfc3339;
+use dcs_config::metadata::parse_rfc3339;
 use dcs_transport::SdkDate;
 use libfuzzer_sys::fuzz_target;
 use std::time::UNIX_EPOCH;

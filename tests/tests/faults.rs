@@ -573,7 +573,7 @@ async fn retry_budget_is_shared_by_the_client() {
     let second = client.delete_center_task(TASK).send().await.unwrap_err();
     assert_eq!(second.attempts(), 1, "no budget left for retries");
     assert_eq!(fx.emu.request_count(), 3);
-    assert_eq!(client.http().retry_budget_available(), 0);
+    assert_eq!(client.retry_budget_available(), 0);
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@
 //!                                         checked-in file differs
 //! cargo xtask codegen [--check]          regenerate everything that follows from the spec
 //!                                         (codegen/); --check fails when a file is stale
+//! cargo xtask public-api [--check]       list each library crate's public API in api/*.txt;
+//!                                         --check fails when the code's API differs
 //! cargo xtask ci                          fmt check, codegen and spec checks, clippy, tests,
 //!                                         cargo-deny (if installed)
 //! cargo xtask bench [--only signer|e2e] [ARGS...]
@@ -16,6 +18,7 @@
 mod bench_build;
 mod bench_cli;
 mod codegen;
+mod public_api;
 mod spec;
 
 use std::ffi::OsString;
@@ -35,6 +38,10 @@ commands:
   codegen [--check]
            regenerate the code that follows from the service model under codegen/ (spec.json
            and the reviewed tables); --check writes nothing and fails when a file is stale
+  public-api [--check]
+           write api/<crate>.txt, the public API of each library crate (rustdoc JSON, all
+           features); --check writes nothing and fails, listing removed and added lines,
+           when the code's API differs: update the listing deliberately with the change
   ci       cargo fmt --all -- --check
            cargo xtask codegen --check
            cargo xtask spec --check   (only when DCS_OFFICIAL_SDK_PYTHON is set)
@@ -43,16 +50,17 @@ commands:
            cargo deny check licenses bans sources   (only when cargo-deny is installed)
            Stops at the first failing step with a non-zero exit.
   bench [--only signer|e2e|list|cli] [ARGS...]
-           cargo bench -p dcs-transport --bench signer [-- ARGS]
-           cargo bench -p dcs-tasks --bench e2e [-- ARGS]
-           cargo bench -p dcs-client --bench list_page   (ListCenterTask, 1000-task page)
+           cargo bench -p xtask --bench signer [-- ARGS]
+           cargo bench -p xtask --bench e2e [-- ARGS]
+           cargo bench -p xtask --bench list_page   (ListCenterTask, 1000-task page)
            cli: dcs tasks delete --all --yes on 1,000 and 10,000 tasks (release builds),
            start-up to first request, and the official Python SDK's loop for scale
   bench --only build [REV]
            cold debug builds in fresh target dirs: dcs-tasks at REV (default a5c7db1)
-           against now, and dcs-client with --timings (not part of a plain `bench`)
+           against now (and the 20.4 s of before the dcs-config split), and dcs-client with
+           --timings, under 45 s (not part of a plain `bench`)
            ARGS are passed to every selected bench binary (divan options for signer,
-           see `cargo bench -p dcs-tasks --bench e2e -- --help` for e2e).";
+           see `cargo bench -p xtask --bench e2e -- --help` for e2e).";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -64,6 +72,8 @@ fn main() -> ExitCode {
         Some("spec") if rest == ["--check"] => spec::run(&root(), true),
         Some("codegen") if rest.is_empty() => codegen::run(&root(), false),
         Some("codegen") if rest == ["--check"] => codegen::run(&root(), true),
+        Some("public-api") if rest.is_empty() => public_api::run(&root(), false),
+        Some("public-api") if rest == ["--check"] => public_api::run(&root(), true),
         Some("bench") => bench(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -119,6 +129,8 @@ fn ci() -> Result<(), String> {
     step("fmt", &["fmt", "--all", "--", "--check"])?;
     println!("\n==> codegen --check");
     codegen::run(&root(), true)?;
+    println!("\n==> public-api --check");
+    public_api::run(&root(), true)?;
     if std::env::var_os(spec::PYTHON_VAR).is_some() {
         println!("\n==> spec --check");
         spec::run(&root(), true)?;
@@ -200,7 +212,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         bench_signer(&pass)?;
     }
     if e2e {
-        let mut a = vec!["bench", "-p", "dcs-tasks", "--bench", "e2e"];
+        let mut a = vec!["bench", "-p", "xtask", "--bench", "e2e"];
         if !pass.is_empty() {
             a.push("--");
             a.extend(&pass);
@@ -208,10 +220,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         step("e2e", &a)?;
     }
     if list {
-        step(
-            "list",
-            &["bench", "-p", "dcs-client", "--bench", "list_page"],
-        )?;
+        step("list", &["bench", "-p", "xtask", "--bench", "list_page"])?;
     }
     if cli {
         println!("\n==> cli: dcs tasks delete against the emulator binary");
@@ -224,7 +233,7 @@ fn bench(args: &[String]) -> Result<(), String> {
 /// Runs the divan signer bench, echoing its table, then prints the target checks computed
 /// from the medians of that same run.
 fn bench_signer(pass: &[&str]) -> Result<(), String> {
-    let mut a = vec!["bench", "-p", "dcs-transport", "--bench", "signer"];
+    let mut a = vec!["bench", "-p", "xtask", "--bench", "signer"];
     if !pass.is_empty() {
         a.push("--");
         a.extend(pass);

@@ -252,7 +252,7 @@ enum Next {
 /// Whether a throttled or failed task may be sent again: within [`MAX_REQUEUES`], a
 /// `Retry-After` the client's retry policy honours, and a retry the client's budget pays for.
 fn plan(client: &DcsClient, pace: &Pace, e: &Error, tries: u32, throttled_in_a_row: u32) -> Next {
-    let policy = client.http().config().get_retry();
+    let policy = client.config().get_retry();
     if tries > MAX_REQUEUES {
         return Next::GiveUp(format!("not sent again after {tries} attempts"));
     }
@@ -269,7 +269,7 @@ fn plan(client: &DcsClient, pace: &Pace, e: &Error, tries: u32, throttled_in_a_r
             ));
         }
     }
-    if !client.http().try_spend_retry(e.is_timeout()) {
+    if !client.try_spend_retry(e.is_timeout()) {
         return Next::GiveUp("not sent again: the client's retry budget is spent".into());
     }
     let step = if throttled { throttled_in_a_row } else { tries };

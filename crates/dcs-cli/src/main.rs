@@ -306,7 +306,7 @@ const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The input text from `source` (named `what` in errors), at most [`MAX_INPUT_BYTES`].
 fn read_input(source: impl std::io::Read, what: &str) -> Result<String, String> {
-    let bytes = dcs_transport::context::read_capped_from(source, MAX_INPUT_BYTES).map_err(|e| {
+    let bytes = dcs_config::context::read_capped_from(source, MAX_INPUT_BYTES).map_err(|e| {
         if e.kind() == std::io::ErrorKind::FileTooLarge {
             format!("the input {what} is larger than {MAX_INPUT_BYTES} bytes, the most read of it")
         } else {

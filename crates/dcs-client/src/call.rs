@@ -360,6 +360,11 @@ fn build(
     if let Some(b) = body {
         req = req.body(b);
     }
+    apply_options(req, options)
+}
+
+/// The per-call options that the transport applies.
+pub(crate) fn apply_options(mut req: Request, options: &RequestOptions) -> Request {
     if let Some(d) = options.attempt_timeout {
         req = req.attempt_timeout(d);
     }
@@ -382,23 +387,33 @@ async fn execute(
     meta: &'static OperationMeta,
     req: &Request,
 ) -> Result<Response, Error> {
-    let span = tracing::debug_span!("dcs.call", operation = meta.name);
-    let resp = client
+    let resp = execute_named(client, meta.name, req).await?;
+    classify_named(meta.name, resp)
+}
+
+/// Sends `req` for the operation `name`; any HTTP answer is `Ok`.
+pub(crate) async fn execute_named(
+    client: &DcsClient,
+    name: &'static str,
+    req: &Request,
+) -> Result<Response, Error> {
+    let span = tracing::debug_span!("dcs.call", operation = name);
+    client
         .inner
         .http
         .send(req)
         .instrument(span)
         .await
-        .map_err(|e| Error::transport(meta.name, e))?;
-    classify(meta, resp)
+        .map_err(|e| Error::transport(name, e))
 }
 
-fn classify(meta: &'static OperationMeta, resp: Response) -> Result<Response, Error> {
+/// A non-2xx answer is the service's error, a 2xx cut short an incomplete answer.
+pub(crate) fn classify_named(name: &'static str, resp: Response) -> Result<Response, Error> {
     if !(200..300).contains(&resp.status()) {
-        return Err(Error::service(meta.name, resp));
+        return Err(Error::service(name, resp));
     }
     if resp.body_state() != BodyState::Complete {
-        return Err(Error::incomplete(meta.name, resp));
+        return Err(Error::incomplete(name, resp));
     }
     Ok(resp)
 }

@@ -1,8 +1,10 @@
 //! The one error type of every DCS operation.
 
+use dcs_config::ProjectIdError;
 use dcs_model::codes::{self, ErrorClass};
 use dcs_model::{DecodeError, ErrorBody, ValidationError};
-use dcs_transport::{BodyState, ConfigError, Response, TransportError};
+use dcs_transport::{BodyState, ConfigError, ProviderError, Response, TransportError};
+use std::error::Error as _;
 use std::fmt;
 
 /// What kind of failure, for matching. More kinds may be added.
@@ -42,12 +44,17 @@ pub struct Error {
 
 enum Repr {
     Invalid(ValidationError),
-    /// Configuration that could not be loaded or resolved (a variable, a file, the IAM
-    /// project lookup); nothing was sent to the service.
+    /// Configuration that could not be loaded or resolved (a variable, a file); nothing was
+    /// sent to the service.
     Setup {
         message: String,
-        iam_trace_id: Option<String>,
     },
+    /// No project id: none configured, or the IAM lookup failed (a timeout there is a
+    /// timeout). Nothing was sent to the service.
+    Project(ProjectIdError),
+    /// No credentials anywhere: every source of the chain was skipped (each with why).
+    /// Nothing was sent.
+    NoCredentials(ProviderError),
     Config(ConfigError),
     Service(ServiceError),
     Transport {
@@ -211,23 +218,19 @@ impl Error {
             operation,
             repr: Box::new(Repr::Setup {
                 message: e.to_string(),
-                iam_trace_id: None,
             }),
         }
     }
-    pub(crate) fn project(operation: &'static str, e: dcs_transport::ProjectIdError) -> Self {
+    pub(crate) fn project(operation: &'static str, e: ProjectIdError) -> Self {
         Self {
             operation,
-            repr: Box::new(Repr::Setup {
-                message: format!("no project id: {e}"),
-                iam_trace_id: e.iam_trace_id().map(str::to_string),
-            }),
+            repr: Box::new(Repr::Project(e)),
         }
     }
     /// For a failed IAM project lookup: IAM's trace id, for a support case.
     pub fn iam_trace_id(&self) -> Option<&str> {
         match &*self.repr {
-            Repr::Setup { iam_trace_id, .. } => iam_trace_id.as_deref(),
+            Repr::Project(e) => e.iam_trace_id(),
             _ => None,
         }
     }
@@ -252,6 +255,18 @@ impl Error {
         }
     }
     pub(crate) fn transport(operation: &'static str, error: TransportError) -> Self {
+        // The credentials chain found nothing: a configuration problem, not the network's.
+        if error.kind() == dcs_transport::TransportErrorKind::Credentials {
+            if let Some(p @ ProviderError::NoneFound { .. }) = error
+                .source()
+                .and_then(|s| s.downcast_ref::<ProviderError>())
+            {
+                return Self {
+                    operation,
+                    repr: Box::new(Repr::NoCredentials(p.clone())),
+                };
+            }
+        }
         let last_body = error.last_answer().map(parse_body);
         Self {
             operation,
@@ -284,7 +299,10 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match &*self.repr {
             Repr::Invalid(_) => ErrorKind::InvalidInput,
-            Repr::Config(_) | Repr::Setup { .. } => ErrorKind::Config,
+            Repr::Config(_) | Repr::Setup { .. } | Repr::NoCredentials(_) => ErrorKind::Config,
+            // IAM did not answer: the network's failure, like any call's.
+            Repr::Project(e) if e.transport_error().is_some() => ErrorKind::Transport,
+            Repr::Project(_) => ErrorKind::Config,
             Repr::Service(_) => ErrorKind::Service,
             // A request that could not be built or signed never left: that is about the
             // input, not the network.
@@ -502,17 +520,27 @@ impl Error {
         self.code_info()?.class
     }
 
-    /// A timeout fired.
+    /// A timeout fired (of a call, or of the IAM project lookup before it).
     pub fn is_timeout(&self) -> bool {
         match &*self.repr {
             Repr::Transport { error, .. } => error.is_timeout(),
+            Repr::Project(e) => e.is_timeout(),
             Repr::Incomplete(r) => r.body_state() == BodyState::TimedOut,
             _ => false,
         }
     }
-    /// No connection could be made.
+    /// No connection could be made (for a call, or for the IAM project lookup before it).
     pub fn is_connect(&self) -> bool {
-        matches!(&*self.repr, Repr::Transport { error, .. } if error.is_connect())
+        match &*self.repr {
+            Repr::Transport { error, .. } => error.is_connect(),
+            Repr::Project(e) => e.transport_error().is_some_and(TransportError::is_connect),
+            _ => false,
+        }
+    }
+    /// No credentials were found anywhere: the error lists every source looked at and why
+    /// it had none. Nothing was sent.
+    pub fn is_no_credentials(&self) -> bool {
+        matches!(&*self.repr, Repr::NoCredentials(_))
     }
     /// The caller's input was refused; nothing was sent.
     pub fn is_invalid_input(&self) -> bool {
@@ -595,12 +623,9 @@ impl fmt::Debug for Error {
         match &*self.repr {
             Repr::Invalid(v) => d.field("validation", v),
             Repr::Config(c) => d.field("config", c),
-            Repr::Setup {
-                message,
-                iam_trace_id,
-            } => d
-                .field("setup", message)
-                .field("iam_trace_id", iam_trace_id),
+            Repr::Setup { message } => d.field("setup", message),
+            Repr::Project(e) => d.field("project", e),
+            Repr::NoCredentials(e) => d.field("credentials", e),
             Repr::Service(s) => d.field("service", s),
             Repr::Transport { error, last_body } => {
                 d.field("transport", error).field("last_body", last_body)
@@ -631,12 +656,11 @@ impl fmt::Display for Error {
         match &*self.repr {
             Repr::Invalid(v) => write!(f, "{v} (nothing was sent)"),
             Repr::Config(c) => write!(f, "{c}"),
-            Repr::Setup {
-                message,
-                iam_trace_id,
-            } => {
-                write!(f, "{message} (nothing was sent)")?;
-                if let Some(t) = iam_trace_id {
+            Repr::Setup { message } => write!(f, "{message} (nothing was sent)"),
+            Repr::NoCredentials(e) => write!(f, "{e} (nothing was sent)"),
+            Repr::Project(e) => {
+                write!(f, "no project id: {e} (nothing was sent)")?;
+                if let Some(t) = e.iam_trace_id() {
                     f.write_str(" (IAM trace id ")?;
                     write_server_text(f, t)?;
                     f.write_str(")")?;
@@ -750,6 +774,8 @@ impl std::error::Error for Error {
             Repr::Invalid(v) => Some(v),
             Repr::Config(c) => Some(c),
             Repr::Transport { error, .. } => Some(error),
+            Repr::Project(e) => Some(e),
+            Repr::NoCredentials(e) => Some(e),
             _ => None,
         }
     }

@@ -1,8 +1,11 @@
 //! The Huawei Cloud DCS client: every DCS v2 operation, sent through one generic path.
 //!
-//! This crate is where the model (`dcs-model`: requests, answers, rules) and the transport
-//! (`dcs-transport`: signing, sending, retries) meet. It holds no schema and no HTTP logic of
-//! its own: the operations are generated from the service model under `codegen/`.
+//! This crate is where the model (`dcs-model`: requests, answers, rules), the configuration
+//! (`dcs-config`: credentials, regions, the project lookup) and the transport
+//! (`dcs-transport`: signing, sending, retries) meet. It holds no schema, no HTTP logic and no
+//! configuration loading of its own: the operations are generated from the service model under
+//! `codegen/`. Every type its signatures use is re-exported here, so depending on `dcs-client`
+//! alone is enough.
 //!
 //! # Getting started
 //!
@@ -135,6 +138,7 @@ mod call;
 mod error;
 mod generated;
 mod paginator;
+mod raw;
 mod waiter;
 
 /// The call type of each operation (`CreateInstanceCall`, ...): what a `DcsClient` method
@@ -149,6 +153,7 @@ pub(crate) use call::{call_methods, paged_call};
 pub use call::{ByteStream, CallBuilder, OperationCall, Output, RequestOptions};
 pub use error::{sanitize, Error, ErrorKind, ServiceError};
 pub use paginator::{ItemPaginator, Paginator};
+pub use raw::{RawCall, RawOutput};
 pub use waiter::{
     Completion, Observation, Signal, WaitError, WaitFailure, WaitOptions, WaitSpec, Waited, Waiter,
 };
@@ -157,15 +162,28 @@ pub use waiter::{
 pub use dcs_model as model;
 /// Every generated type: models, value sets, requests and answers, at one path each.
 pub use dcs_model::types;
-pub use dcs_model::{codes, Operation, OperationMeta, Paginated};
+pub use dcs_model::{codes, HttpMethod, Operation, OperationMeta, Paginated};
+
+// Configuration: where credentials, region, endpoints and project id come from, and the
+// shared runtime configuration every request goes out with.
+pub use dcs_config::{Context, Env, EnvVarError, Fs};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use dcs_config::{MapEnv, MapFs};
+
+// Transport types in this crate's signatures.
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use dcs_transport::ManualTime;
 pub use dcs_transport::{
-    BodyState, ClientConfig, Clock, Context, Credentials, MapEnv, MapFs, ProvideCredentials,
-    RetryPolicy, Sleeper, TimeoutKind, TransportErrorKind,
+    BodyState, ClientConfig, Clock, Credentials, CredentialsFuture, Endpoint, Jitter,
+    ProvideCredentials, ProviderError, Proxy, ProxySettings, RetryPolicy, SecretString, Skipped,
+    SleepFuture, Sleeper, SystemClock, TimeoutKind, TokioSleeper, TransportErrorKind,
 };
 
+use dcs_config::{Overrides, ProjectIdSource, ResolvedConfig};
 use dcs_model::ProjectId;
-use dcs_transport::client::Jitter;
-use dcs_transport::{HttpClient, Overrides, ProjectIdSource, ProxySettings, ResolvedConfig};
+use dcs_transport::HttpClient;
 use std::sync::Arc;
 
 /// The DCS service name in endpoint host names.
@@ -173,20 +191,23 @@ pub const SERVICE: &str = "dcs";
 
 /// Builds a [`DcsClient`].
 ///
-/// What is not set here is found where the official SDKs look (see
-/// [`dcs_transport::ResolvedConfig`]): credentials from `HUAWEICLOUD_SDK_AK`/`_SK`/
+/// What is not set here is found where the official SDKs look (see `dcs_config`'s
+/// `ResolvedConfig`): credentials from `HUAWEICLOUD_SDK_AK`/`_SK`/
 /// `_SECURITY_TOKEN`, the profile file (`~/.huaweicloud/credentials` or
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, section `[basic]` or `HUAWEICLOUD_SDK_PROFILE`), Pod
 /// Identity, then the ECS metadata service; the region from `HUAWEICLOUD_SDK_REGION` or the
 /// profile; the endpoint from `DCS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_DCS_{REGION}`, the
 /// regions file, the official table, or the standard pattern (a source that lists several,
 /// comma-separated, gives fallbacks: the first is used, and an attempt that cannot connect to
-/// the one in use, sending nothing, moves on to the next, see
-/// [`HttpClientBuilder::fallback_endpoints`](dcs_transport::HttpClientBuilder::fallback_endpoints));
+/// the one in use, sending nothing, moves on to the next);
 /// the project id from
 /// `HUAWEICLOUD_SDK_PROJECT_ID`, the profile, or an IAM lookup by region at the first call;
 /// proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; an extra CA bundle from
 /// `HUAWEICLOUD_SDK_CA_BUNDLE`.
+///
+/// Everything the client sends, the IAM project lookup and the metadata service included,
+/// goes out through one network setup: the [`Context`]'s HTTP settings (replaced by
+/// [`config`](Self::config)), proxy, extra CA, clock and sleeper.
 #[derive(Default)]
 pub struct DcsClientBuilder {
     endpoints: Vec<String>,
@@ -256,13 +277,17 @@ impl DcsClientBuilder {
         self.iam_endpoint = Some(url.into());
         self
     }
-    /// Where the environment, files and clock are read from (default: the process). For
-    /// tests, and for programs that keep configuration elsewhere.
+    /// The shared runtime configuration: where the environment, files and clock are read
+    /// from, and the HTTP settings (default: the process, and the defaults). For tests, and
+    /// for programs that keep configuration elsewhere. [`config`](Self::config),
+    /// [`clock`](Self::clock), [`sleeper`](Self::sleeper) and [`jitter`](Self::jitter)
+    /// replace its parts.
     pub fn context(mut self, ctx: Context) -> Self {
         self.context = Some(ctx);
         self
     }
-    /// Timeouts, retries, body cap, user agent, proxy.
+    /// Timeouts, retries, body cap, user agent, proxy: for every request the client makes
+    /// (the IAM project lookup included).
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = Some(config);
         self
@@ -295,19 +320,40 @@ impl DcsClientBuilder {
         if let Some(p) = &self.project_id {
             ProjectId::new(p.as_str()).map_err(|e| Error::invalid(OP, e))?;
         }
-        let ctx = self.context.unwrap_or_else(Context::from_process);
-        let overrides = Overrides {
-            credentials: match (self.credentials, self.provider) {
-                (Some(c), _) => Some(Arc::new(c)),
-                (None, p) => p,
-            },
-            project_id: self.project_id,
-            region: self.region,
-            endpoints: self.endpoints,
-            profile: self.profile,
-            iam_endpoint: self.iam_endpoint,
-            ..Overrides::default()
-        };
+        let mut ctx = self.context.unwrap_or_else(Context::from_process);
+        if let Some(config) = self.config {
+            ctx = ctx.with_http(config);
+        }
+        if let Some(clock) = self.clock {
+            ctx = ctx.with_clock(clock);
+        }
+        if let Some(sleeper) = self.sleeper {
+            ctx = ctx.with_sleeper(sleeper);
+        }
+        if let Some(jitter) = self.jitter {
+            ctx = ctx.with_jitter(jitter);
+        }
+        let mut overrides = Overrides::default();
+        match (self.credentials, self.provider) {
+            (Some(c), _) => overrides = overrides.credentials(c),
+            (None, Some(p)) => overrides = overrides.credentials_provider(p),
+            (None, None) => {}
+        }
+        if let Some(p) = self.project_id {
+            overrides = overrides.project_id(p);
+        }
+        if let Some(r) = self.region {
+            overrides = overrides.region(r);
+        }
+        for e in self.endpoints {
+            overrides = overrides.endpoint(e);
+        }
+        if let Some(p) = self.profile {
+            overrides = overrides.profile(p);
+        }
+        if let Some(i) = self.iam_endpoint {
+            overrides = overrides.iam_endpoint(i);
+        }
         let resolved = ResolvedConfig::load(&ctx, overrides).map_err(|e| Error::load(OP, e))?;
         // The first endpoint is used; the others (a comma-separated list in the
         // configuration) are fallbacks when it cannot be connected to.
@@ -315,65 +361,23 @@ impl DcsClientBuilder {
             .endpoints()
             .split_first()
             .ok_or_else(|| Error::config(OP, dcs_transport::ConfigError::Invalid("no endpoint")))?;
-        let mut config = self.config.unwrap_or_default();
-        if config.get_proxy().is_none() {
-            let lookup = |k: &str| ctx.var(k).ok().flatten();
-            let proxies = ProxySettings::from_lookup(lookup).map_err(|e| Error::config(OP, e))?;
-            if proxies != ProxySettings::default() {
-                config = config.proxy(proxies);
-            }
-        }
-        let ca_bundle = match ctx
-            .var("HUAWEICLOUD_SDK_CA_BUNDLE")
-            .map_err(|e| Error::load(OP, e))?
-        {
-            Some(path) => Some(
-                ctx.fs()
-                    .read_capped(
-                        std::path::Path::new(&path),
-                        dcs_transport::context::MAX_CA_BUNDLE_BYTES,
-                    )
-                    .map_err(|e| {
-                        let why = if e.kind() == std::io::ErrorKind::FileTooLarge {
-                            format!(
-                                "the CA bundle is larger than {} bytes, the most read of it",
-                                dcs_transport::context::MAX_CA_BUNDLE_BYTES
-                            )
-                        } else {
-                            format!("cannot read it: {e}")
-                        };
-                        Error::load(OP, format!("HUAWEICLOUD_SDK_CA_BUNDLE {path}: {why}"))
-                    })?,
-            ),
-            None => None,
-        };
-        let mut b = HttpClient::builder(endpoint.clone(), Credentials::new("unused", "unused"))
-            .fallback_endpoints(fallbacks.to_vec())
-            .credentials_provider(resolved.credentials().clone())
-            .config(config);
-        if let Some(pem) = ca_bundle {
-            b = b.ca_bundle_pem(pem);
-        }
-        let clock: Arc<dyn Clock> = self
-            .clock
-            .unwrap_or_else(|| Arc::new(dcs_transport::time::SystemClock));
-        let sleeper: Arc<dyn Sleeper> = self
-            .sleeper
-            .unwrap_or_else(|| Arc::new(dcs_transport::time::TokioSleeper));
-        b = b.clock(clock.clone()).sleeper(sleeper.clone());
-        let jitter = self.jitter.clone();
-        if let Some(j) = self.jitter {
-            b = b.jitter(j);
-        }
-        let http = b.build().map_err(|e| Error::config(OP, e))?;
+        // The context completed with the environment's proxy and CA: the one the IAM lookup
+        // and the credential services go through too.
+        let ctx = resolved.context().clone();
+        let http = ctx
+            .http_client_builder(
+                endpoint.clone(),
+                fallbacks.to_vec(),
+                resolved.credentials().clone(),
+            )
+            .build()
+            .map_err(|e| Error::config(OP, e))?;
         Ok(DcsClient {
             inner: Arc::new(Inner {
                 http,
                 project: resolved.project_id().clone(),
                 region: resolved.region().map(|r| r.to_string()),
-                clock,
-                sleeper,
-                jitter,
+                ctx,
             }),
         })
     }
@@ -389,9 +393,8 @@ struct Inner {
     http: HttpClient,
     project: ProjectIdSource,
     region: Option<String>,
-    clock: Arc<dyn Clock>,
-    sleeper: Arc<dyn Sleeper>,
-    jitter: Option<Jitter>,
+    /// The shared runtime configuration the client was built from (clock, sleeper, jitter).
+    ctx: Context,
 }
 
 impl std::fmt::Debug for Inner {
@@ -420,27 +423,65 @@ impl DcsClient {
         self.inner.region.as_deref()
     }
 
-    /// The underlying transport client.
-    pub fn http(&self) -> &HttpClient {
-        &self.inner.http
+    /// The HTTP settings every request of this client goes out with (timeouts, retries, body
+    /// cap, proxy).
+    pub fn config(&self) -> &ClientConfig {
+        self.inner.http.config()
+    }
+
+    /// Every endpoint in the order they are tried: the configured one, then its fallbacks.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        self.inner.http.endpoints()
+    }
+
+    /// The endpoint in use: the one the next attempt tries first. It changes only when an
+    /// attempt could not connect to it and connected to a fallback.
+    pub fn current_endpoint(&self) -> &Endpoint {
+        self.inner.http.current_endpoint()
+    }
+
+    /// Tokens left in the client-wide retry budget (every retry spends some, every success
+    /// earns one back; see [`RetryPolicy`]).
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.http.retry_budget_available()
+    }
+
+    /// Takes the cost of one retry (twice that after a timeout) from the client-wide retry
+    /// budget, for a caller that sends a request again on its own (a bulk run requeueing a
+    /// throttled delete): `false`, and nothing taken, when the budget cannot pay, and then the
+    /// request should not be sent again. Retries the client makes itself are paid the same
+    /// way.
+    pub fn try_spend_retry(&self, after_timeout: bool) -> bool {
+        self.inner.http.try_spend_retry(after_timeout)
     }
 
     /// The clock the client signs and measures waits with.
     pub(crate) fn clock(&self) -> Arc<dyn Clock> {
-        self.inner.clock.clone()
+        self.inner.ctx.clock().clone()
     }
 
     /// The sleeper between retries and polls.
     pub(crate) fn sleeper(&self) -> Arc<dyn Sleeper> {
-        self.inner.sleeper.clone()
+        self.inner.ctx.sleeper().clone()
     }
 
     /// A uniform draw in `[0, 1)` for jitter (the injected source in tests).
     pub(crate) fn jitter_unit(&self) -> f64 {
-        match &self.inner.jitter {
+        match self.inner.ctx.jitter() {
             Some(j) => j(),
             None => fastrand::f64(),
         }
+    }
+
+    /// A call of an endpoint this SDK's generated operations do not have yet (see
+    /// [`RawCall`]): `method` and a path template whose `{project_id}` the client fills (with
+    /// the configured project, or the one the IAM lookup finds) and whose other placeholders
+    /// [`RawCall::path_param`] fills. Retries, timeouts and the [`Error`] mapping are a
+    /// generated operation's; the input is not checked against the API reference and the
+    /// answer is not decoded (see [`RawOutput::json`]). `name` names the call in errors and
+    /// logs, as an operation name does.
+    pub fn raw_call(&self, name: &'static str, method: HttpMethod, path_template: &str) -> RawCall {
+        RawCall::new(self.clone(), name, method, path_template)
     }
 
     /// Sends any operation's request, with default options.
@@ -454,18 +495,27 @@ impl DcsClient {
         &self,
         meta: &'static OperationMeta,
     ) -> Result<Option<String>, Error> {
+        self.project_named(meta.name, meta.has_project_id()).await
+    }
+
+    /// The project id for the call `name`: known, or (when `needed`) looked up.
+    pub(crate) async fn project_named(
+        &self,
+        name: &'static str,
+        needed: bool,
+    ) -> Result<Option<String>, Error> {
         if let Some(p) = self.inner.project.get() {
             return Ok(Some(p.to_string()));
         }
-        if !meta.has_project_id() {
+        if !needed {
             return Ok(None);
         }
         match self.inner.project.project_id().await {
             Ok(p) => {
-                ProjectId::new(p.as_str()).map_err(|e| Error::invalid(meta.name, e))?;
+                ProjectId::new(p.as_str()).map_err(|e| Error::invalid(name, e))?;
                 Ok(Some(p))
             }
-            Err(e) => Err(Error::project(meta.name, e)),
+            Err(e) => Err(Error::project(name, e)),
         }
     }
 }

@@ -231,6 +231,7 @@ impl WaitOptions {
 
 /// A successful answer and the completion of the work it started.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Waited<T> {
     /// The operation's own answer.
     pub output: crate::Output<T>,
@@ -786,6 +787,7 @@ pub(crate) async fn poll_typed<O: crate::Operation>(
 }
 
 /// Sends the call once, then waits for the work it started.
+#[allow(dead_code)] // used by the generated `*_and_wait` calls: none in a tasks-only build
 pub(crate) async fn send_and_wait<O>(
     call: crate::CallBuilder<O>,
     spec: &'static WaitSpec,

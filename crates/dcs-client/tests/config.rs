@@ -165,7 +165,7 @@ async fn a_second_endpoint_in_the_region_variable_takes_over_when_the_first_cann
         .config(dcs_client::ClientConfig::default().retry(dcs_transport::RetryPolicy::disabled()))
         .build()
         .unwrap();
-    assert_eq!(client.http().endpoints().len(), 2);
+    assert_eq!(client.endpoints().len(), 2);
 
     client.show_instance("i-1").send().await.unwrap();
     client.show_instance("i-2").send().await.unwrap();
@@ -183,8 +183,107 @@ async fn a_second_endpoint_in_the_region_variable_takes_over_when_the_first_cann
     }
     assert_eq!(seen[1].path, format!("/v2/{PROJECT}/instances/i-2"));
     assert_eq!(
-        client.http().current_endpoint().to_string(),
-        client.http().endpoints()[1].to_string(),
+        client.current_endpoint().to_string(),
+        client.endpoints()[1].to_string(),
         "the second stays in use"
     );
+}
+
+/// A one-shot HTTP server on loopback answering every request with `status` and an HTML page
+/// (a corporate proxy, a sandbox): what may sit at the metadata address off ECS.
+async fn html_server(status: u16) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if tcp.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let body = "<html><body>Access denied by the sandbox</body></html>";
+                let answer = format!(
+                    "HTTP/1.1 {status} Forbidden\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tcp.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn no_credentials_anywhere_and_a_403_at_the_metadata_address_is_no_credentials_found() {
+    let dcs = serve(200, b"{}".to_vec(), "application/json").await;
+    let metadata = html_server(403).await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HOME", "/home/nobody"),
+            ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", &metadata),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+        ]))
+        .build()
+        .unwrap();
+    let e = client.list_center_task().send().await.unwrap_err();
+    let text = e.to_string();
+    // A configuration error (the CLI's exit 2), listing every source and why it was skipped,
+    // never the metadata address's 403 as a transport failure.
+    assert_eq!(e.kind(), dcs_client::ErrorKind::Config, "{text}");
+    assert!(e.is_no_credentials(), "{text}");
+    assert!(!e.is_timeout() && !e.is_connect(), "{text}");
+    assert!(text.contains("no credentials found; tried "), "{text}");
+    for source in [
+        "environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK are not set",
+        "profile: no file /home/nobody/.huaweicloud/credentials",
+        "pod-identity: HC_CONTAINER_CREDENTIALS_FULL_URI is not set",
+        "ecs-metadata: ",
+        "answered 403",
+        "not an ECS server",
+    ] {
+        assert!(text.contains(source), "{source:?} in {text}");
+    }
+    assert!(
+        !text.contains("Access denied"),
+        "the page is never quoted: {text}"
+    );
+    assert!(dcs.requests().is_empty(), "nothing sent to DCS");
+}
+
+#[tokio::test]
+async fn an_endpoint_without_a_scheme_is_refused_with_the_fix() {
+    for (how, builder) in [
+        (
+            "DCS_ENDPOINT",
+            DcsClient::builder().context(ctx(&[
+                ("DCS_ENDPOINT", "127.0.0.1:18080"),
+                ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+                ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+            ])),
+        ),
+        (
+            "builder",
+            DcsClient::builder()
+                .context(ctx(&[("HUAWEICLOUD_SDK_METADATA_DISABLED", "true")]))
+                .project_id(PROJECT)
+                .endpoint("127.0.0.1:18080"),
+        ),
+    ] {
+        let e = builder
+            .credentials(dcs_client::Credentials::new(AK, SK))
+            .build()
+            .unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.kind(), dcs_client::ErrorKind::Config, "{text}");
+        assert!(text.contains(how), "{how} in {text}");
+        assert!(text.contains("has no scheme"), "{text}");
+        assert!(text.contains("http://127.0.0.1:18080"), "{text}");
+        assert!(text.contains("https://127.0.0.1:18080"), "{text}");
+    }
 }

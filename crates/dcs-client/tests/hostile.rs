@@ -2,6 +2,8 @@
 //! service that ignores `offset`, a gateway date that measures nothing, and throttling of
 //! operations that are not retry-safe. Each server is a loopback recorder that answers
 //! exactly as described.
+// Real dates for answers and signatures: a test may read the system clock.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 use common::{AK, PROJECT, SK};
@@ -326,7 +328,7 @@ fn an_endless_ca_bundle_is_capped_and_named() {
     ]);
     let ctx = dcs_client::Context::new(
         Arc::new(env),
-        Arc::new(dcs_transport::context::RealFs),
+        Arc::new(dcs_config::context::RealFs),
         Arc::new(now()),
     );
     let err = DcsClient::builder()
@@ -341,7 +343,7 @@ fn an_endless_ca_bundle_is_capped_and_named() {
     assert!(
         err.contains(&format!(
             "larger than {} bytes",
-            dcs_transport::context::MAX_CA_BUNDLE_BYTES
+            dcs_config::context::MAX_CA_BUNDLE_BYTES
         )),
         "{err}"
     );

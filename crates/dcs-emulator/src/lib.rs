@@ -20,7 +20,9 @@
 //! control API and the seed format.
 //!
 //! It depends on `dcs-model` for the contract and on `dcs-transport` for the verifier and the
-//! clock; it must not depend on any client crate.
+//! clock (with its `test-util` feature: the emulator is a test tool, and its manual clock is
+//! [`ManualTime`]); it must not depend on any client crate.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod body;
@@ -29,6 +31,8 @@ mod control;
 mod dispatch;
 mod fault;
 mod io;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod recorder;
 mod router;
 mod seed;
@@ -46,7 +50,7 @@ use body::{BodyAborted, EmuBody};
 use bytes::Bytes;
 use dcs_model::{codes, DcsErrorBody, GatewayErrorBody, ResponseKind};
 use dcs_transport::signer::{verify, ReceivedRequest, VerifyError};
-use dcs_transport::{Clock, ManualTime, SdkDate, SecretString, SystemClock};
+use dcs_transport::{Clock, SdkDate, SecretString, SystemClock};
 use http_body_util::BodyExt;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -63,6 +67,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 /// The gateway's tolerance for `X-Sdk-Date`: 15 minutes either way.
 pub use dcs_transport::signer::MAX_CLOCK_SKEW_SECS;
+/// The manual clock [`Emulator::set_manual_clock`] takes, re-exported so a test needs no
+/// other crate for it.
+pub use dcs_transport::ManualTime;
 
 /// The most request-body bytes the emulator reads (the gateway's AK/SK limit is 12 MB).
 pub const MAX_REQUEST_BODY: usize = 12 * 1024 * 1024;

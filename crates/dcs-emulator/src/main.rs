@@ -279,7 +279,7 @@ async fn main() -> ExitCode {
     let seed_text = match &o.seed {
         None => None,
         Some(path) => {
-            match dcs_transport::context::read_file_capped(
+            match dcs_config::context::read_file_capped(
                 std::path::Path::new(path),
                 MAX_SEED_FILE_BYTES,
             ) {

@@ -37,12 +37,9 @@
 //! ```
 #![deny(missing_docs)]
 
-pub use dcs_client::{
-    calls, codes, types, BodyState, ByteStream, CallBuilder, ClientConfig, Clock, Credentials,
-    DcsClient, DcsClientBuilder, Error, ErrorKind, ItemPaginator, Output, Paginator,
-    ProvideCredentials, RequestOptions, RetryPolicy, ServiceError, Sleeper, TimeoutKind,
-    TransportErrorKind, SERVICE,
-};
+// Everything of `dcs-client` (builder, configuration, errors, options, paging, the tasks
+// group's calls and types), so this crate has no code of its own to drift.
+pub use dcs_client::*;
 
 /// The Task Center client: `dcs-client`'s [`DcsClient`] (built with the `tasks` group here).
 /// Build one with `TasksClient::builder()` and reuse it: it owns the connection pool.

@@ -1,22 +1,27 @@
-//! The HTTP client: signs each attempt, sends it over a pooled HTTP/1.1 connection (TCP or
-//! rustls), reads at most a bounded number of response bytes, and retries what is safe.
+//! The HTTP client: signs each attempt (or, for the link-local credential services, sends
+//! it unsigned), sends it over a pooled HTTP/1.1 connection (TCP or rustls), reads at most a
+//! bounded number of response bytes, and retries what is safe. Every reading of time comes
+//! from the injected [`Clock`]; timers are armed for what is left by that clock.
 
-use crate::config::{ClientConfig, ConfigError, Endpoint};
+use crate::config::ClientConfig;
 use crate::credentials::Credentials;
 use crate::date::SdkDate;
-use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
+use crate::endpoint::{Endpoint, Scheme};
+use crate::error::{ConfigError, TimeoutKind, TransportError, TransportErrorKind};
 use crate::pool::{phase, Conn, ConnectError, Lifetimes, Pool};
 use crate::provider::ProvideCredentials;
+use crate::response::{redact, BodyState, Response, SigningSecrets};
+
+pub use crate::response::REQUEST_ID_HEADER;
 use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
 use crate::stream::{Head, ResponseStream, StreamLimits, Streamed};
-use crate::time::{Clock, Sleeper, SystemClock, TokioSleeper};
+use crate::time::{timer_after, Clock, Sleeper, SystemClock, TokioSleeper};
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
-use http::{HeaderMap, Method};
+use http::Method;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicI64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -27,9 +32,6 @@ const CAUSE_WAIT: Duration = Duration::from_millis(100);
 
 /// The longest single timer we arm (one year): longer configured timeouts mean "never".
 const MAX_TIMER: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// The response header carrying the server's request id.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// One request to send. The path must already be percent-encoded (the model crates do it).
 #[derive(Debug, Clone)]
@@ -54,15 +56,20 @@ struct Overrides {
 }
 
 /// Headers the transport writes itself; a request cannot set them.
-const RESERVED_HEADERS: [&str; 8] = [
-    "Authorization",
+const RESERVED_HEADERS: [&str; 5] = [
     "Host",
-    signer::HEADER_SDK_DATE,
-    signer::HEADER_SECURITY_TOKEN,
     "Content-Length",
     "Transfer-Encoding",
     "Connection",
     "Content-Type",
+];
+
+/// Headers the signer writes; a request of a signing client cannot set them (an unsigned
+/// client's can: a credential service may want its own `Authorization`).
+const SIGNING_HEADERS: [&str; 3] = [
+    "Authorization",
+    signer::HEADER_SDK_DATE,
+    signer::HEADER_SECURITY_TOKEN,
 ];
 
 impl Request {
@@ -87,8 +94,9 @@ impl Request {
 
     /// Adds a header, sent and signed like the client's own. One with the name of a header
     /// the client sends by default (`X-Project-Id`, `User-Agent`) replaces it for this request.
-    /// The transport's own headers (`Authorization`, `Host`, `X-Sdk-Date`, `X-Security-Token`,
-    /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`) cannot be set here.
+    /// The transport's own headers (`Host`, `Content-Type`, `Content-Length`,
+    /// `Transfer-Encoding`, `Connection`, and for a signing client `Authorization`,
+    /// `X-Sdk-Date`, `X-Security-Token`) cannot be set here.
     /// An invalid name or value, a reserved name or the same name twice fails the call with
     /// [`TransportErrorKind::InvalidRequest`] before anything is sent.
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -158,214 +166,6 @@ impl Request {
     /// The path.
     pub fn path(&self) -> &str {
         &self.path
-    }
-}
-
-/// How much of the body was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BodyState {
-    /// The whole body.
-    Complete,
-    /// Reading stopped at the configured cap; the body holds the first `cap` bytes.
-    Truncated,
-    /// The connection failed mid-body; the body holds what arrived.
-    Interrupted,
-    /// The attempt timed out mid-body; the body holds what arrived.
-    TimedOut,
-}
-
-/// An HTTP answer, whatever its status.
-#[derive(Debug, Clone)]
-pub struct Response {
-    status: u16,
-    headers: HeaderMap,
-    body: Bytes,
-    body_state: BodyState,
-    request_id: Option<String>,
-    attempts: u32,
-    prior_attempt_may_have_applied: bool,
-    signed_at: SystemTime,
-    secrets_redacted: bool,
-    secrets: SigningSecrets,
-    clock_correction_secs: i64,
-}
-
-/// The credentials an answer's request was signed with, kept so that text taken from the
-/// answer can be cleaned of them ([`Response::redact_text`]); never shown.
-#[derive(Clone, Default)]
-struct SigningSecrets(Option<Arc<Credentials>>);
-
-impl std::fmt::Debug for SigningSecrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(crate::credentials::REDACTED)
-    }
-}
-
-impl Response {
-    /// The HTTP status.
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-    /// The response headers.
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-    /// The body bytes read (bounded by the cap).
-    pub fn body(&self) -> &Bytes {
-        &self.body
-    }
-    /// Whether the body is whole.
-    pub fn body_state(&self) -> BodyState {
-        self.body_state
-    }
-    /// Whether the body echoed our security token (or secret key) byte for byte and it was
-    /// replaced by `** redacted **` (the only change ever made to a body). Strings decoded
-    /// from the body still need [`redact_text`](Self::redact_text).
-    pub fn secrets_redacted(&self) -> bool {
-        self.secrets_redacted
-    }
-    /// `text` with every occurrence of the secret key and the security token this answer's
-    /// request was signed with replaced by `** redacted **`.
-    ///
-    /// The raw body is already cleaned of the token byte for byte, but a server that echoes it
-    /// inside a JSON string may escape it (`\/`, `\u00XX`), which only decoding undoes: call
-    /// this on every string decoded from the body (error messages above all) before it is
-    /// shown, logged or kept. Borrows `text` when there is nothing to replace.
-    pub fn redact_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let Some(creds) = &self.secrets.0 else {
-            return Cow::Borrowed(text);
-        };
-        let mut out = Cow::Borrowed(text);
-        let sk = creds.secret_access_key().expose_secret();
-        let token = creds.security_token().map_or("", |t| t.expose_secret());
-        // The longer first, so one holding the other is still replaced whole.
-        let (first, second) = if token.len() > sk.len() {
-            (token, sk)
-        } else {
-            (sk, token)
-        };
-        for secret in [first, second] {
-            if !secret.is_empty() && out.contains(secret) {
-                out = Cow::Owned(out.replace(secret, crate::credentials::REDACTED));
-            }
-        }
-        out
-    }
-    /// The `X-Request-Id` header, if the server sent one.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
-    }
-    /// Attempts made to get this answer.
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-    /// Seconds the client added to its clock when signing this attempt, learnt from an
-    /// expired-signature answer of the gateway (this call's or an earlier one's); zero when
-    /// the clock needed no correction.
-    pub fn clock_correction_secs(&self) -> i64 {
-        self.clock_correction_secs
-    }
-    /// How far off our clock is, when this is the gateway's signature-expired 401 (code
-    /// [`SIGNATURE_EXPIRED_CODE`], a message saying the signature expired) and the answer
-    /// tells a plausible offset. The body is searched as text: the transport decodes no JSON.
-    fn expired_signature_skew(&self) -> Option<i64> {
-        if self.status != 401 {
-            return None;
-        }
-        let text = std::str::from_utf8(&self.body).ok()?;
-        if !text.contains(SIGNATURE_EXPIRED_CODE) || !signer::is_expired_message(text) {
-            return None;
-        }
-        self.clock_skew(Some(text))?.secs()
-    }
-    /// The time this attempt was signed with (its `X-Sdk-Date`: the client's clock plus any
-    /// [`clock_correction_secs`](Self::clock_correction_secs)): compare it with the server's
-    /// `Date` header to see clock skew.
-    pub fn signed_at(&self) -> SystemTime {
-        self.signed_at
-    }
-    /// The server's `Date` header minus [`signed_at`](Self::signed_at), in whole seconds,
-    /// when the server sent a valid and plausible `Date`: how far the local clock is behind
-    /// the server's (negative: ahead), give or take the request's travel time. A `Date` more
-    /// than [`MAX_PLAUSIBLE_SKEW_SECS`] away (a broken server clock, year 0000 or 9999) tells
-    /// nothing about ours and gives `None`.
-    pub fn server_clock_offset_secs(&self) -> Option<i64> {
-        let date = self.headers.get(http::header::DATE)?.to_str().ok()?;
-        let server = httpdate::parse_http_date(date).ok()?;
-        let offset = match server.duration_since(self.signed_at) {
-            Ok(ahead) => i64::try_from(ahead.as_secs()).ok()?,
-            Err(behind) => -i64::try_from(behind.duration().as_secs()).ok()?,
-        };
-        plausible_skew(offset)
-    }
-    /// Whether an earlier attempt (one that failed or got a retryable answer) may have been
-    /// applied by the server: then a later "not found" may be the echo of our own success.
-    pub fn prior_attempt_may_have_applied(&self) -> bool {
-        self.prior_attempt_may_have_applied
-    }
-    /// Whether the request may have been applied although this answer does not say so: an
-    /// earlier attempt may have been, or this status may come after the service acted
-    /// ([`status_may_follow_apply`]).
-    pub fn outcome_uncertain(&self) -> bool {
-        self.prior_attempt_may_have_applied || status_may_follow_apply(self.status)
-    }
-    /// For a 401 that the local clock caused, how far it is off. `error_msg` is the gateway's
-    /// message from the body (parsing bodies is the caller's business). The clock is to blame
-    /// only when the message says the signature expired: any other 401 (a wrong key, "verify
-    /// aksk signature fail") is not skew, whatever the `Date` header says. Prefer
-    /// [`clock_skew_for`](Self::clock_skew_for) when the error code is known.
-    pub fn clock_skew(&self, error_msg: Option<&str>) -> Option<ClockSkew> {
-        if self.status != 401 || !error_msg.is_some_and(signer::is_expired_message) {
-            return None;
-        }
-        // The message's two times are exact; the `Date` header is good to a second or so.
-        // Either is used only when plausible.
-        let from_message = error_msg
-            .and_then(signer::parse_expired_message)
-            .and_then(|(sig, server)| plausible_skew(server.unix_seconds() - sig.unix_seconds()));
-        Some(ClockSkew {
-            secs: from_message.or_else(|| self.server_clock_offset_secs()),
-        })
-    }
-    /// [`clock_skew`](Self::clock_skew) for the gateway's signature-expired answer only: a
-    /// 401 with error code [`SIGNATURE_EXPIRED_CODE`] (`APIGW.0301`) whose message says the
-    /// signature expired.
-    pub fn clock_skew_for(
-        &self,
-        error_code: Option<&str>,
-        error_msg: Option<&str>,
-    ) -> Option<ClockSkew> {
-        if error_code != Some(SIGNATURE_EXPIRED_CODE) {
-            return None;
-        }
-        self.clock_skew(error_msg)
-    }
-}
-
-/// The gateway's error code for a signature it refused, among them an expired one.
-pub const SIGNATURE_EXPIRED_CODE: &str = "APIGW.0301";
-
-/// The largest clock offset believed (one year): a server whose clock is further off than
-/// that (year 0000, year 9999) tells nothing about ours.
-pub const MAX_PLAUSIBLE_SKEW_SECS: i64 = 366 * 24 * 3600;
-
-fn plausible_skew(secs: i64) -> Option<i64> {
-    (secs.abs() <= MAX_PLAUSIBLE_SKEW_SECS).then_some(secs)
-}
-
-/// A 401 caused by the local clock (see [`Response::clock_skew`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClockSkew {
-    secs: Option<i64>,
-}
-
-impl ClockSkew {
-    /// Server time minus our signing time, in seconds (positive: our clock is behind), when
-    /// the answer tells: from the message when it names both times
-    /// (`signature time:..,server time:..`), else from the server's `Date` header.
-    pub fn secs(&self) -> Option<i64> {
-        self.secs
     }
 }
 
@@ -490,14 +290,14 @@ impl HttpClientBuilder {
                 c.validate()?;
                 CredentialSource::Fixed(Arc::new(c))
             }
-            // Only `builder_from` makes a builder, always with one or the other.
-            (None, None) => return Err(ConfigError::Invalid("credentials are required")),
+            // `builder_unsigned`: nothing to sign with.
+            (None, None) => CredentialSource::Unsigned,
         };
         let mut endpoints = Vec::with_capacity(1 + self.fallbacks.len());
         endpoints.push(self.endpoint);
         endpoints.append(&mut self.fallbacks);
         for endpoint in &endpoints {
-            if endpoint.scheme() == crate::config::Scheme::Http
+            if endpoint.scheme() == Scheme::Http
                 && !endpoint.is_loopback()
                 && !self.config.allow_insecure_http
             {
@@ -522,7 +322,7 @@ impl HttpClientBuilder {
         let tls = tls_config(provider, &self.extra_roots)?;
         let pools = endpoints
             .iter()
-            .map(|e| pool_for(e, &self.config, &tls))
+            .map(|e| pool_for(e, &self.config, &tls, &self.clock))
             .collect::<Result<Vec<_>, _>>()?;
         let budget = self.config.retry.new_budget();
         Ok(HttpClient {
@@ -549,6 +349,7 @@ fn pool_for(
     endpoint: &Endpoint,
     config: &ClientConfig,
     tls: &rustls::ClientConfig,
+    clock: &Arc<dyn Clock>,
 ) -> Result<Pool, ConfigError> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
@@ -566,8 +367,8 @@ fn pool_for(
             config.proxy.as_ref().and_then(|p| p.proxy_for(endpoint)),
         )?);
     let scheme = match endpoint.scheme() {
-        crate::config::Scheme::Https => http::uri::Scheme::HTTPS,
-        crate::config::Scheme::Http => http::uri::Scheme::HTTP,
+        Scheme::Https => http::uri::Scheme::HTTPS,
+        Scheme::Http => http::uri::Scheme::HTTP,
     };
     let invalid = || ConfigError::Invalid("the endpoint's authority is not valid");
     let authority = http::uri::Authority::try_from(endpoint.authority()).map_err(|_| invalid())?;
@@ -586,10 +387,13 @@ fn pool_for(
             idle: config.pool_idle_timeout,
             max: config.pool_max_connection_lifetime,
         },
+        clock.clone(),
     ))
 }
 
-/// A signed-request HTTP client. Cheap to clone (one shared pool); build one and reuse it.
+/// An HTTP client that signs every request (or, built with
+/// [`builder_unsigned`](HttpClient::builder_unsigned), none). Cheap to clone (one shared
+/// pool); build one and reuse it.
 #[derive(Clone)]
 pub struct HttpClient {
     inner: Arc<Inner>,
@@ -602,6 +406,8 @@ enum CredentialSource {
     Fixed(Arc<Credentials>),
     /// Asked before every attempt.
     Provider(Arc<dyn ProvideCredentials>),
+    /// Requests go out unsigned.
+    Unsigned,
 }
 
 struct Inner {
@@ -665,6 +471,14 @@ impl Limits {
     }
 }
 
+/// When an attempt's time is up: by the client's clock (for decisions), and as a deadline of
+/// tokio's timer (for waits), fixed once when the attempt starts.
+#[derive(Debug, Clone, Copy)]
+struct Until {
+    deadline: Duration,
+    timer: tokio::time::Instant,
+}
+
 /// Why a request did not get an answer on one endpoint.
 enum SendFailure {
     /// The endpoint could not be reached (DNS, TCP, TLS, a connection closed before the
@@ -695,6 +509,14 @@ impl HttpClient {
         provider: Arc<dyn ProvideCredentials>,
     ) -> HttpClientBuilder {
         Self::builder_from(endpoint, None, Some(provider))
+    }
+
+    /// Starts building a client for `endpoint` that signs nothing: for services that take no
+    /// AK/SK signature, such as the link-local credential services (ECS metadata, Pod
+    /// Identity). Everything else (pool, timeouts, retries, proxy rules, TLS, body cap) is as
+    /// for a signing client, and a request may carry its own `Authorization` header.
+    pub fn builder_unsigned(endpoint: Endpoint) -> HttpClientBuilder {
+        Self::builder_from(endpoint, None, None)
     }
 
     fn builder_from(
@@ -771,9 +593,10 @@ impl HttpClient {
             request_id = tracing::field::Empty,
             elapsed_us = tracing::field::Empty,
         );
-        let t0 = std::time::Instant::now();
+        let t0 = self.inner.clock.monotonic();
         let out = self.send_inner(req, false).instrument(span.clone()).await;
-        span.record("elapsed_us", t0.elapsed().as_micros() as u64);
+        let elapsed = self.inner.clock.monotonic().saturating_sub(t0);
+        span.record("elapsed_us", elapsed.as_micros() as u64);
         match out {
             Ok(Streamed::Buffered(r)) => {
                 span.record("attempts", r.attempts);
@@ -828,7 +651,7 @@ impl HttpClient {
     async fn send_inner(&self, req: &Request, streaming: bool) -> Result<Streamed, TransportError> {
         let inner = &*self.inner;
         if tokio::runtime::Handle::try_current().is_err() {
-            return Err(no_runtime_error().finish(0, false, None));
+            return Err(TransportError::no_runtime().finish(0, false, None));
         }
         let limits = Limits::for_request(&inner.config, req)?;
         let deadline = inner.clock.monotonic().saturating_add(limits.total_timeout);
@@ -865,7 +688,7 @@ impl HttpClient {
                     limits.max_response_bytes,
                     streaming.then(|| StreamLimits {
                         chunk_timeout: limits.attempt_timeout,
-                        total_deadline: tokio::time::Instant::now() + remaining.min(MAX_TIMER),
+                        total_deadline: timer_after(remaining),
                     }),
                 )
                 .await;
@@ -992,18 +815,28 @@ impl HttpClient {
         }
     }
 
+    /// What is left until `deadline` (a reading of the injected clock), as a timer can take
+    /// it.
+    fn left(&self, deadline: Duration) -> Duration {
+        deadline
+            .saturating_sub(self.inner.clock.monotonic())
+            .min(MAX_TIMER)
+    }
+
     /// The credentials to sign the next attempt with: the fixed ones, or the provider's
-    /// answer (checked), within `deadline`. Nothing has been sent when this fails.
+    /// answer (checked), within `deadline`; `None` for an unsigned client. Nothing has been
+    /// sent when this fails.
     async fn credentials(
         &self,
-        deadline: tokio::time::Instant,
-    ) -> Result<Arc<Credentials>, TransportError> {
+        timer: tokio::time::Instant,
+    ) -> Result<Option<Arc<Credentials>>, TransportError> {
         let provider = match &self.inner.credentials {
-            CredentialSource::Fixed(c) => return Ok(c.clone()),
+            CredentialSource::Fixed(c) => return Ok(Some(c.clone())),
             CredentialSource::Provider(p) => p,
+            CredentialSource::Unsigned => return Ok(None),
         };
         let failed = |m: String| TransportError::new(TransportErrorKind::Credentials, m, false);
-        let creds = match tokio::time::timeout_at(deadline, provider.provide_credentials()).await {
+        let creds = match tokio::time::timeout_at(timer, provider.provide_credentials()).await {
             Err(_) => {
                 return Err(failed(
                     "the credentials provider did not answer within the attempt's time".into(),
@@ -1020,14 +853,14 @@ impl HttpClient {
             ))
             .with_source(e)
         })?;
-        Ok(Arc::new(creds))
+        Ok(Some(Arc::new(creds)))
     }
 
     fn build_request(
         &self,
         req: &Request,
         now: SystemTime,
-        credentials: &Credentials,
+        credentials: Option<&Credentials>,
         endpoint: &Endpoint,
     ) -> Result<http::Request<Full<Bytes>>, TransportError> {
         let inner = &*self.inner;
@@ -1041,7 +874,9 @@ impl HttpClient {
             }
         }
         for (n, v) in &req.headers {
-            if RESERVED_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(n)) {
+            let signing =
+                credentials.is_some() && SIGNING_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(n));
+            if signing || RESERVED_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(n)) {
                 return Err(invalid(format!(
                     "header {n} is written by the transport and cannot be set per request"
                 )));
@@ -1056,7 +891,7 @@ impl HttpClient {
             }
             headers.push((n, v.as_str()));
         }
-        if let Some(tok) = credentials.security_token() {
+        if let Some(tok) = credentials.and_then(|c| c.security_token()) {
             headers.push((signer::HEADER_SECURITY_TOKEN, tok.expose_secret()));
         }
         let query: Vec<(&str, &str)> = req
@@ -1072,13 +907,18 @@ impl HttpClient {
             headers: &headers,
             body: &req.body,
         };
-        let out = signer::sign(
-            &signable,
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            SdkDate::from_system_time(now),
-        )
-        .map_err(|e| invalid(format!("cannot sign the request: {e}")))?;
+        let signed = match credentials {
+            Some(c) => Some(
+                signer::sign(
+                    &signable,
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    SdkDate::from_system_time(now),
+                )
+                .map_err(|e| invalid(format!("cannot sign the request: {e}")))?,
+            ),
+            None => None,
+        };
 
         // HTTP/1.1 origin form: the path alone, the authority goes in the signed Host header.
         // An empty path is the root (as the signer signs it); any other must be absolute.
@@ -1119,10 +959,11 @@ impl HttpClient {
             Ok(())
         };
         for (n, v) in &headers {
-            let sensitive = n.eq_ignore_ascii_case(signer::HEADER_SECURITY_TOKEN);
+            let sensitive = n.eq_ignore_ascii_case(signer::HEADER_SECURITY_TOKEN)
+                || n.eq_ignore_ascii_case("Authorization");
             put(n, signer::trim_header_value(v), sensitive)?;
         }
-        for (n, v) in &out.added_headers {
+        for (n, v) in signed.iter().flat_map(|out| out.added_headers.iter()) {
             put(n, v, *n == "Authorization")?;
         }
         builder
@@ -1137,7 +978,7 @@ impl HttpClient {
         &self,
         pool: &Pool,
         mut http_req: http::Request<Full<Bytes>>,
-        deadline: tokio::time::Instant,
+        until: Until,
         timeout_kind: TimeoutKind,
         budget: Duration,
         connected: impl Fn(),
@@ -1147,16 +988,14 @@ impl HttpClient {
             // here is a connect timeout, safe to retry whatever the method. The connect
             // timeout bounds DNS, TCP and TLS together (a server that accepts TCP and never
             // answers the ClientHello must not hold the attempt for the attempt timeout).
-            let started = tokio::time::Instant::now();
-            let connect_deadline =
-                deadline.min(started + self.inner.config.connect_timeout.min(MAX_TIMER));
+            let Until { deadline, timer } = until;
+            let connect_budget = self.left(deadline).min(self.inner.config.connect_timeout);
+            let connect_timer = timer.min(timer_after(connect_budget));
             let waiting = AtomicU8::new(phase::CONNECTING);
             let checkout = pool.checkout(&waiting);
-            let mut conn = match tokio::time::timeout_at(connect_deadline, checkout).await {
+            let mut conn = match tokio::time::timeout_at(connect_timer, checkout).await {
                 Err(_) => {
-                    let ms = connect_deadline
-                        .saturating_duration_since(started)
-                        .as_millis();
+                    let ms = connect_budget.as_millis();
                     let pool_full = waiting.load(Ordering::Relaxed) == phase::POOL_FULL;
                     let message = if pool_full {
                         format!(
@@ -1182,7 +1021,7 @@ impl HttpClient {
                 Ok(Err(e)) => return Err(SendFailure::Unreachable(classify_connect_error(e))),
                 Ok(Ok(c)) => c,
             };
-            match tokio::time::timeout_at(deadline, conn.tx.try_send_request(http_req)).await {
+            match tokio::time::timeout_at(timer, conn.tx.try_send_request(http_req)).await {
                 Err(_) => {
                     connected();
                     return Err(SendFailure::Other(TransportError::new(
@@ -1205,9 +1044,7 @@ impl HttpClient {
                     }
                     Some(_) => {
                         // hyper only says "closed"; the connection's task knows why.
-                        let wait = deadline
-                            .saturating_duration_since(tokio::time::Instant::now())
-                            .min(CAUSE_WAIT);
+                        let wait = self.left(deadline).min(CAUSE_WAIT);
                         let err = match conn.failure(wait).await {
                             Some(cause) => TransportError::new(
                                 TransportErrorKind::Connect,
@@ -1246,8 +1083,13 @@ impl HttpClient {
         stream: Option<StreamLimits>,
     ) -> Attempt {
         // Clamp so a huge configured timeout ("never") cannot overflow the timer.
-        let deadline = tokio::time::Instant::now() + budget.min(MAX_TIMER);
-        let credentials = match self.credentials(deadline).await {
+        let deadline = self
+            .inner
+            .clock
+            .monotonic()
+            .saturating_add(budget.min(MAX_TIMER));
+        let timer = timer_after(budget);
+        let credentials = match self.credentials(timer).await {
             Ok(c) => c,
             Err(e) => return Attempt::Failed(e),
         };
@@ -1259,7 +1101,7 @@ impl HttpClient {
         let (pool, conn, head) = loop {
             let at = (first + tried) % count;
             let endpoint = &self.inner.endpoints[at];
-            let http_req = match self.build_request(req, now, &credentials, endpoint) {
+            let http_req = match self.build_request(req, now, credentials.as_deref(), endpoint) {
                 Ok(r) => r,
                 Err(e) => return Attempt::Failed(e),
             };
@@ -1279,12 +1121,19 @@ impl HttpClient {
                 }
             };
             match self
-                .send_on(pool, http_req, deadline, timeout_kind, budget, connected)
+                .send_on(
+                    pool,
+                    http_req,
+                    Until { deadline, timer },
+                    timeout_kind,
+                    budget,
+                    connected,
+                )
                 .await
             {
                 Ok((conn, head)) => break (pool, conn, head),
                 Err(SendFailure::Unreachable(e))
-                    if tried + 1 < count && tokio::time::Instant::now() < deadline =>
+                    if tried + 1 < count && self.inner.clock.monotonic() < deadline =>
                 {
                     tracing::warn!(
                         endpoint = %endpoint,
@@ -1332,7 +1181,7 @@ impl HttpClient {
         let mut buf = BytesMut::with_capacity(announced.min(cap));
         let mut state = BodyState::Complete;
         loop {
-            match tokio::time::timeout_at(deadline, body.frame()).await {
+            match tokio::time::timeout_at(timer, body.frame()).await {
                 Err(_) => {
                     state = BodyState::TimedOut;
                     break;
@@ -1369,11 +1218,14 @@ impl HttpClient {
         // A server that echoes our request (some gateways put the canonical request in
         // their 401 message) would hand the token to every log that prints the error; the
         // secret key is never sent, but a body that holds it is cleaned all the same.
-        let token = credentials.security_token().map(|t| t.expose_secret());
-        for secret in [token, Some(credentials.secret_access_key().expose_secret())]
-            .into_iter()
-            .flatten()
-        {
+        let token = credentials
+            .as_ref()
+            .and_then(|c| c.security_token())
+            .map(|t| t.expose_secret());
+        let sk = credentials
+            .as_ref()
+            .map(|c| c.secret_access_key().expose_secret());
+        for secret in [token, sk].into_iter().flatten() {
             if let Some(clean) = redact(&body, secret.as_bytes()) {
                 body = clean;
                 secrets_redacted = true;
@@ -1389,7 +1241,7 @@ impl HttpClient {
             attempts: 1,
             prior_attempt_may_have_applied: false,
             signed_at: now,
-            secrets: SigningSecrets(Some(credentials)),
+            secrets: SigningSecrets(credentials),
             clock_correction_secs: 0,
         })
     }
@@ -1436,43 +1288,6 @@ fn shift(t: SystemTime, secs: i64) -> SystemTime {
         t.checked_sub(d)
     };
     moved.unwrap_or(t)
-}
-
-/// The error for a call polled outside a tokio runtime (timers and sockets need one).
-pub(crate) fn no_runtime_error() -> TransportError {
-    TransportError::new(
-        TransportErrorKind::Runtime,
-        "no tokio runtime: the transport must be polled inside a tokio runtime with time and \
-         I/O enabled; nothing was sent",
-        false,
-    )
-}
-
-/// `body` with every occurrence of `secret` replaced by `** redacted **`, or `None` when it
-/// holds none.
-fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
-    const MARK: &[u8] = crate::credentials::REDACTED.as_bytes();
-    if secret.is_empty() {
-        return None;
-    }
-    // Every answer is scanned, so the search is memchr's vectorised one (a large list must
-    // not pay a byte-at-a-time loop for each secret).
-    let finder = memchr::memmem::Finder::new(secret);
-    let found = |from: usize| finder.find(&body[from..]).map(|i| from + i);
-    let mut at = found(0)?;
-    let mut out = BytesMut::with_capacity(body.len());
-    let mut copied = 0;
-    loop {
-        out.extend_from_slice(&body[copied..at]);
-        out.extend_from_slice(MARK);
-        copied = at + secret.len();
-        match found(copied) {
-            Some(next) => at = next,
-            None => break,
-        }
-    }
-    out.extend_from_slice(&body[copied..]);
-    Some(out.freeze())
 }
 
 /// Whether the server will keep the connection open after this answer: never when it says
@@ -1617,17 +1432,5 @@ mod tests {
             Version::HTTP_10,
             &["keep-alive, close"]
         )));
-    }
-
-    #[test]
-    fn redact_replaces_every_occurrence_and_nothing_else() {
-        let body = Bytes::from_static(b"a TOK b TOKTOK c TO");
-        assert_eq!(
-            redact(&body, b"TOK").unwrap(),
-            Bytes::from_static(b"a ** redacted ** b ** redacted **** redacted ** c TO")
-        );
-        assert_eq!(redact(&body, b"XYZ"), None);
-        assert_eq!(redact(&body, b""), None);
-        assert_eq!(redact(&Bytes::new(), b"TOK"), None);
     }
 }

@@ -1,11 +1,62 @@
-//! Transport failures: the request got no usable HTTP answer.
+//! What can go wrong: a configuration that cannot be used ([`ConfigError`]), and a request
+//! that got no usable HTTP answer ([`TransportError`]).
 //!
 //! Every error says whether the request may have reached the server, how many attempts were
 //! made, and (when an earlier attempt got an answer) the last status seen. No hyper or other
 //! foreign type appears in this API; the underlying cause is reachable through
 //! [`std::error::Error::source`] as a type-erased error.
 
+use crate::response::Response;
 use std::fmt;
+
+/// Why an endpoint or configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The endpoint is not a URL we can send to.
+    #[error("invalid endpoint {url:?}: {reason}")]
+    InvalidEndpoint {
+        /// The URL as given, its password redacted (bounded).
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An endpoint without `http://` or `https://`. Never guessed: the message says how to
+    /// write it.
+    #[error(
+        "endpoint {url:?} has no scheme: write https://{url} (or http://{url} for a local \
+         emulator on plain HTTP)"
+    )]
+    MissingScheme {
+        /// The URL as given, its password redacted (bounded).
+        url: String,
+    },
+    /// `http://` to a host that is not loopback, without the explicit opt-in.
+    #[error(
+        "refusing plain http to non-loopback host {host:?}: use https, or opt in with allow_insecure_http"
+    )]
+    InsecureHttp {
+        /// The host.
+        host: String,
+    },
+    /// The credentials cannot be sent.
+    #[error("invalid credentials: {0}")]
+    Credentials(#[from] crate::credentials::CredentialsError),
+    /// A proxy URL cannot be used (the password, if any, is not repeated).
+    #[error("invalid proxy {url:?}: {reason}")]
+    InvalidProxy {
+        /// The URL as given, its password redacted (bounded).
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A configuration value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(&'static str),
+    /// The TLS stack could not be set up.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+}
 
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +99,7 @@ pub struct TransportError {
     may_have_been_sent: bool,
     attempts: u32,
     prior_attempt_may_have_applied: bool,
-    last_answer: Option<Box<crate::client::Response>>,
+    last_answer: Option<Box<Response>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -69,6 +120,16 @@ impl TransportError {
         }
     }
 
+    /// The error for a call polled outside a tokio runtime (timers and sockets need one).
+    pub(crate) fn no_runtime() -> Self {
+        Self::new(
+            TransportErrorKind::Runtime,
+            "no tokio runtime: the transport must be polled inside a tokio runtime with time and \
+             I/O enabled; nothing was sent",
+            false,
+        )
+    }
+
     /// Keeps `source` as the cause: any error, or one already boxed.
     pub(crate) fn with_source(
         mut self,
@@ -82,7 +143,7 @@ impl TransportError {
         mut self,
         attempts: u32,
         prior_applied: bool,
-        last_answer: Option<crate::client::Response>,
+        last_answer: Option<Response>,
     ) -> Self {
         self.attempts = attempts;
         self.prior_attempt_may_have_applied = prior_applied;
@@ -141,7 +202,7 @@ impl TransportError {
 
     /// The last HTTP answer an earlier attempt got (status, headers, bounded body, request
     /// id), if any did: retries never lose what the server said.
-    pub fn last_answer(&self) -> Option<&crate::client::Response> {
+    pub fn last_answer(&self) -> Option<&Response> {
         self.last_answer.as_deref()
     }
 

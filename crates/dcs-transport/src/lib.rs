@@ -1,61 +1,54 @@
-//! Talking to Huawei Cloud: credentials, SDK-HMAC-SHA256 signing, and an HTTPS client with
-//! timeouts, retries and bounded response bodies.
+//! Signing and sending requests to Huawei Cloud: SDK-HMAC-SHA256 signing, and an HTTPS client
+//! with timeouts, retries, bounded or streamed bodies, proxies and extra CAs.
 //!
-//! This crate knows nothing about DCS tasks or any service schema, so any Huawei Cloud service
-//! can use it; it must not depend on the model crates. The signer ([`signer`]) is a pure
-//! function with the time passed in, usable without hyper. The client ([`client`]) sends
-//! HTTP/1.1 through hyper over TCP or rustls (ring), on connections from its own pool, and no
-//! hyper type appears in its public API.
+//! This crate serves any Huawei Cloud service: it knows nothing of DCS (no operation, no
+//! schema, no region table) and nothing of where configuration comes from (that is
+//! `dcs-config`). It must not depend on the model or configuration crates.
 //!
-//! Configuration loading ([`resolve::ResolvedConfig::load`]) finds credentials, region,
-//! endpoints and project id where users of the official SDKs keep them: code, then
-//! `HUAWEICLOUD_SDK_*` variables, then `~/.huaweicloud/credentials` and `regions.yaml`, then
-//! Pod Identity and the ECS metadata service, reading all of them through an injected
-//! [`context::Context`].
+//! - [`signer`]: a pure function, with the time passed in; no clock, no I/O, no hyper. The
+//!   gateway's side, `signer::verify`, is behind the `verify` feature (for servers and test
+//!   servers: the emulator turns it on).
+//! - [`client`]: [`HttpClient`] sends HTTP/1.1 through hyper over TCP or rustls (ring), on
+//!   connections from its own pool, signed ([`HttpClient::builder`]) or not
+//!   ([`HttpClient::builder_unsigned`], for link-local credential services). No hyper type
+//!   appears in its public API.
+//! - [`time`]: the injected [`Clock`] and [`Sleeper`]; the client, its pool and its retries read
+//!   time from the clock only. `ManualTime` (feature `test-util`) drives them in tests.
+//!
+//! Modules depend on each other one way: `credentials`, `date`, `time`, `retry` at the bottom;
+//! `signer` on credentials and date; `response`, `error`, `endpoint`, `proxy`, `config`, `pool`,
+//! `stream` in that order; `client` on all of them.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod date;
+pub mod endpoint;
 pub mod error;
 mod pool;
 pub mod provider;
 pub mod proxy;
+pub mod response;
 pub mod retry;
 pub mod signer;
 pub mod stream;
 pub mod time;
 
-pub use client::{BodyState, ClockSkew, HttpClient, HttpClientBuilder, Request, Response};
-pub use config::{ClientConfig, ConfigError, Endpoint, Scheme};
+pub use client::{HttpClient, HttpClientBuilder, Jitter, Request};
+pub use config::ClientConfig;
 pub use credentials::{Credentials, CredentialsError, SecretString};
-pub use date::SdkDate;
-pub use error::{TimeoutKind, TransportError, TransportErrorKind};
-pub use http::Method;
-pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError};
+pub use date::{DateParseError, SdkDate};
+pub use endpoint::{redact_url, Endpoint, Scheme};
+pub use error::{ConfigError, TimeoutKind, TransportError, TransportErrorKind};
+pub use http::{HeaderMap, Method};
+pub use provider::{CredentialsFuture, ProvideCredentials, ProviderError, Skipped};
 pub use proxy::{Proxy, ProxySettings};
+pub use response::{BodyState, ClockSkew, Response};
 pub use retry::RetryPolicy;
 pub use stream::{ResponseStream, Streamed};
-pub use time::{Clock, ManualTime, Sleeper, SystemClock, TokioSleeper};
-
-// Configuration loading: where credentials, region, endpoints and project id come from.
-pub mod cache;
-pub mod chain;
-pub mod context;
-pub mod iam;
-pub mod metadata;
-mod plain_http;
-pub mod profile;
-pub mod region;
-pub mod resolve;
-
-// Re-exports of configuration loading.
-pub use cache::CachingProvider;
-pub use chain::{CredentialsChain, PodIdentityProvider};
-pub use context::{Context, Env, EnvVarError, Fs, MapEnv, MapFs};
-pub use iam::{ProjectIdError, ProjectIdSource};
-pub use metadata::MetadataProvider;
-pub use provider::{ExpiringCredentials, FetchCredentials, FetchFuture, Skipped};
-pub use region::{Region, Service};
-pub use resolve::{ConfigLoadError, Overrides, ResolvedConfig};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use time::ManualTime;
+pub use time::{Clock, SleepFuture, Sleeper, SystemClock, TokioSleeper};

@@ -26,13 +26,20 @@
 //! connection nor a free slot waits, within the caller's connect timeout, for one of them.
 //! A connection older than the maximum lifetime is not used again, so a busy client still
 //! re-resolves DNS now and then.
+//!
+//! Ages and idle times are readings of the client's injected clock, like every other time in
+//! the client.
 
+use crate::time::Clock;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http1;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// A reading of the client's monotonic clock ([`Clock::monotonic`]).
+type Reading = Duration;
 
 pub(crate) type Connector = hyper_rustls::HttpsConnector<crate::proxy::Dialer>;
 
@@ -46,7 +53,7 @@ const NEVER: Duration = Duration::from_secs(365 * 24 * 3600);
 pub(crate) struct Conn {
     pub(crate) tx: http1::SendRequest<Full<Bytes>>,
     /// When its connect finished.
-    born: Instant,
+    born: Reading,
     /// Whether it carried a request before this checkout (a request it refuses unsent may
     /// then be sent on another connection: the server may simply have closed an idle one).
     pub(crate) reused: bool,
@@ -74,7 +81,7 @@ const READY_WAIT: Duration = Duration::from_millis(100);
 
 struct IdleConn {
     conn: Conn,
-    since: Instant,
+    since: Reading,
 }
 
 #[derive(Default)]
@@ -95,7 +102,7 @@ pub(crate) struct Lifetimes {
 
 impl Lifetimes {
     /// When `c` may no longer be used.
-    fn expiry(&self, c: &IdleConn) -> Instant {
+    fn expiry(&self, c: &IdleConn) -> Reading {
         let idle_until = c.since.checked_add(self.idle.min(NEVER));
         let life_until = c.conn.born.checked_add(self.max.min(NEVER));
         match (idle_until, life_until) {
@@ -107,7 +114,7 @@ impl Lifetimes {
 
 impl IdleList {
     /// Drops the connections that are closed, idle too long or too old by `now`.
-    fn drop_dead(&mut self, now: Instant, limits: Lifetimes) {
+    fn drop_dead(&mut self, now: Reading, limits: Lifetimes) {
         self.conns
             .retain(|c| !c.conn.tx.is_closed() && now < limits.expiry(c));
     }
@@ -155,6 +162,7 @@ struct Shared {
     connector: Connector,
     /// `scheme://authority/`: what the connector resolves and dials.
     dst: http::Uri,
+    clock: Arc<dyn Clock>,
 }
 
 impl Shared {
@@ -178,6 +186,7 @@ impl Pool {
         max_idle: usize,
         max_open: usize,
         lifetimes: Lifetimes,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -188,6 +197,7 @@ impl Pool {
                 wake: tokio::sync::Notify::new(),
                 connector,
                 dst,
+                clock,
             }),
         }
     }
@@ -234,7 +244,7 @@ impl Pool {
         let shared = &self.shared;
         let mut idle = shared.idle();
         if !idle.conns.is_empty() {
-            idle.drop_dead(Instant::now(), shared.lifetimes);
+            idle.drop_dead(shared.clock.monotonic(), shared.lifetimes);
             let ours = |c: &IdleConn| c.conn.runtime == here;
             let at = idle
                 .conns
@@ -262,11 +272,11 @@ impl Pool {
     /// the connection to be closed).
     pub(crate) fn checkin(&self, mut conn: Conn) {
         let shared = &self.shared;
-        let now = Instant::now();
+        let now = shared.clock.monotonic();
         if conn.tx.is_closed()
             || shared.max_idle == 0
             || shared.lifetimes.idle.is_zero()
-            || now.duration_since(conn.born) >= shared.lifetimes.max
+            || now.saturating_sub(conn.born) >= shared.lifetimes.max
         {
             return;
         }
@@ -315,7 +325,7 @@ impl Pool {
         });
         Ok(Conn {
             tx,
-            born: Instant::now(),
+            born: shared.clock.monotonic(),
             reused: false,
             failure,
             runtime: runtime.id(),
@@ -335,7 +345,7 @@ async fn reap(mut flag: ReaperFlag) {
         let wait = {
             let Some(shared) = pool.upgrade() else { return };
             let mut idle = shared.idle();
-            let now = Instant::now();
+            let now = shared.clock.monotonic();
             let limits = shared.lifetimes;
             idle.drop_dead(now, limits);
             match idle.conns.iter().map(|c| limits.expiry(c)).min() {
@@ -346,9 +356,7 @@ async fn reap(mut flag: ReaperFlag) {
                     return;
                 }
                 // The millisecond keeps a just-due entry from spinning this loop.
-                Some(first) => first
-                    .saturating_duration_since(now)
-                    .max(Duration::from_millis(1)),
+                Some(first) => first.saturating_sub(now).max(Duration::from_millis(1)),
             }
         };
         tokio::time::sleep(wait).await;

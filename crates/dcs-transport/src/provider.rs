@@ -2,14 +2,14 @@
 //!
 //! The client holds a provider, not fixed keys, and asks it before every attempt, so
 //! temporary credentials can be refreshed without rebuilding the client. Fixed
-//! [`Credentials`] are a provider of themselves.
+//! [`Credentials`] are a provider of themselves. The providers themselves (environment,
+//! profile, metadata, chains, caches) live with the configuration, in `dcs-config`.
 
 use crate::credentials::Credentials;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// A boxed future of credentials.
 pub type CredentialsFuture<'a> =
@@ -55,11 +55,22 @@ pub enum ProviderError {
 
 /// One provider a chain skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The provider's name.
     pub provider: &'static str,
     /// Why it had nothing.
     pub why: String,
+}
+
+impl Skipped {
+    /// `provider` was skipped because of `why`.
+    pub fn new(provider: &'static str, why: impl Into<String>) -> Self {
+        Self {
+            provider,
+            why: why.into(),
+        }
+    }
 }
 
 fn list_skipped(tried: &[Skipped]) -> String {
@@ -80,43 +91,21 @@ impl ProviderError {
         }
     }
 
-    pub(crate) fn broken(provider: &'static str, cause: impl Into<String>) -> Self {
+    /// A provider that is configured but broken (a chain stops here).
+    pub fn broken(provider: &'static str, cause: impl Into<String>) -> Self {
         ProviderError::Broken {
             provider,
             cause: cause.into(),
         }
     }
 
-    pub(crate) fn not_configured(provider: &'static str, why: impl Into<String>) -> Self {
+    /// A provider with nothing configured (a chain moves on).
+    pub fn not_configured(provider: &'static str, why: impl Into<String>) -> Self {
         ProviderError::NotConfigured {
             provider,
             why: why.into(),
         }
     }
-}
-
-/// Credentials with the time they stop working (`None`: they do not expire).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpiringCredentials {
-    /// The credentials.
-    pub credentials: Credentials,
-    /// When they expire.
-    pub expires_at: Option<SystemTime>,
-}
-
-/// A boxed future of freshly fetched credentials.
-pub type FetchFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<ExpiringCredentials, ProviderError>> + Send + 'a>>;
-
-/// Something that fetches credentials anew on every call, saying when they expire (the
-/// metadata service, Pod Identity). Wrap it in a
-/// [`CachingProvider`](crate::cache::CachingProvider) to get a [`ProvideCredentials`] that
-/// refreshes before expiry.
-pub trait FetchCredentials: Send + Sync + fmt::Debug + 'static {
-    /// The provider's name, for errors and logs.
-    fn name(&self) -> &'static str;
-    /// Fetches credentials now.
-    fn fetch(&self) -> FetchFuture<'_>;
 }
 
 impl ProvideCredentials for Credentials {

@@ -7,8 +7,9 @@
 //! the configuration says. The password is percent-decoded from the URL's user info, kept as
 //! a [`SecretString`], and shown as `** redacted **` in `Debug`, `Display` and errors.
 
-use crate::config::{ConfigError, Endpoint, Scheme};
 use crate::credentials::{SecretString, REDACTED};
+use crate::endpoint::{redact_url, Endpoint, Scheme};
+use crate::error::ConfigError;
 use hyper_util::rt::TokioIo;
 use std::fmt;
 use std::future::Future;
@@ -31,7 +32,7 @@ impl Proxy {
     /// allowed; user and password percent-decoded). Without a scheme, `http://` is assumed,
     /// as curl does. Errors never repeat the password.
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
-        let shown = crate::config::redact_url(url);
+        let shown = redact_url(url);
         let bad = |reason| ConfigError::InvalidProxy {
             url: shown.chars().take(200).collect(),
             reason,

@@ -6,9 +6,9 @@
 //! (bounded) into an ordinary [`Response`], since error bodies are small and callers decode
 //! them the same way either way.
 
-use crate::client::Response;
 use crate::error::{TimeoutKind, TransportError, TransportErrorKind};
 use crate::pool::{Conn, Pool};
+use crate::response::Response;
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::BodyExt;
@@ -54,7 +54,8 @@ pub(crate) struct Head {
 pub(crate) struct StreamLimits {
     /// The longest wait for one chunk (the attempt timeout).
     pub(crate) chunk_timeout: Duration,
-    /// When the call's total time runs out.
+    /// When the call's total time runs out (fixed when the call's last attempt began, from
+    /// the time the client's clock left it).
     pub(crate) total_deadline: tokio::time::Instant,
 }
 
@@ -161,7 +162,7 @@ impl ResponseStream {
     /// have been applied (the server answered 2xx); after an error the stream stays failed.
     pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
         if tokio::runtime::Handle::try_current().is_err() {
-            return Err(crate::client::no_runtime_error().finish(
+            return Err(TransportError::no_runtime().finish(
                 self.attempts,
                 self.prior_attempt_may_have_applied,
                 None,
@@ -178,8 +179,7 @@ impl ResponseStream {
                     ))
                 }
             };
-            let now = tokio::time::Instant::now();
-            let chunk_deadline = now + self.limits.chunk_timeout;
+            let chunk_deadline = crate::time::timer_after(self.limits.chunk_timeout);
             let (deadline, kind) = if self.limits.total_deadline <= chunk_deadline {
                 (self.limits.total_deadline, TimeoutKind::Total)
             } else {

@@ -1,13 +1,15 @@
 //! Injected time: a clock for signing dates and deadlines, and a sleeper for backoff.
 //!
-//! Production uses [`SystemClock`] and [`TokioSleeper`]. Tests use [`ManualTime`], whose
-//! sleeps return at once and move its clock forward, so backoff schedules run exactly and
-//! without waiting.
+//! Production uses [`SystemClock`] and [`TokioSleeper`]: the only place in the library
+//! crates that reads the system clock (a clippy rule keeps `Instant::now` and
+//! `SystemTime::now` out of everything else). Tests use `ManualTime` (feature `test-util`),
+//! whose sleeps return at once and move its clock forward, so backoff schedules run exactly
+//! and without waiting.
 
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, SystemTime};
 
 /// A source of time: the wall clock for signing dates, and a monotonic reading for
@@ -32,6 +34,8 @@ pub trait Sleeper: Send + Sync + Debug {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
+// The one place the system clock is read.
+#[allow(clippy::disallowed_methods)]
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
@@ -40,6 +44,16 @@ impl Clock for SystemClock {
         static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
         ORIGIN.get_or_init(std::time::Instant::now).elapsed()
     }
+}
+
+/// The timer deadline `left` from now: where a time left by the injected clock becomes a
+/// deadline of tokio's timer (timers run on tokio's clock, whatever clock decides how long
+/// they are). Fixed once per wait, so a wait re-armed in a loop (a body read chunk by chunk)
+/// still ends when its time is up. Clamped to a year ("never").
+pub(crate) fn timer_after(left: Duration) -> tokio::time::Instant {
+    #[allow(clippy::disallowed_methods)]
+    let now = tokio::time::Instant::now();
+    now + left.min(Duration::from_secs(365 * 24 * 3600))
 }
 
 /// Sleeps on the tokio timer.
@@ -53,12 +67,15 @@ impl Sleeper for TokioSleeper {
 }
 
 /// A clock that only moves when told to or when something sleeps on it; it records every
-/// sleep. For tests.
+/// sleep. For tests (feature `test-util`).
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 #[derive(Debug, Clone)]
 pub struct ManualTime {
-    inner: Arc<Mutex<ManualState>>,
+    inner: std::sync::Arc<std::sync::Mutex<ManualState>>,
 }
 
+#[cfg(feature = "test-util")]
 #[derive(Debug)]
 struct ManualState {
     now: SystemTime,
@@ -66,11 +83,12 @@ struct ManualState {
     sleeps: Vec<Duration>,
 }
 
+#[cfg(feature = "test-util")]
 impl ManualTime {
     /// Starts at `start`.
     pub fn new(start: SystemTime) -> Self {
         Self {
-            inner: Arc::new(Mutex::new(ManualState {
+            inner: std::sync::Arc::new(std::sync::Mutex::new(ManualState {
                 now: start,
                 elapsed: Duration::ZERO,
                 sleeps: Vec::new(),
@@ -95,6 +113,7 @@ impl ManualTime {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Clock for ManualTime {
     fn now(&self) -> SystemTime {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).now
@@ -104,6 +123,7 @@ impl Clock for ManualTime {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Sleeper for ManualTime {
     fn sleep(&self, d: Duration) -> SleepFuture {
         {

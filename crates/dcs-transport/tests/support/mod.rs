@@ -1,7 +1,8 @@
 //! A raw HTTP/1.1 test server on loopback: it parses each request, checks its signature with
 //! the transport's own verifier, records it, and answers as the test's handler says. It counts
 //! connections accepted and open, so tests can see what the client does on the wire.
-
+// Real dates for answers and signatures: a test may read the system clock.
+#![allow(clippy::disallowed_methods)]
 #![allow(dead_code)]
 
 use dcs_transport::signer::{self, ReceivedRequest};
