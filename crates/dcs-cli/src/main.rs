@@ -510,6 +510,39 @@ fn completions(m: &ArgMatches) -> ExitCode {
     // Written whole at the end, so a closed pipe is a lost write, not a panic.
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut completion_cli(), "dcs", &mut script);
+    if shell == clap_complete::Shell::PowerShell {
+        // Nor does its PowerShell script: each name as a value where an operation goes.
+        let mut text = String::from_utf8_lossy(&script).into_owned();
+        for case in ["'dcs;call' {\n", "'dcs;help' {\n"] {
+            let values: String = dcs_client::model::OPERATIONS
+                .iter()
+                .map(|o| {
+                    format!(
+                        "            [CompletionResult]::new('{0}', '{0}', [CompletionResultType]::ParameterValue, '{1}')\n",
+                        o.name,
+                        o.summary.replace('\'', "''")
+                    )
+                })
+                .collect();
+            text = text.replacen(case, &format!("{case}{values}"), 1);
+        }
+        script = text.into_bytes();
+    }
+    if shell == clap_complete::Shell::Fish {
+        // clap_complete's fish script offers no positional values: the operation names.
+        let names: Vec<&str> = dcs_client::model::OPERATIONS
+            .iter()
+            .map(|o| o.name)
+            .collect();
+        let names = names.join(" ");
+        script.extend(
+            format!(
+                "complete -c dcs -n \"__fish_dcs_using_subcommand call\" -f -a \"{names}\"\n\
+             complete -c dcs -n \"__fish_dcs_using_subcommand help\" -f -a \"{names}\"\n"
+            )
+            .bytes(),
+        );
+    }
     output::print(&String::from_utf8_lossy(&script));
     ExitCode::SUCCESS
 }
@@ -741,13 +774,22 @@ fn call_inner(
         Err(e) => return Err(Failure::invalid(format!("the input is not JSON: {e}"))),
     };
     let dropped = ops::drop_optional(&mut input);
+    let help = generated::help(meta.name);
+    let body_must = help.is_some_and(|h| {
+        h.fields
+            .iter()
+            .any(|f| f.required && f.location == "body" && f.key.matches('.').count() == 1)
+    });
+    if body_must && input.get("body").is_none() {
+        // Checked as an empty body, so every field it must have is named at once.
+        input["body"] = json!({});
+    }
     if dropped > 0 {
         errln!(
             "left out {dropped} optional field{} still holding the skeleton's placeholder",
             if dropped == 1 { "" } else { "s" }
         );
     }
-    let help = generated::help(meta.name);
     let paged = help.is_some_and(|h| h.paged);
     if let Some(n) = m.get_one::<String>("page-size") {
         if !paged {
@@ -859,7 +901,7 @@ fn configure_command(g: &Globals, m: &ArgMatches) -> ExitCode {
                     errln!("{key} is not set");
                     ExitCode::from(1)
                 }
-                Ok(Value::String(v)) if format != Format::Json => {
+                Ok(Value::String(v)) if g.output.as_deref() != Some("json") => {
                     outln!("{v}");
                     ExitCode::SUCCESS
                 }
