@@ -455,8 +455,8 @@ async fn wait_for(ctx: &Ctx, client: &DcsClient, id: &str, seen_running: &mut bo
             Err(e) => return ctx.sdk(&e).emit(),
         };
         let Some(task) = found else {
-            errln!("dcs: no task {shown} in the Task Center");
-            return ExitCode::from(1);
+            return Failure::new(1, "service", format!("no task {shown} in the Task Center"))
+                .emit();
         };
         let status = task.status.clone().unwrap_or_default();
         if !status.eq_ignore_ascii_case("RUNNING") {
