@@ -265,6 +265,9 @@ fn next_step(e: &Error) -> Option<&'static str> {
     if e.is_throttled() {
         return Some("the service is throttling: wait and retry, or lower --concurrency");
     }
+    if e.is_task_running() && e.operation() == "DeleteCenterTask" {
+        return Some("the task is still running: `dcs tasks wait TASK_ID`, then delete it");
+    }
     if e.is_instance_busy() {
         return Some("the instance is busy (not RUNNING, or another change runs): `dcs wait instance ID`, then try again, or add --wait, which waits and sends again");
     }

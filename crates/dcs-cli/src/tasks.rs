@@ -45,6 +45,11 @@ pub const COLUMNS: &[Column] = &[
     crate::field!("user_name"),
 ];
 
+/// `1 task`, `2 tasks`.
+fn tasks_word(n: usize) -> String {
+    format!("{n} task{}", if n == 1 { "" } else { "s" })
+}
+
 /// Whether the service lets a task in `status` be deleted: not while it runs (`DCS.4017`).
 pub fn deletable(status: &str) -> bool {
     !status.eq_ignore_ascii_case("RUNNING")
@@ -304,13 +309,13 @@ pub async fn delete(ctx: &Ctx, opts: DeleteOpts) -> ExitCode {
         }
         if refused > 0 {
             errln!(
-                "dry run: {} tasks would be deleted, {refused} would be refused (RUNNING); nothing was sent",
-                ids.len() - refused
+                "dry run: {} would be deleted, {refused} would be refused (RUNNING); nothing was sent",
+                tasks_word(ids.len() - refused)
             );
         } else {
             errln!(
-                "dry run: {} tasks would be deleted; nothing was sent",
-                ids.len()
+                "dry run: {} would be deleted; nothing was sent",
+                tasks_word(ids.len())
             );
         }
         return ExitCode::SUCCESS;

@@ -72,6 +72,7 @@ pub async fn run(waiter: Waiter, settings: Settings) -> Result<Vec<Completion>, 
     if let Some(i) = settings.interval {
         waiter = waiter.interval(i);
     }
+    let noun = noun(waiter.spec().poll);
     let seen = Arc::new(Mutex::new(Seen::default()));
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -86,8 +87,12 @@ pub async fn run(waiter: Waiter, settings: Settings) -> Result<Vec<Completion>, 
         waiter = waiter.on_observe(move |o: &Observation| {
             let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
             let state = o.state.clone();
-            let changed = s.state != state || s.busy != o.busy || s.resource != o.resource;
-            s.resource = o.resource.clone();
+            let resource = match o.resource.strip_prefix("resource ") {
+                Some(rest) => format!("{noun} {rest}"),
+                None => o.resource.clone(),
+            };
+            let changed = s.state != state || s.busy != o.busy || s.resource != resource;
+            s.resource = resource.clone();
             s.state = state;
             s.busy = o.busy;
             s.polls = o.poll;
@@ -101,13 +106,12 @@ pub async fn run(waiter: Waiter, settings: Settings) -> Result<Vec<Completion>, 
             );
             match &bar {
                 Some(b) => b.set_message(format!(
-                    "waiting for {}: {shown}  {} s, {} polls",
-                    o.resource,
+                    "waiting for {resource}: {shown}  {} s, {} polls",
                     o.elapsed.as_secs(),
                     o.poll
                 )),
                 None if changed => {
-                    errln!("waiting for {}: {shown}", o.resource);
+                    errln!("waiting for {resource}: {shown}");
                 }
                 None => {}
             }
@@ -133,6 +137,20 @@ pub async fn run(waiter: Waiter, settings: Settings) -> Result<Vec<Completion>, 
         b.finish_and_clear();
     }
     outcome
+}
+
+/// What a resource polled by `poll` is called (the SDK says "resource" for all of them).
+fn noun(poll: &str) -> &'static str {
+    match poll {
+        "ListBackupRecords" => "backup",
+        "ListRestoreRecords" => "restore",
+        "ListAclAccounts" => "account",
+        "ShowBigkeyScanTaskDetails" => "big key analysis",
+        "ShowHotkeyTaskDetails" => "hot key analysis",
+        "ListDiagnosisTasks" => "diagnosis",
+        "ShowMigrationTask" => "migration task",
+        _ => "resource",
+    }
 }
 
 /// Waits for Ctrl-C (SIGINT) or SIGTERM; the signal's number. The listeners are set up at
