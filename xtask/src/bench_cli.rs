@@ -150,6 +150,14 @@ pub fn dist(root: &Path) -> Result<(), String> {
         "dcs (profile dist) start-up to first request: median {median:.2} ms (min {min:.2}, max {max:.2}, 21 runs); target < 10 ms: {}",
         if median < 10.0 { "MET" } else { "NOT MET" }
     );
+    // The release build beside it, when there is one, for comparison.
+    let release = root.join("target/release/dcs");
+    if release.exists() {
+        let (median, min, max) = startups(&release)?;
+        println!(
+            "dcs (profile release, for comparison) start-up to first request: median {median:.2} ms (min {min:.2}, max {max:.2}, 21 runs)"
+        );
+    }
     Ok(())
 }
 

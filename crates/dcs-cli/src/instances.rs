@@ -91,8 +91,15 @@ async fn send(
     input: Value,
     wait: Option<crate::wait::Settings>,
 ) -> ExitCode {
+    // With --wait, an "instance busy" refusal is waited out within the wait's budget.
     let options = CallOptions {
-        busy_retry: wait.map(|w| w.budget.unwrap_or(std::time::Duration::from_secs(3600))),
+        busy_retry: wait.map(|w| {
+            w.budget.unwrap_or_else(|| {
+                dcs_client::DcsClient::wait_spec(op)
+                    .map(|s| s.budget)
+                    .unwrap_or(std::time::Duration::from_secs(3600))
+            })
+        }),
         ..CallOptions::default()
     };
     run::exec(
