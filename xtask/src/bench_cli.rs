@@ -127,15 +127,17 @@ fn startups(dcs: &Path) -> Result<(f64, f64, f64), String> {
 
 /// `--only dist`: builds `dcs` as shipped (`--profile dist`, stripped), and reports its size
 /// (target at most 8 MiB) and its start-up to the first request (target under 10 ms).
-pub fn dist(root: &Path) -> Result<(), String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(["build", "--profile", "dist", "-p", "dcs-cli"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err("dist build failed".into());
+pub fn dist(root: &Path, build: bool) -> Result<(), String> {
+    if build {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(&cargo)
+            .args(["build", "--profile", "dist", "-p", "dcs-cli"])
+            .current_dir(root)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err("dist build failed".into());
+        }
     }
     let dcs = root.join("target/dist/dcs");
     let bytes = std::fs::metadata(&dcs).map_err(|e| e.to_string())?.len();

@@ -42,7 +42,7 @@ commands:
            cargo test --workspace
            cargo deny check licenses bans sources   (only when cargo-deny is installed)
            Stops at the first failing step with a non-zero exit.
-  bench [--only signer|e2e|list|cli|dist] [ARGS...]
+  bench [--only signer|e2e|list|cli|dist] [ARGS...]   (dist: [--no-build])
            cargo bench -p dcs-transport --bench signer [-- ARGS]
            cargo bench -p dcs-tasks --bench e2e [-- ARGS]
            cargo bench -p dcs-client --bench list_page   (ListCenterTask, 1000-task page)
@@ -184,7 +184,9 @@ fn bench(args: &[String]) -> Result<(), String> {
         return bench_build::run(&root(), baseline);
     }
     if only.as_deref() == Some("dist") {
-        return bench_cli::dist(&root());
+        // `--no-build`: measure the binary already built (a nested cargo under `cargo run`
+        // sees another environment and may rebuild ring).
+        return bench_cli::dist(&root(), !pass.contains(&"--no-build"));
     }
     let (signer, e2e, list, cli) = match only.as_deref() {
         None => (true, true, true, true),
