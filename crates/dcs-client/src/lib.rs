@@ -1,15 +1,17 @@
 //! The Huawei Cloud DCS client: every DCS v2 operation, sent through one generic path.
 //!
-//! [`DcsClient`] has one method per operation, named as in the official SDKs
-//! (`list_instances`, `delete_center_task`, ...). Each returns a [`CallBuilder`] that owns a
-//! cheap clone of the client (so its future can be spawned): set parameters, then
-//! [`send`](CallBuilder::send). Sending validates the request (nothing is sent on invalid
-//! input), writes path, query and body (dcs-model), signs and sends with retries
-//! (dcs-transport), and decodes the answer into the operation's typed output, which keeps the
-//! request id. Every failure is one [`Error`].
+//! This crate is where the model (`dcs-model`: requests, answers, rules) and the transport
+//! (`dcs-transport`: signing, sending, retries) meet. It holds no schema and no HTTP logic of
+//! its own: the operations are generated from the service model under `codegen/`.
 //!
-//! This crate is where the model and the transport meet; it holds no schema of its own (the
-//! generated code is data from the spec) and no HTTP logic of its own.
+//! # Getting started
+//!
+//! [`DcsClient`] has one method per operation, named as in the official SDKs
+//! (`list_instances`, `delete_center_task`, ...), grouped by resource group on its page. Path
+//! ids are the method's arguments; it returns the operation's call type
+//! ([`calls::CreateInstanceCall`], ...) with a setter per query parameter and body field; then
+//! `send()`. The answer dereferences to the operation's typed output and keeps the request
+//! id. Build one client and reuse it: it owns the connection pool, and clones share it.
 //!
 //! ```no_run
 //! use dcs_client::{Credentials, DcsClient};
@@ -29,6 +31,103 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! An application needs tokio with a runtime (`tokio = { version = "1", features = ["macros",
+//! "rt-multi-thread"] }`).
+//!
+//! # Configuration
+//!
+//! What the builder is not told is found where the official SDKs look: credentials in
+//! `HUAWEICLOUD_SDK_AK` / `HUAWEICLOUD_SDK_SK` (and `HUAWEICLOUD_SDK_SECURITY_TOKEN`), the
+//! profile file (`~/.huaweicloud/credentials`), Pod Identity, then the ECS metadata service;
+//! the region in `HUAWEICLOUD_SDK_REGION` or the profile; the endpoint in `DCS_ENDPOINT`,
+//! `HUAWEICLOUD_SDK_REGION_DCS_{REGION}` or the regions file; the project id in
+//! `HUAWEICLOUD_SDK_PROJECT_ID`, the profile, or an IAM lookup by region at the first call.
+//! See [`DcsClientBuilder`] and the README's table.
+//!
+//! # Requests are checked before they are sent
+//!
+//! `send()` checks the request against the reviewed rules of the API reference (required
+//! fields, lengths, ranges, documented value sets, formats such as `yyyyMMddHHmmss`) and sends
+//! nothing when one fails: the [`Error`] lists every problem at once, each with its field path
+//! (`body.tags[1].key`). The rules are never stricter than the service (every documented
+//! capacity passes); for the day the service accepts more than the reference says,
+//! [`RequestOptions::validate`]`(false)` sends what was set.
+//!
+//! Value sets ([`types::InstanceStatus`], [`types::Engine`], ...) are enums you can match on;
+//! a value this version does not know decodes as `Unknown` and never fails an answer.
+//!
+//! # Errors
+//!
+//! Every failure is one [`Error`]: [`Error::kind`] says what kind, accessors give what is
+//! known (status, error code, message, request id, the documented meaning of the code with
+//! [`Error::code_info`]), and predicates answer the usual questions:
+//! [`is_instance_not_found`](Error::is_instance_not_found),
+//! [`is_instance_busy`](Error::is_instance_busy), [`is_task_running`](Error::is_task_running),
+//! [`is_throttled`](Error::is_throttled), [`is_timeout`](Error::is_timeout), and
+//! [`is_outcome_uncertain`](Error::is_outcome_uncertain) (the request may have been applied
+//! although an error is reported). Every documented code is in [`codes`].
+//!
+//! # Retries
+//!
+//! Connection failures (nothing was sent) and throttling (the gateway refused before the
+//! service saw it) are retried for every operation, with full-jitter exponential backoff,
+//! `Retry-After`, and a client-wide retry budget. Resets, timeouts and 5xx answers are retried
+//! only for operations whose retry safety was reviewed (every GET and DELETE, and the PUTs and
+//! POSTs that set an absolute value), never a create, switchover, restart or password change.
+//! Per call: [`RequestOptions`] (timeouts, attempts, response cap, validation, busy retries).
+//!
+//! # Paging
+//!
+//! The 19 offset/limit operations have `into_paginator()`: [`Paginator::next`] gives pages,
+//! [`Paginator::items`] items across pages. Paging stops at the total or an empty page, and
+//! ends with an error when the service repeats a page (it ignored `offset`).
+//!
+//! # Waiting for asynchronous work
+//!
+//! Creating, resizing, restarting, backing up, restoring, analysing and many other operations
+//! finish after they answer. Their call types have `send_and_wait()`, which sends once and then
+//! polls what the reviewed completion table says (the instance's status, a job, a background
+//! task, the resource's own status) until a success state, failing at once on a failure
+//! state, within a budget ([`WaitOptions`]). [`DcsClient`] also has named waiters
+//! ([`DcsClient::wait_until_instance_running`], [`DcsClient::wait_for_job`],
+//! [`DcsClient::wait_until_backup_done`], ...). With [`RequestOptions::busy_retry`], an
+//! operation refused because the instance is busy waits for it and is sent again (only if
+//! it is safe to send twice).
+//!
+//! ```no_run
+//! # async fn run(client: dcs_client::DcsClient) -> Result<(), dcs_client::Error> {
+//! let resized = client
+//!     .resize_instance("INSTANCE_ID")
+//!     .spec_code("redis.ha.xu1.large.r2.8")
+//!     .new_capacity(8)
+//!     .send_and_wait()
+//!     .await?;
+//! println!("done: {:?}", resized.completions);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Testing against the emulator
+//!
+//! The `dcs-emulator` crate serves the whole API on loopback, with state (instances walk
+//! their documented states on an injectable clock), signature checks, scripted faults and a
+//! control API. Point a client at `Emulator::endpoint()` with the emulator's credentials; see
+//! that crate's README for a `#[tokio::test]` example.
+//!
+//! # Cargo features
+//!
+//! Each resource group (`instances`, `nodes`, `network`, `bandwidth`, `accounts`, `config`,
+//! `backups`, `migration`, `analysis`, `diagnosis`, `clients`, `logs`, `tasks`, `tags`,
+//! `catalog`, `monitoring`) is a feature, all on by default. `default-features = false,
+//! features = ["tasks"]` compiles the Task Center alone. A waiter needs the group of what it
+//! polls too (`tasks` for jobs, `instances` for instance states).
+//!
+//! # Logging
+//!
+//! The client logs with `tracing` (spans `dcs.call` per operation and `dcs.http` per attempt;
+//! secrets never appear). Install a subscriber, e.g. `tracing_subscriber` with
+//! `RUST_LOG=dcs_client=debug,dcs_transport=debug`.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

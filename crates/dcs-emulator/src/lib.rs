@@ -4,30 +4,41 @@
 //! binary). One gateway layer serves every route of the generated route table: body limit,
 //! `X-Request-Id`, SDK-HMAC-SHA256 signatures checked with the same verifier users get from
 //! `dcs-transport`, the project check, scripted faults ([`Fault`], per operation if wanted) and
-//! recording. Requests are then validated against the generated request models, and answered
-//! by one of two tiers (the `X-Dcs-Emulator-Tier` header says which): *stateful* handlers for
-//! instances, the Task Center, backups and restores, ACL accounts, IP whitelists, tags and the
-//! jobs `ShowJobInfo` reports, kept per project in memory with their asynchronous changes
-//! computed from the emulator's clock; and *synthetic*, schema-valid
-//! answers built from the spec's response models for every other operation.
+//! recording. Requests are then validated against the generated request models, checked
+//! against the instance they name (404 `DCS.3022`, 400 `DCS.4026` for a change to one that is
+//! not `RUNNING` and idle), and answered by one of two tiers (the `X-Dcs-Emulator-Tier`
+//! header says which): *stateful* handlers for instances and their lifecycle, the Task
+//! Center, jobs, backups and restores, ACL accounts, IP whitelists, tags, configuration, key
+//! analyses, diagnosis and migration tasks, kept per project in memory; and *synthetic*,
+//! schema-valid answers built from the spec's response models for every other operation.
 //!
-//! It depends on `dcs-model` for the contract and on `dcs-transport` only for the verifier; it
-//! must not depend on any client crate.
+//! Asynchronous work walks the states the API reference documents over the operation delay
+//! ([`Emulator::set_operation_delay`]), computed from an injectable clock
+//! ([`Emulator::set_manual_clock`]) when asked: nothing sleeps. Its next run can be made to
+//! fail ([`Emulator::fail_next`]). Scripts drive the same controls through the unsigned,
+//! loopback-only HTTP API under `/_emulator/`; the crate's README lists the states, the
+//! control API and the seed format.
+//!
+//! It depends on `dcs-model` for the contract and on `dcs-transport` for the verifier and the
+//! clock; it must not depend on any client crate.
 #![deny(missing_docs)]
 
 mod body;
+mod control;
 #[path = "generated/dispatch.rs"]
 mod dispatch;
 mod fault;
 mod io;
 pub mod recorder;
 mod router;
+mod seed;
 mod state;
 mod synthetic;
 mod time;
 mod validate;
 
-pub use state::DEFAULT_OPERATION_DELAY;
+pub use seed::{SeedError, SeedSummary};
+pub use state::{WorkKind, DEFAULT_OPERATION_DELAY};
 
 pub use fault::{Fault, ScriptedFault};
 
@@ -35,7 +46,7 @@ use body::{BodyAborted, EmuBody};
 use bytes::Bytes;
 use dcs_model::{codes, DcsErrorBody, GatewayErrorBody, ResponseKind};
 use dcs_transport::signer::{verify, ReceivedRequest, VerifyError};
-use dcs_transport::{Clock, SdkDate, SecretString, SystemClock};
+use dcs_transport::{Clock, ManualTime, SdkDate, SecretString, SystemClock};
 use http_body_util::BodyExt;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -129,6 +140,9 @@ pub struct EmulatorConfig {
     /// Request-body bytes held at once across connections
     /// ([`DEFAULT_MAX_BUFFERED_BODY_BYTES`]).
     pub max_buffered_body_bytes: usize,
+    /// Print one line per request on stderr: method, path, operation, status, request id
+    /// (the binary's `--log`).
+    pub log_requests: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -140,6 +154,7 @@ impl Default for EmulatorConfig {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
+            log_requests: false,
         }
     }
 }
@@ -241,7 +256,13 @@ pub fn tier_of(name: &str) -> Tier {
 struct Shared {
     state: Mutex<State>,
     clock: Mutex<Arc<dyn Clock>>,
+    /// The clock, when it is a manual one the emulator may move (the control API's advance).
+    manual: Mutex<Option<ManualTime>>,
+    /// How far the emulator's work has been moved ahead of its clock (an advance with a
+    /// clock that is not manual).
+    skipped: Mutex<Duration>,
     record: bool,
+    log: bool,
     connections: AtomicUsize,
     /// Connections answered 503 at once because the cap was reached.
     connections_refused: AtomicUsize,
@@ -257,12 +278,126 @@ impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+    /// The clock's time: what signatures are checked against.
     fn now(&self) -> SystemTime {
         self.clock.lock().unwrap_or_else(|e| e.into_inner()).now()
+    }
+    /// The time the emulator's work is at: the clock plus any skip ahead.
+    fn work_now(&self) -> SystemTime {
+        self.now() + *self.skipped.lock().unwrap_or_else(|e| e.into_inner())
     }
     fn next_request_id(&self) -> String {
         let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
         format!("{:016x}{:016x}", self.nonce, n)
+    }
+    fn advance(&self, by: Duration) -> ClockKind {
+        if let Some(m) = self
+            .manual
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            m.advance(by);
+            return ClockKind::Manual;
+        }
+        *self.skipped.lock().unwrap_or_else(|e| e.into_inner()) += by;
+        ClockKind::Skipped
+    }
+    fn clock_kind(&self) -> ClockKind {
+        if self
+            .manual
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+        {
+            ClockKind::Manual
+        } else {
+            ClockKind::Skipped
+        }
+    }
+    fn force_status(&self, project_id: &str, instance_id: &str, status: &str) -> bool {
+        let now = self.work_now();
+        let mut st = self.state();
+        let Some(p) = st.store.projects.get_mut(project_id) else {
+            return false;
+        };
+        p.settle(now);
+        match p.instances.iter_mut().find(|i| i.id == instance_id) {
+            Some(i) => {
+                i.force_status(status);
+                true
+            }
+            None => false,
+        }
+    }
+    fn load_seed(&self, project_id: &str, json: &str) -> Result<SeedSummary, SeedError> {
+        let now = self.work_now();
+        let mut st = self.state();
+        let store = &mut st.store;
+        let known = |id: &str| {
+            store
+                .projects
+                .get(project_id)
+                .is_some_and(|p| p.instances.iter().any(|i| i.id == id))
+        };
+        let doc = seed::parse(json, &known)?;
+        let summary = SeedSummary {
+            instances: doc.instances.len(),
+            tasks: doc.tasks.len(),
+            backups: doc.backups.len(),
+            accounts: doc.accounts.len(),
+            jobs: doc.jobs.len(),
+        };
+        for i in doc.instances {
+            let seed = state::InstanceSeed {
+                status: i.status,
+                name: i.name,
+                capacity: i.capacity,
+                engine_version: i.engine_version,
+            };
+            store.seed_instance(project_id, &i.id, seed, now);
+        }
+        for t in doc.tasks {
+            store.seed_task(
+                project_id,
+                &t.id,
+                &t.name,
+                t.status,
+                t.instance_id.as_deref(),
+                now,
+            );
+        }
+        for b in doc.backups {
+            store.seed_backup(project_id, &b.instance_id, &b.id, now);
+        }
+        for a in doc.accounts {
+            store.seed_account(project_id, &a.instance_id, &a.id, &a.name, now);
+        }
+        for j in doc.jobs {
+            store.seed_job(project_id, &j.id, &j.job_type, &j.status, now);
+        }
+        Ok(summary)
+    }
+}
+
+/// What [`Emulator::advance_clock`] moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClockKind {
+    /// The manual clock itself (everyone sharing it sees the new time).
+    Manual,
+    /// The emulator's work only: the clock is not one the emulator may move, so pending
+    /// changes were moved ahead of it instead.
+    Skipped,
+}
+
+impl ClockKind {
+    /// `manual` or `system`, as the control API says.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockKind::Manual => "manual",
+            ClockKind::Skipped => "system",
+        }
     }
 }
 
@@ -305,7 +440,10 @@ impl Emulator {
                 requests: Vec::new(),
             }),
             clock: Mutex::new(Arc::new(SystemClock)),
+            manual: Mutex::new(None),
+            skipped: Mutex::new(Duration::ZERO),
             record: config.record_requests,
+            log: config.log_requests,
             connections: AtomicUsize::new(0),
             connections_refused: AtomicUsize::new(0),
             body_memory: Arc::new(Semaphore::new(
@@ -351,21 +489,21 @@ impl Emulator {
 
     /// Adds (or replaces) a task in a project's Task Center. It keeps `status` until deleted.
     pub fn seed_task(&self, project_id: &str, task_id: &str, status: TaskStatus) {
-        let now = self.shared.now();
+        let now = self.shared.work_now();
         self.shared
             .state()
             .store
-            .seed_task(project_id, task_id, status, None, now);
+            .seed_task(project_id, task_id, "EXTEND", status, None, now);
     }
 
     /// Adds `n` finished tasks (ids `seed-task-00000` up) to a project's Task Center.
     pub fn seed_tasks(&self, project_id: &str, n: usize) {
-        let now = self.shared.now();
+        let now = self.shared.work_now();
         let mut st = self.shared.state();
         for i in 0..n {
             let id = format!("seed-task-{i:05}");
             st.store
-                .seed_task(project_id, &id, TaskStatus::Success, None, now);
+                .seed_task(project_id, &id, "EXTEND", TaskStatus::Success, None, now);
         }
     }
 
@@ -378,25 +516,36 @@ impl Emulator {
         task_id: &str,
         status: TaskStatus,
     ) {
-        let now = self.shared.now();
-        self.shared
-            .state()
-            .store
-            .seed_task(project_id, task_id, status, Some(instance_id), now);
+        let now = self.shared.work_now();
+        self.shared.state().store.seed_task(
+            project_id,
+            task_id,
+            "EXTEND",
+            status,
+            Some(instance_id),
+            now,
+        );
     }
 
-    /// Adds (or replaces) an instance with this id and status (`RUNNING` accepts operations).
+    /// Adds (or replaces) an instance with this id and status, which it keeps until
+    /// something changes it (`RUNNING` takes changes; any other status refuses them with
+    /// `DCS.4026`, as the service does).
     pub fn seed_instance(&self, project_id: &str, instance_id: &str, status: &str) {
-        let now = self.shared.now();
-        self.shared
-            .state()
-            .store
-            .seed_instance(project_id, instance_id, status, now);
+        let now = self.shared.work_now();
+        self.shared.state().store.seed_instance(
+            project_id,
+            instance_id,
+            state::InstanceSeed {
+                status: status.to_string(),
+                ..Default::default()
+            },
+            now,
+        );
     }
 
-    /// Adds (or replaces) a finished backup of an instance.
+    /// Adds (or replaces) a finished backup (`succeed`) of an instance.
     pub fn seed_backup(&self, project_id: &str, instance_id: &str, backup_id: &str) {
-        let now = self.shared.now();
+        let now = self.shared.work_now();
         self.shared
             .state()
             .store
@@ -412,7 +561,7 @@ impl Emulator {
         account_id: &str,
         account_name: &str,
     ) -> bool {
-        let now = self.shared.now();
+        let now = self.shared.work_now();
         self.shared.state().store.seed_account(
             project_id,
             instance_id,
@@ -424,30 +573,62 @@ impl Emulator {
 
     /// Adds (or replaces) a finished job that `ShowJobInfo` reports (`SUCCESS`).
     pub fn seed_job(&self, project_id: &str, job_id: &str, job_type: &str) {
-        let now = self.shared.now();
+        let now = self.shared.work_now();
         self.shared
             .state()
             .store
-            .seed_job(project_id, job_id, job_type, now);
+            .seed_job(project_id, job_id, job_type, "SUCCESS", now);
+    }
+
+    /// Adds the resources of a seed document (JSON; the format is in the crate's README)
+    /// to `project_id`. The whole document is checked first: an unknown key, a status
+    /// outside the documented set or a value of the wrong type is an error naming it, and
+    /// then nothing is added.
+    pub fn load_seed(&self, project_id: &str, json: &str) -> Result<SeedSummary, SeedError> {
+        self.shared.load_seed(project_id, json)
     }
 
     /// The instance's status as the emulator's clock sees it now, `None` when it does not
     /// exist.
     pub fn instance_status(&self, project_id: &str, instance_id: &str) -> Option<String> {
-        let now = self.shared.now();
+        let now = self.shared.work_now();
         let mut st = self.shared.state();
         let p = st.store.projects.get_mut(project_id)?;
         p.settle(now);
         p.instances
             .iter()
             .find(|i| i.id == instance_id)
-            .map(|i| i.status.clone())
+            .map(|i| i.status(now).to_string())
     }
 
-    /// How long asynchronous operations (create, resize, restart, backup, restore) take on the
-    /// emulator's clock. Zero finishes them at once.
+    /// How long asynchronous operations take on the emulator's clock (create, resize,
+    /// restart, backup, restore, jobs, accounts, analyses, migrations, ...). Zero finishes
+    /// them at once; above zero, each walks its documented states over this time.
     pub fn set_operation_delay(&self, delay: Duration) {
         self.shared.state().store.delay = delay;
+    }
+
+    /// The operation delay in effect.
+    pub fn operation_delay(&self) -> Duration {
+        self.shared.state().store.delay
+    }
+
+    /// Makes the next run of `kind` end in its failure state (`CREATEFAILED`, `ERROR`,
+    /// `failed`, `FAIL`, ...: see [`WorkKind`]); calls add up.
+    pub fn fail_next(&self, kind: WorkKind) {
+        *self.shared.state().store.fail_next.entry(kind).or_insert(0) += 1;
+    }
+
+    /// Freezes the instance (`FROZEN`, ending any change in progress), as an account in
+    /// arrears is; `false` when the project has no such instance.
+    pub fn freeze_instance(&self, project_id: &str, instance_id: &str) -> bool {
+        self.shared.force_status(project_id, instance_id, "FROZEN")
+    }
+
+    /// Sets a frozen (or any) instance back to `RUNNING` and idle; `false` when the project
+    /// has no such instance.
+    pub fn unfreeze_instance(&self, project_id: &str, instance_id: &str) -> bool {
+        self.shared.force_status(project_id, instance_id, "RUNNING")
     }
 
     /// Whether the task exists.
@@ -520,9 +701,29 @@ impl Emulator {
         self.shared.connections.load(Ordering::SeqCst)
     }
 
-    /// Replaces the emulator's clock (for skew tests).
+    /// Replaces the emulator's clock: the gateway checks signatures against it and the
+    /// stateful tier walks its states on it (for skew tests, or a [`ManualTime`] shared
+    /// with the client). [`advance_clock`](Self::advance_clock) does not move a clock given
+    /// here; use [`set_manual_clock`](Self::set_manual_clock) for one it may move.
     pub fn set_clock(&self, clock: Arc<dyn Clock>) {
         *self.shared.clock.lock().unwrap_or_else(|e| e.into_inner()) = clock;
+        *self.shared.manual.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Uses a manual clock (shared with a client, say) that
+    /// [`advance_clock`](Self::advance_clock) and the control API may move.
+    pub fn set_manual_clock(&self, clock: ManualTime) {
+        *self.shared.clock.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(clock.clone());
+        *self.shared.manual.lock().unwrap_or_else(|e| e.into_inner()) = Some(clock);
+    }
+
+    /// Moves time on by `by`. With a manual clock (set by
+    /// [`set_manual_clock`](Self::set_manual_clock)) the clock itself moves, for everyone
+    /// who shares it. With any other clock the emulator's work moves ahead instead: pending
+    /// changes finish as if `by` had passed, while signatures are still checked against the
+    /// clock (so real clients, which sign with the real time, keep being accepted).
+    pub fn advance_clock(&self, by: Duration) -> ClockKind {
+        self.shared.advance(by)
     }
 }
 
@@ -582,7 +783,7 @@ async fn accept_loop(
             r = listener.accept() => r,
             _ = stop.changed() => return,
         };
-        let Ok((stream, _)) = accepted else {
+        let Ok((stream, peer)) = accepted else {
             // Out of descriptors or similar: back off briefly rather than spin.
             tokio::time::sleep(Duration::from_millis(5)).await;
             continue;
@@ -610,7 +811,7 @@ async fn accept_loop(
             let svc = service_fn(move |req| {
                 let shared = shared.clone();
                 let abort = abort.clone();
-                async move { handle(req, &shared, &abort).await }
+                async move { handle(req, &shared, &abort, peer).await }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
@@ -644,15 +845,45 @@ async fn handle(
     req: hyper::Request<hyper::body::Incoming>,
     shared: &Shared,
     abort: &AbortSwitch,
+    peer: SocketAddr,
 ) -> Result<Resp, DropConnection> {
     shared.request_count.fetch_add(1, Ordering::SeqCst);
     let request_id = shared.next_request_id();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let (r, operation) = serve(req, shared, abort, peer, &request_id).await;
+    if shared.log {
+        let status = match &r {
+            Ok(resp) => resp.status().as_u16().to_string(),
+            Err(_) => "-".to_string(),
+        };
+        // The path as received (percent-encoded, so one line and no control characters);
+        // a closed stderr is no reason to stop serving.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "{method} {path} {operation} {status} {request_id}"
+        );
+    }
+    r
+}
+
+/// Answers one request; also says which operation it was for the log (`-` when none,
+/// `_emulator` for the control API).
+async fn serve(
+    req: hyper::Request<hyper::body::Incoming>,
+    shared: &Shared,
+    abort: &AbortSwitch,
+    peer: SocketAddr,
+    request_id: &str,
+) -> (Result<Resp, DropConnection>, &'static str) {
+    let request_id = request_id.to_string();
     let (parts, incoming) = req.into_parts();
     // The body's bytes stay counted against the shared memory cap until the answer is made.
     let (body, _held) = match read_body(incoming, shared).await {
         Ok(b) => b,
         // The client went away, broke the body, or took too long: no one to answer.
-        Err(BodyRefusal::Dropped) => return Err(DropConnection),
+        Err(BodyRefusal::Dropped) => return (Err(DropConnection), "-"),
         Err(BodyRefusal::TooLarge) => {
             let resp = gateway_error(
                 413,
@@ -661,7 +892,7 @@ async fn handle(
                 &request_id,
             );
             record(shared, &parts, Bytes::new(), resp.status().as_u16());
-            return Ok(with_request_id(resp, &request_id));
+            return (Ok(with_request_id(resp, &request_id)), "-");
         }
         Err(BodyRefusal::Busy) => {
             let mut resp = gateway_error(
@@ -675,15 +906,21 @@ async fn handle(
                 http::HeaderValue::from_static("close"),
             );
             record(shared, &parts, Bytes::new(), resp.status().as_u16());
-            return Ok(with_request_id(resp, &request_id));
+            return (Ok(with_request_id(resp, &request_id)), "-");
         }
     };
     let path = parts.uri.path().to_string();
+    // The control API: unsigned, loopback only, never faulted or recorded.
+    if control::is_control(&path) {
+        let resp = control::handle(&parts, &body, shared, peer);
+        return (Ok(with_request_id(resp, &request_id)), "_emulator");
+    }
     let resolved = router::resolve(parts.method.as_str(), &path);
     let op_name = match &resolved {
         Resolved::Op { meta, .. } => Some(meta.name),
         _ => None,
     };
+    let operation = op_name.unwrap_or("-");
     let fault = {
         let mut st = shared.state();
         let pos = st.faults.iter().position(|f| {
@@ -734,7 +971,7 @@ async fn handle(
         }
     };
     record(shared, &parts, body, status_for_record);
-    resp.map(|r| with_request_id(r, &request_id))
+    (resp.map(|r| with_request_id(r, &request_id)), operation)
 }
 
 /// Why a request's body was not read.
@@ -943,7 +1180,14 @@ fn route(
         );
     };
 
-    let mut resp = answer(meta, params, &received, allowed_project, shared, now_time);
+    let mut resp = answer(
+        meta,
+        params,
+        &received,
+        allowed_project,
+        shared,
+        shared.work_now(),
+    );
     resp.headers_mut()
         .insert(OPERATION_HEADER, http::HeaderValue::from_static(meta.name));
     resp
@@ -1000,7 +1244,7 @@ fn answer(
         Some(state::Reply::Error(status, code, msg)) => dcs_error(status, code, &msg),
         Some(state::Reply::Empty) => empty_ok(),
         Some(state::Reply::Json(v)) => json_response(200, v.to_string().into_bytes()),
-        None => synthetic_response(meta, params),
+        Some(state::Reply::Synthetic) | None => synthetic_response(meta, params),
     };
     resp.headers_mut()
         .insert(TIER_HEADER, http::HeaderValue::from_static(tier.as_str()));

@@ -124,6 +124,11 @@ async fn create_resize_follow_the_task_delete() {
     assert_eq!(err.status(), Some(404), "{err}");
 
     c.delete_single_instance(&id).send().await.unwrap();
+    // Being deleted: still shown, busy with the deletion, until the delay has passed.
+    let show = c.show_instance(&id).send().await.unwrap();
+    let raw: serde_json::Value = serde_json::from_slice(show.raw_body()).unwrap();
+    assert_eq!(raw["task"]["name"], "deleteDCSInstance");
+    clock.advance(Duration::from_secs(30));
     let err = c.show_instance(&id).send().await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err}");
     assert!(err.is_instance_not_found(), "{err}");
@@ -352,6 +357,18 @@ async fn acl_accounts_are_created_listed_updated_and_deleted() {
         .into_inner();
     assert_eq!(role.instance_id.as_deref(), Some(INSTANCE));
     assert!(role.job_id.is_some());
+    // The role changes while the account is UPDATING.
+    let a = c
+        .list_acl_accounts(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts
+        .unwrap()
+        .remove(0);
+    assert_eq!(a.status, Some(AclAccountStatus::Updating));
+    clock.advance(Duration::from_secs(30));
     c.update_acl_account_remark(INSTANCE, &aid)
         .description("writes too")
         .send()
@@ -387,6 +404,28 @@ async fn acl_accounts_are_created_listed_updated_and_deleted() {
     assert_eq!(a.status, Some(AclAccountStatus::Available));
 
     c.delete_acl_account(INSTANCE, &aid).send().await.unwrap();
+    // DELETING, with a `DeleteAcl` background task EXECUTING, until the delay has passed.
+    let accounts = c
+        .list_acl_accounts(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts
+        .unwrap();
+    assert_eq!(accounts[0].status, Some(AclAccountStatus::Deleting));
+    let task = c
+        .list_background_task(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks
+        .unwrap()
+        .remove(0);
+    assert_eq!(task.name.as_ref().map(|v| v.as_str()), Some("DeleteAcl"));
+    assert_eq!(task.status.as_deref(), Some("EXECUTING"));
+    clock.advance(Duration::from_secs(30));
     let accounts = c
         .list_acl_accounts(INSTANCE)
         .send()
@@ -396,6 +435,16 @@ async fn acl_accounts_are_created_listed_updated_and_deleted() {
         .accounts
         .unwrap();
     assert!(accounts.is_empty());
+    let task = c
+        .list_background_task(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks
+        .unwrap()
+        .remove(0);
+    assert_eq!(task.status.as_deref(), Some("SUCCESS"));
     let err = c
         .delete_acl_account(INSTANCE, &aid)
         .send()
@@ -421,7 +470,7 @@ fn group(name: &str, ips: &[&str]) -> dcs_client::types::Whitelist {
 
 #[tokio::test]
 async fn a_whitelist_is_set_and_read_back() {
-    let (emu, _clock) = emulator().await;
+    let (emu, clock) = emulator().await;
     emu.seed_instance(PROJECT, INSTANCE, "RUNNING");
     let c = client(&emu);
 
@@ -443,6 +492,26 @@ async fn a_whitelist_is_set_and_read_back() {
         .send()
         .await
         .unwrap();
+    // Applied when its `AddWhitelist` task ends.
+    let pending = c
+        .show_ip_whitelist(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(pending.enable_whitelist, Some(false));
+    let task = c
+        .list_background_task(INSTANCE)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks
+        .unwrap()
+        .remove(0);
+    assert_eq!(task.name.as_ref().map(|v| v.as_str()), Some("AddWhitelist"));
+    assert_eq!(task.status.as_deref(), Some("EXECUTING"));
+    clock.advance(Duration::from_secs(30));
     let after = c
         .show_ip_whitelist(INSTANCE)
         .send()
@@ -493,8 +562,12 @@ async fn an_async_whitelist_update_is_a_job_that_finishes_on_the_clock() {
 
     let info = c.show_job_info(&job_id).send().await.unwrap().into_inner();
     assert_eq!(info.job_id.as_deref(), Some(job_id.as_str()));
-    assert_eq!(info.status.as_ref().map(|v| v.as_str()), Some("RUNNING"));
+    // INIT for the first half of the delay, RUNNING for the second.
+    assert_eq!(info.status.as_ref().map(|v| v.as_str()), Some("INIT"));
     assert_eq!(info.end_time.as_deref(), Some(""));
+    clock.advance(Duration::from_secs(15));
+    let info = c.show_job_info(&job_id).send().await.unwrap().into_inner();
+    assert_eq!(info.status.as_ref().map(|v| v.as_str()), Some("RUNNING"));
     let begin: u64 = info.begin_time.unwrap().parse().unwrap();
     // Not applied until the job finishes.
     let w = c
@@ -505,7 +578,7 @@ async fn an_async_whitelist_update_is_a_job_that_finishes_on_the_clock() {
         .into_inner();
     assert_eq!(w.enable_whitelist, Some(false));
 
-    clock.advance(Duration::from_secs(30));
+    clock.advance(Duration::from_secs(15));
     let info = c.show_job_info(&job_id).send().await.unwrap().into_inner();
     assert_eq!(info.status.as_ref().map(|v| v.as_str()), Some("SUCCESS"));
     let end: u64 = info.end_time.unwrap().parse().unwrap();
@@ -536,7 +609,7 @@ async fn an_async_whitelist_update_is_a_job_that_finishes_on_the_clock() {
         info.job_type.as_ref().map(|v| v.as_str()),
         Some("masterStandbySwapJob")
     );
-    assert_eq!(info.status.as_ref().map(|v| v.as_str()), Some("RUNNING"));
+    assert_eq!(info.status.as_ref().map(|v| v.as_str()), Some("INIT"));
 
     let err = c.show_job_info("no-such-job").send().await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err}");

@@ -475,7 +475,46 @@ fn value_set(out: &mut String, e: &Enum) {
     );
 }
 
-fn op_doc(op: &Op, english: bool) -> String {
+/// The error codes an operation's docs name: the codes tied to it in `errors.toml`, then the
+/// classes that apply to every operation of its shape.
+fn errors_doc(op: &Op, p: &Plan) -> String {
+    let mut parts = Vec::new();
+    for c in p.codes.iter().filter(|c| c.operations.contains(&op.name)) {
+        parts.push(format!("`{}` ({})", c.code, lower(&plain(&c.meaning))));
+    }
+    let on_instance = op.path_params.iter().any(|x| x.name == "instance_id");
+    if on_instance {
+        parts.push(format!(
+            "`{}` when the instance does not exist (`Error::is_instance_not_found()`)",
+            p.codes
+                .iter()
+                .find(|c| c.class.as_deref() == Some("instance_not_found"))
+                .map_or("DCS.3022", |c| c.code.as_str())
+        ));
+        if op.method != "GET" {
+            parts.push("an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`)".to_string());
+        }
+    }
+    parts.push("the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff)".to_string());
+    format!(
+        "**Errors:** {}; every documented code is in [`codes`](crate::codes).",
+        parts.join("; ")
+    )
+}
+
+fn lower(s: &str) -> String {
+    let s = s.trim_end_matches('.');
+    let mut cs = s.chars();
+    match (cs.next(), cs.next()) {
+        (Some(a), Some(b)) if a.is_ascii_uppercase() && b.is_lowercase() => {
+            format!("{}{}", a.to_ascii_lowercase(), &s[1..])
+        }
+        _ => s.to_string(),
+    }
+}
+
+fn op_doc(op: &Op, p: &Plan) -> String {
+    let english = p.english;
     let mut d = op.doc.summary.clone();
     if let Some(x) = &op.doc.details {
         let _ = write!(d, "\n\n{x}");
@@ -483,9 +522,25 @@ fn op_doc(op: &Op, english: bool) -> String {
     if let Some(r) = &op.doc.returns {
         let _ = write!(d, "\n\n**Returns:** {r}");
     }
-    if let Some(c) = &op.doc.completion {
-        let _ = write!(d, "\n\n**Completion:** {c}");
+    match (&op.doc.completion, p.waits.get(&op.name)) {
+        (Some(c), Some(w)) => {
+            let _ = write!(
+                d,
+                "\n\n**Completion:** {c} `send_and_wait()` polls {} until {}.",
+                w.watches,
+                w.success
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            );
+        }
+        (Some(c), None) => {
+            let _ = write!(d, "\n\n**Completion:** {c}");
+        }
+        (None, _) => {}
     }
+    let _ = write!(d, "\n\n{}", errors_doc(op, p));
     let _ = write!(
         d,
         "\n\n`{} {}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/{}.html)",
@@ -498,7 +553,7 @@ fn op_doc(op: &Op, english: bool) -> String {
 }
 
 pub fn operation_doc(op: &Op, p: &Plan) -> String {
-    op_doc(op, p.english)
+    op_doc(op, p)
 }
 
 fn request(out: &mut String, p: &Plan, op: &Op) -> Result<(), String> {
@@ -552,7 +607,7 @@ fn request(out: &mut String, p: &Plan, op: &Op) -> Result<(), String> {
         }
     }
 
-    let mut doc = format!("The request of `{}`: {}", op.name, op_doc(op, p.english));
+    let mut doc = format!("The request of `{}`: {}", op.name, op_doc(op, p));
     doc.push_str("\n\nAs JSON (the command line's input) its keys are the API's path and query parameter names, and `body`.");
     doc_lines(out, &doc);
     out.push_str(&cfg(&feature));

@@ -331,6 +331,9 @@ pub struct CodeRow {
     pub meaning: String,
     pub action: Option<String>,
     pub class: Option<String>,
+    /// Operations the code is known to come from.
+    #[serde(default)]
+    pub operations: Vec<String>,
     pub note: Option<String>,
 }
 

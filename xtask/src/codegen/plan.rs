@@ -295,6 +295,7 @@ pub struct Code {
     pub meaning: String,
     pub action: Option<String>,
     pub class: Option<String>,
+    pub operations: Vec<String>,
 }
 
 /// Where a `constraints.toml` or `values.toml` name points.
@@ -1041,6 +1042,17 @@ pub fn plan(inp: &Inputs) -> Result<Plan, String> {
         None => BTreeMap::new(),
     };
 
+    for (name, _) in waits.iter() {
+        let op = ops.iter().find(|o| &o.name == name).expect("checked");
+        if let Some(c) = &op.doc.completion {
+            if c.trim_start().starts_with("Synchronous") {
+                return Err(format!(
+                    "docs: {name} says it is synchronous, but async.toml gives it a waiter: make them agree"
+                ));
+            }
+        }
+    }
+
     // --- error codes
     let mut codes = Vec::new();
     let mut seen = BTreeSet::new();
@@ -1069,12 +1081,21 @@ pub fn plan(inp: &Inputs) -> Result<Plan, String> {
                 ));
             }
         }
+        for o in &c.operations {
+            if !ops.iter().any(|x| &x.name == o) {
+                return Err(format!(
+                    "errors.toml: {} names {o}, not an operation",
+                    c.code
+                ));
+            }
+        }
         codes.push(Code {
             code: c.code.clone(),
             status: c.status,
             meaning: c.meaning.clone(),
             action: c.action.clone(),
             class: c.class.clone(),
+            operations: c.operations.clone(),
         });
     }
     codes.sort_by(|a, b| a.code.cmp(&b.code));

@@ -41,7 +41,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: an empty 200 answer means the creation task was accepted.
     ///
-    /// **Completion:** Asynchronous: the account appears in ListAclAccounts as `CREATING` and becomes `AVAILABLE` (or `CREATEFAILED`).
+    /// **Completion:** Asynchronous: the account appears in ListAclAccounts as `CREATING` and becomes `AVAILABLE` (or `CREATEFAILED`). `send_and_wait()` polls `accounts[account_name=id].status` of `list_acl_accounts` until `AVAILABLE`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/accounts` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateAclAccount.html)
     ///
@@ -79,7 +81,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: an empty 200 answer means the deletion task was accepted.
     ///
-    /// **Completion:** Asynchronous: the account shows `DELETING` in ListAclAccounts until it is gone (or `DELETEFAILED`).
+    /// **Completion:** Asynchronous: the account shows `DELETING` in ListAclAccounts until it is gone (or `DELETEFAILED`). `send_and_wait()` polls the instance's background task (`list_background_task`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/accounts/{account_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteAclAccount.html)
     ///
@@ -100,6 +104,8 @@ impl DcsClient {
     /// **Returns:** Every account of the instance with its id, name, type (`default` or `normal`), permission, status and description.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/accounts` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListAclAccounts.html)
     ///
@@ -129,7 +135,9 @@ impl DcsClient {
     ///
     /// **Returns:** A result code and message, and, when verification failed or the account is locked, the lock duration, the lock time left and the attempts left.
     ///
-    /// **Completion:** Synchronous.
+    /// **Completion:** The answer reports the reset's result; the account then shows `UPDATING` until it is `AVAILABLE` again, which `send_and_wait()` waits for. `send_and_wait()` polls `accounts[account_id=id].status` of `list_acl_accounts` until `AVAILABLE`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}/password/reset` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ResetAclAccountPassWord.html)
     ///
@@ -155,7 +163,9 @@ impl DcsClient {
     ///
     /// **Returns:** A result `code` (`1` reset, `3` instance locked), a `message`, and `ext_message` with the error text when the reset failed. The lock and retry fields are deprecated and carry fixed values.
     ///
-    /// **Completion:** Synchronous.
+    /// **Completion:** The answer reports the result (with the attempts left before a lock); the instance applies the password in the background, and `send_and_wait()` waits until it is `RUNNING` and idle again, as the Terraform provider does. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/password/reset` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ResetPassword.html)
     ///
@@ -173,7 +183,9 @@ impl DcsClient {
     ///
     /// **Returns:** The instance id and the id of the job that applies the new permission.
     ///
-    /// **Completion:** Asynchronous: the change runs as a job (`job_id` in the answer); the account shows `UPDATING` in ListAclAccounts until it is `AVAILABLE` again.
+    /// **Completion:** Asynchronous: the change runs as a job (`job_id` in the answer); the account shows `UPDATING` in ListAclAccounts until it is `AVAILABLE` again. `send_and_wait()` polls `accounts[account_id=id].status` of `list_acl_accounts` until `AVAILABLE`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}/role` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateAclAccount.html)
     ///
@@ -200,6 +212,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}/password/modify` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateAclAccountPassWord.html)
     ///
     /// 修改ACL账号密码
@@ -222,6 +236,8 @@ impl DcsClient {
     /// **Returns:** Nothing: success is an empty answer (204).
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateAclAccountRemark.html)
     ///
@@ -248,6 +264,8 @@ impl DcsClient {
     /// **Returns:** The result (`success`, `passwordFailed`, `locked` or `failed`), a message, the attempts left and, when locked, the lock duration and time left in minutes.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/password` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdatePassword.html)
     ///
@@ -366,7 +384,7 @@ crate::call_methods!(DeleteAclAccountCall, DeleteAclAccountRequest, send);
 #[cfg(any(feature = "accounts", feature = "tasks"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "accounts", feature = "tasks"))))]
 impl DeleteAclAccountCall {
-    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS` (failing at once on `FAILED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
     ///
     /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
     pub async fn send_and_wait(

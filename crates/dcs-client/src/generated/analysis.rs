@@ -34,7 +34,9 @@ impl DcsClient {
     ///
     /// **Returns:** The new scan record: its id, `waiting` status, scan type and creation time.
     ///
-    /// **Completion:** Asynchronous: the scan is queued and then runs; poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`.
+    /// **Completion:** Asynchronous: the scan is queued and then runs; poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`. `send_and_wait()` polls `records[id=id].status` of `show_expire_key_scan_info` until `success`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/scan-expire-keys-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateAutoExpireScanTask.html)
     ///
@@ -55,7 +57,9 @@ impl DcsClient {
     ///
     /// **Returns:** The new analysis record (id, status, scan type, creation time); the key list is absent until the analysis finishes.
     ///
-    /// **Completion:** Asynchronous: poll ShowBigkeyScanTaskDetails with the returned `id` until `status` is `success` or `failed`.
+    /// **Completion:** Asynchronous: poll ShowBigkeyScanTaskDetails with the returned `id` until `status` is `success` or `failed`. `send_and_wait()` polls `status` of `show_bigkey_scan_task_details` until `success`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/bigkey-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateBigkeyScanTask.html)
     ///
@@ -90,7 +94,9 @@ impl DcsClient {
     ///
     /// **Returns:** The new analysis record (id, status, scan type, creation time); the key list is absent until the analysis finishes.
     ///
-    /// **Completion:** Asynchronous: poll ShowHotkeyTaskDetails with the returned `id` until `status` is `success` or `failed`.
+    /// **Completion:** Asynchronous: poll ShowHotkeyTaskDetails with the returned `id` until `status` is `success` or `failed`. `send_and_wait()` polls `status` of `show_hotkey_task_details` until `success`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/hotkey-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateHotkeyScanTask.html)
     ///
@@ -123,7 +129,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the new analysis task.
     ///
-    /// **Completion:** Asynchronous: poll ShowOfflineKeyAnalysisTask with the returned `task_id` until `status` is `success` or `failed`.
+    /// **Completion:** Asynchronous: poll ShowOfflineKeyAnalysisTask with the returned `task_id` until `status` is `success` or `failed`. `send_and_wait()` polls `records[id=id].status` of `list_offline_key_analysis_task` until `success`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/offline/key-analysis` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateOfflineKeyAnalysis.html)
     ///
@@ -146,6 +154,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.4942` (the big key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/bigkey-task/{bigkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteBigkeyScanTask.html)
     ///
     /// 删除大key分析记录
@@ -166,6 +176,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.4941` (the hot key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/hotkey-task/{hotkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteHotkeyScanTask.html)
     ///
     /// 删除热key分析任务
@@ -184,7 +196,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the deleted analysis task.
     ///
-    /// **Completion:** Synchronous.
+    /// **Completion:** Asynchronous in effect: the record leaves the list shortly after the answer; `send_and_wait()` waits until it is gone. `send_and_wait()` polls `records[id=id].status` of `list_offline_key_analysis_task` until `DELETED`.
+    ///
+    /// **Errors:** `DCS.4232` (the offline key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/offline/key-analysis/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteOfflineKeyAnalysisTask.html)
     ///
@@ -205,6 +219,8 @@ impl DcsClient {
     /// **Returns:** The file's raw bytes: for every hot key, its size, how often it was accessed and the database it lives in.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/hotkey/{task_id}/export` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DownloadHotKey.html)
     ///
@@ -228,6 +244,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/bigkey-tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBigkeyScanTasks.html)
     ///
     /// 查询大key分析任务列表
@@ -250,6 +268,8 @@ impl DcsClient {
     /// **Returns:** The instance id, the number of hot key analyses, and one page of analysis records without their key lists.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/hotkey-tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListHotKeyScanTasks.html)
     ///
@@ -276,6 +296,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/offline/key-analysis` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListOfflineKeyAnalysisTask.html)
     ///
     /// 查询离线全量key分析任务列表
@@ -301,7 +323,9 @@ impl DcsClient {
     ///
     /// **Returns:** The queued scan record: id, `waiting` status, `manual` scan type and creation time.
     ///
-    /// **Completion:** Asynchronous: poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`.
+    /// **Completion:** Asynchronous: poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`. `send_and_wait()` polls `records[id=id].status` of `show_expire_key_scan_info` until `success`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/auto-expire/scan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ScanExpireKey.html)
     ///
@@ -318,6 +342,8 @@ impl DcsClient {
     /// **Returns:** The switch, the UTC times of day the analysis runs, and when the configuration last changed.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/bigkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowBigkeyAutoscanConfig.html)
     ///
@@ -337,6 +363,8 @@ impl DcsClient {
     /// **Returns:** The analysis record with its status and times, the number of big keys, and the keys themselves once the analysis has finished.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.4942` (the big key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/bigkey-task/{bigkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowBigkeyScanTaskDetails.html)
     ///
@@ -358,6 +386,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/scan-expire-keys/autoscan-config` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowExpireAutoScanConfig.html)
     ///
     /// 查询自动扫描配置
@@ -376,6 +406,8 @@ impl DcsClient {
     /// **Returns:** One page of scan records, with the instance id and the two totals described on the response fields.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/auto-expire/histories` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowExpireKeyScanInfo.html)
     ///
@@ -400,6 +432,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/hotkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowHotkeyAutoscanConfig.html)
     ///
     /// 查询热key自动分析配置
@@ -418,6 +452,8 @@ impl DcsClient {
     /// **Returns:** The analysis record with its status and times, the number of hot keys, and the keys with their access frequency once the analysis has finished.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.4941` (the hot key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/hotkey-task/{hotkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowHotkeyTaskDetails.html)
     ///
@@ -439,6 +475,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.4232` (the offline key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/offline/key-analysis/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowOfflineKeyAnalysisTask.html)
     ///
     /// 查询离线全量key分析详情
@@ -458,6 +496,8 @@ impl DcsClient {
     /// **Returns:** The configuration as saved, with its update time.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/bigkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateBigkeyAutoscanConfig.html)
     ///
@@ -484,6 +524,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/scan-expire-keys/autoscan-config` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateExpireAutoScanConfig.html)
     ///
     /// 修改自动扫描配置
@@ -506,6 +548,8 @@ impl DcsClient {
     /// **Returns:** The configuration as saved, with its update time.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/hotkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateHotkeyAutoScanConfig.html)
     ///

@@ -36,7 +36,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the new backup record.
     ///
-    /// **Completion:** Asynchronous: follow the record in ListBackupRecords; its `status` goes from `waiting` through `backuping` to `succeed` or `failed`.
+    /// **Completion:** Asynchronous: follow the record in ListBackupRecords; its `status` goes from `waiting` through `backuping` to `succeed` or `failed`. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `succeed`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/backups` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CopyInstance.html)
     ///
@@ -69,7 +71,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: success is an empty answer (204).
     ///
-    /// **Completion:** Synchronous.
+    /// **Completion:** Asynchronous in effect: the backup shows `deleted` (or leaves the list) shortly after the answer; `send_and_wait()` waits for that. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted` or `DELETED`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/backups/{backup_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteBackupFile.html)
     ///
@@ -93,6 +97,8 @@ impl DcsClient {
     /// **Returns:** The OBS bucket name, the path of the files in the bucket and one file name with its signed download URL per backup file.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/backups/{backup_id}/links` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBackupFileLinks.html)
     ///
@@ -119,6 +125,8 @@ impl DcsClient {
     /// **Returns:** The number of records and one page of backup records, each with its id, name, type, format, size, status, times and error code.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/backups` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBackupRecords.html)
     ///
@@ -156,6 +164,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/restores` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListRestoreRecords.html)
     ///
     /// 查询实例恢复记录
@@ -177,7 +187,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the new restoration record.
     ///
-    /// **Completion:** Asynchronous: follow the record in ListRestoreRecords; its `status` goes from `waiting` through `restoring` to `succeed` or `failed`.
+    /// **Completion:** Asynchronous: follow the record in ListRestoreRecords; its `status` goes from `waiting` through `restoring` to `succeed` or `failed`. `send_and_wait()` polls `restore_record_response[restore_id=id].status` of `list_restore_records` until `succeed`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/restores` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/RestoreInstance.html)
     ///
@@ -284,7 +296,7 @@ crate::call_methods!(DeleteBackupFileCall, DeleteBackupFileRequest, send);
 #[cfg(feature = "backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
 impl DeleteBackupFileCall {
-    /// Sends the request, then waits until the work it started is done: polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted`, within 10 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    /// Sends the request, then waits until the work it started is done: polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted` or `DELETED`, within 10 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
     ///
     /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
     pub async fn send_and_wait(

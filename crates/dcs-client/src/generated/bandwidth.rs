@@ -34,6 +34,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/autoscaling-policy/bandwidth` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteInstanceBandwidthAutoScalingPolicy.html)
     ///
     /// 删除实例带宽弹性伸缩策略
@@ -53,6 +55,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/bandwidths` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowBandwidths.html)
     ///
     /// 获取实例分片带宽
@@ -68,6 +72,8 @@ impl DcsClient {
     /// **Returns:** The policy: observation window, usage threshold and cooldown for automatic increases, plus the reserved fields for automatic reductions.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/autoscaling-policy/bandwidth` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstanceBandwidthAutoScalingPolicy.html)
     ///
@@ -90,7 +96,9 @@ impl DcsClient {
     ///
     /// **Returns:** The raw answer body as text; according to the reference it is a JSON object whose `job_id` names the background task that applies the change.
     ///
-    /// **Completion:** Asynchronous: the change runs as a background task identified by `job_id`; follow it in the instance's background tasks (ListBackgroundTask) or re-read ShowBandwidths until the shards report the new bandwidth.
+    /// **Completion:** Asynchronous: the change runs as a background task identified by `job_id`; follow it in the instance's background tasks (ListBackgroundTask) or re-read ShowBandwidths until the shards report the new bandwidth. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/bandwidths` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateBandwidth.html)
     ///
@@ -112,7 +120,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the answer has no body.
     ///
-    /// **Completion:** Not documented: the answer is empty and names no job to follow; read the bandwidth back with ShowBandwidths to confirm the change.
+    /// **Completion:** Not documented in the reference: the answer is empty and names no job. The instance may show a brief status change; `send_and_wait()` waits until it is `RUNNING` and idle, and ShowBandwidths shows the new bandwidth. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/bandwidth` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateInstanceBandwidth.html)
     ///
@@ -134,6 +144,8 @@ impl DcsClient {
     /// **Returns:** The policy as saved.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/autoscaling-policy/bandwidth` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateInstanceBandwidthAutoScalingPolicy.html)
     ///

@@ -37,6 +37,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/available-zones` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListAvailableZones.html)
     ///
     /// 查询可用区信息
@@ -58,6 +60,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/flavors` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListFlavors.html)
     ///
     /// 查询产品规格
@@ -72,6 +76,8 @@ impl DcsClient {
     /// **Returns:** The supported maintenance windows, each with a sequence number, its start and end time in UTC and whether it is the default.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/instances/maintain-windows` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMaintenanceWindows.html)
     ///
@@ -92,6 +98,8 @@ impl DcsClient {
     /// **Returns:** One entry for the instance-count quota and one for the memory quota (GB), each with limit, usage and the range a quota increase may request.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/quota` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowQuotaOfTenant.html)
     ///

@@ -35,6 +35,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `POST /v2/{project_id}/instances/{instance_id}/webcli/command` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExecuteCommandMobilization.html)
     ///
     /// 执行web-cli命令V2接口
@@ -59,6 +61,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `POST /v2/{project_id}/instances/{instance_id}/clients/kill` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/HangUpClients.html)
     ///
     /// kill指定的会话
@@ -78,7 +82,9 @@ impl DcsClient {
     ///
     /// **Returns:** An untyped JSON object carrying `job_id`, the id of the task that closes the sessions.
     ///
-    /// **Completion:** Asynchronous: the sessions are closed by a background task identified by the returned `job_id`.
+    /// **Completion:** Asynchronous: the sessions are closed by a background task identified by the returned `job_id`. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/clients/kill-all` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/HangUpKillAllClients.html)
     ///
@@ -105,6 +111,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/clients` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListClients.html)
     ///
     /// 获取会话列表
@@ -128,6 +136,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `POST /v2/{project_id}/instances/{instance_id}/webcli/auth` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/LoginWebCli.html)
     ///
     /// 登录webCli
@@ -145,6 +155,8 @@ impl DcsClient {
     /// **Returns:** Nothing: an empty success answer.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/webcli/logout` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/LogoffWebCli.html)
     ///
@@ -166,6 +178,8 @@ impl DcsClient {
     /// **Returns:** An untyped JSON object carrying `job_id`, the id of the collection task.
     ///
     /// **Completion:** Asynchronous: the list is collected by a background task identified by the returned `job_id`; read the result with ListClients.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/clients` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ScanClients.html)
     ///

@@ -39,6 +39,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `POST /v2/{project_id}/config-templates` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateCustomTemplate.html)
     ///
     /// 创建自定义模板
@@ -56,6 +58,8 @@ impl DcsClient {
     /// **Returns:** A `result` string: `success`, or an error message when the deletion failed.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.4988` (the parameter template does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/config-templates/{template_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteConfigTemplate.html)
     ///
@@ -78,6 +82,8 @@ impl DcsClient {
     /// **Returns:** The number of records and one page of change records, each with its id, type, time and status.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/config-histories` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListConfigHistories.html)
     ///
@@ -103,6 +109,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/config-templates` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListConfigTemplates.html)
     ///
     /// 查询参数模板列表
@@ -122,6 +130,8 @@ impl DcsClient {
     /// **Returns:** Every configuration parameter with its id, name, current and default values, value type, allowed range and description, plus the status of the last parameter change and the instance status.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/configs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListConfigurations.html)
     ///
@@ -151,6 +161,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/config-histories/{history_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowConfigHistoryDetail.html)
     ///
     /// 查询实例参数修改记录详情
@@ -171,6 +183,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.4988` (the parameter template does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/config-templates/{template_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowConfigTemplate.html)
     ///
     /// 查询参数模板详情
@@ -188,6 +202,8 @@ impl DcsClient {
     /// **Returns:** A `result` string: `success`, or an error message when the change failed.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.4988` (the parameter template does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/config-templates/{template_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateConfigTemplate.html)
     ///
@@ -211,7 +227,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: success is an empty answer (204).
     ///
-    /// **Completion:** Synchronous: the change is accepted with 204; ListConfigurations shows `config_status` `UPDATING` while values are still being applied, then `SUCCESS` or `FAILURE`.
+    /// **Completion:** Asynchronous: the change is accepted with 204, and ListConfigurations shows `config_status` `UPDATING` until the values are applied (`SUCCESS`) or not (`FAILURE`); `send_and_wait()` waits for that. `send_and_wait()` polls `config_status` of `list_configurations` until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/configs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateConfigurations.html)
     ///
@@ -251,7 +269,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the job that applies the parameter change.
     ///
-    /// **Completion:** Asynchronous: the answer carries `job_id`; ListConfigurations shows `config_status` `UPDATING` until the change ends in `SUCCESS` or `FAILURE`.
+    /// **Completion:** Asynchronous: the answer carries `job_id`; ListConfigurations shows `config_status` `UPDATING` until the change ends in `SUCCESS` or `FAILURE`. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/async-configs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateInstanceConfig.html)
     ///

@@ -34,7 +34,9 @@ impl DcsClient {
     ///
     /// **Returns:** One result per instance (`success` or `failed`) saying whether its deletion was accepted.
     ///
-    /// **Completion:** Asynchronous: an accepted instance is removed in the background; poll ShowInstance for each id until the service reports that the instance no longer exists.
+    /// **Completion:** Asynchronous: an accepted instance is removed in the background; poll ShowInstance for each id until the service reports that the instance no longer exists. `send_and_wait()` polls the instance's status until `DELETED`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/instances` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchDeleteInstances.html)
     ///
@@ -54,7 +56,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id and name of every instance created, and the order id when the instances are billed yearly/monthly.
     ///
-    /// **Completion:** Asynchronous: each new instance starts in CREATING and becomes RUNNING (or CREATEFAILED); poll ShowInstance with the returned ids. A yearly/monthly order must be paid first.
+    /// **Completion:** Asynchronous: each new instance starts in CREATING and becomes RUNNING (or CREATEFAILED); poll ShowInstance with the returned ids. A yearly/monthly order must be paid first. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateInstance.html)
     ///
@@ -95,7 +99,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the billing order created for the change.
     ///
-    /// **Completion:** Asynchronous: the call only places the order. The reference does not document how the change is tracked; watching the instance with ShowInstance until it is RUNNING with the new specification is the available signal.
+    /// **Completion:** Asynchronous: the call only places the order. The reference does not document how the change is tracked; watching the instance with ShowInstance until it is RUNNING with the new specification is the available signal. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/orders/instances/{instance_id}/resize` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateResizeOrder.html)
     ///
@@ -115,7 +121,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the service answers 204 with an empty body.
     ///
-    /// **Completion:** Asynchronous: the instance is removed in the background; poll ShowInstance until the service reports that it no longer exists.
+    /// **Completion:** Asynchronous: the instance is removed in the background; poll ShowInstance until the service reports that it no longer exists. `send_and_wait()` polls the instance's status until `DELETED`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteSingleInstance.html)
     ///
@@ -149,6 +157,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/export-job` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExportExcelJob.html)
     ///
     /// 查询实例列表导出任务详情
@@ -165,6 +175,8 @@ impl DcsClient {
     /// **Returns:** The id of the export job.
     ///
     /// **Completion:** Asynchronous: poll ExportExcelJob with the returned `job_id` until it reports the file and its download link.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/export` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExportInstancesTask.html)
     ///
@@ -183,6 +195,8 @@ impl DcsClient {
     /// **Returns:** The instance id and, for each operation asked about, whether it is allowed and, if not, the id of the reason.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/operations` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListInstanceOperations.html)
     ///
@@ -206,6 +220,8 @@ impl DcsClient {
     /// **Returns:** The number of instances found and the details of the instances on this page.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListInstances.html)
     ///
@@ -237,6 +253,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/status` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListNumberOfInstancesInDifferentStatus.html)
     ///
     /// 查询实例状态
@@ -257,6 +275,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/statistic` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListStatisticsOfRunningInstances.html)
     ///
     /// 查询运行中实例的统计信息
@@ -273,7 +293,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the service answers 204 with an empty body once the request is accepted.
     ///
-    /// **Completion:** Asynchronous: the request is only accepted; watch the instance with ShowInstance until it is RUNNING again in the new zones.
+    /// **Completion:** Asynchronous: the request is only accepted; watch the instance with ShowInstance until it is RUNNING again in the new zones. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/available-zones` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/MigrateAZ.html)
     ///
@@ -293,7 +315,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the service answers with an empty body once the change is accepted.
     ///
-    /// **Completion:** Asynchronous: the instance leaves RUNNING (for example EXTENDING) while the change runs and returns to RUNNING when it is done; poll ShowInstance. A change deferred to the maintenance window starts only then.
+    /// **Completion:** Asynchronous: the instance leaves RUNNING (for example EXTENDING) while the change runs and returns to RUNNING when it is done; poll ShowInstance. A change deferred to the maintenance window starts only then. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/resize` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ResizeInstance.html)
     ///
@@ -328,7 +352,9 @@ impl DcsClient {
     ///
     /// **Returns:** One result per instance (`success` or `failed`) saying whether the action was accepted.
     ///
-    /// **Completion:** Asynchronous: an accepted instance goes through RESTARTING (or FLUSHING for a flush) and back to RUNNING; poll ShowInstance.
+    /// **Completion:** Asynchronous: an accepted instance goes through RESTARTING (or FLUSHING for a flush) and back to RUNNING; poll ShowInstance. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/status` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/RestartOrFlushInstances.html)
     ///
@@ -363,6 +389,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstance.html)
     ///
     /// 查询指定实例
@@ -396,6 +424,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/version` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstanceVersion.html)
     ///
     /// 根据实例ID获取实例内核版本信息
@@ -412,7 +442,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the check job.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the check succeeds or fails.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the check succeeds or fails. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/resize/check-job` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/StartInstanceResizeCheckJob.html)
     ///
@@ -435,7 +467,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the service answers with an empty body.
     ///
-    /// **Completion:** Name, description, window and backup policy changes are applied by the time the call returns. A port change or command renaming is carried out in the background: wait until ShowInstance shows the instance RUNNING again before the next change.
+    /// **Completion:** Name, description, window and backup policy changes are applied by the time the call returns. A port change or renamed commands finish in the background: the instance works on them while ShowInstance's `task` is set, and `send_and_wait()` waits until it is `RUNNING` and idle. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateInstance.html)
     ///
@@ -455,7 +489,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the background task running the upgrade.
     ///
-    /// **Completion:** Asynchronous: follow the background task with ListBackgroundTask or ShowBackgroundTaskProgress using the returned `task_id`, then check ShowInstanceVersion.
+    /// **Completion:** Asynchronous: follow the background task with ListBackgroundTask or ShowBackgroundTaskProgress using the returned `task_id`, then check ShowInstanceVersion. `send_and_wait()` polls the instance's background task (`list_background_task`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/minor-version/upgrade` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpgradeInstanceMinorVersion.html)
     ///
@@ -1928,7 +1964,7 @@ crate::call_methods!(
 #[cfg(any(feature = "instances", feature = "tasks"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "instances", feature = "tasks"))))]
 impl UpgradeInstanceMinorVersionCall {
-    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS` (failing at once on `FAILED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
     ///
     /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
     pub async fn send_and_wait(

@@ -38,6 +38,8 @@ impl DcsClient {
     ///
     /// **Completion:** Asynchronous: the call only starts the collection; poll ListRedislog until the new file appears with a finished status, then request its link with CreateRedislogDownloadLink.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `POST /v2/{project_id}/instances/{instance_id}/redislog` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateRedislog.html)
     ///
     /// 采集Redis运行日志
@@ -55,6 +57,8 @@ impl DcsClient {
     /// **Returns:** The log id, a background task id and the download link, which stays valid for 24 hours by default.
     ///
     /// **Completion:** Synchronous: the link is in the answer.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/redislog/{id}/links` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateRedislogDownloadLink.html)
     ///
@@ -78,6 +82,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/redislog` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListRedislog.html)
     ///
     /// 查询Redis运行日志列表
@@ -99,6 +105,8 @@ impl DcsClient {
     /// **Returns:** The total number of slow log entries and one page of them, each with the command, its start time, duration and shard.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/slowlog` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListSlowlog.html)
     ///

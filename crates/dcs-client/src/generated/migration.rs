@@ -35,7 +35,9 @@ impl DcsClient {
     ///
     /// **Returns:** One entry per task: the task id, whether the restart was delivered, and an error code and message when it was not.
     ///
-    /// **Completion:** Asynchronous: the answer only says whether each restart was delivered; follow each task with ShowMigrationTask.
+    /// **Completion:** Asynchronous: the answer only says whether each restart was delivered; follow each task with ShowMigrationTask. `send_and_wait()` polls `status` of `show_migration_task` until `SUCCESS` or `INCRMIGRATING` or `INCRMIGEATING`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration-tasks/batch-restart` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchRestartOnlineMigrationTasks.html)
     ///
@@ -56,7 +58,9 @@ impl DcsClient {
     ///
     /// **Returns:** One entry per task: the task id and whether the stop request was delivered (`success` or `failed`).
     ///
-    /// **Completion:** Asynchronous: each task is stopped when ShowMigrationTask reports `TERMINATED`.
+    /// **Completion:** Asynchronous: each task is stopped when ShowMigrationTask reports `TERMINATED`. `send_and_wait()` polls `status` of `show_migration_task` until `TERMINATED`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration-task/batch-stop` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchStopMigrationTasks.html)
     ///
@@ -81,7 +85,9 @@ impl DcsClient {
     ///
     /// **Returns:** The new task's id, name and current status.
     ///
-    /// **Completion:** Asynchronous: the import runs in the background; poll ShowMigrationTask until the status is `SUCCESS` or `FAILED`.
+    /// **Completion:** Asynchronous: the import runs in the background; poll ShowMigrationTask until the status is `SUCCESS` or `FAILED`. `send_and_wait()` polls `status` of `show_migration_task` until `SUCCESS`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateMigrationTask.html)
     ///
@@ -103,7 +109,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the new online migration task (in the `instance_id` field).
     ///
-    /// **Completion:** Asynchronous: the service prepares the migration machine; ShowMigrationTask reports `RUNNING` (waiting for configuration) once SetOnlineMigrationTask can be called.
+    /// **Completion:** Asynchronous: the service prepares the migration machine; ShowMigrationTask reports `RUNNING` (waiting for configuration) once SetOnlineMigrationTask can be called. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration/instance` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateOnlineMigrationTask.html)
     ///
@@ -121,7 +129,9 @@ impl DcsClient {
     ///
     /// **Returns:** The ids of the migration tasks that the request deleted.
     ///
-    /// **Completion:** Synchronous.
+    /// **Completion:** Asynchronous in effect: the tasks leave the list shortly after the answer; `send_and_wait()` waits until they are gone. `send_and_wait()` polls `migration_tasks[task_id=id].status` of `list_migration_task` until `DELETED`.
+    ///
+    /// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/migration-tasks/delete` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteMigrationTask.html)
     ///
@@ -143,7 +153,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the answer has no body.
     ///
-    /// **Completion:** Asynchronous: while the addresses are being switched, ShowMigrationTask reports `task_status` as `EXCHANGING`.
+    /// **Completion:** Asynchronous: while the addresses are being switched, ShowMigrationTask reports `task_status` as `EXCHANGING`. `send_and_wait()` polls `task_status` of `show_migration_task` until `EXCHANGE_SUCCESS`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration-task/{task_id}/exchange-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExchangeInstanceIp.html)
     ///
@@ -162,6 +174,8 @@ impl DcsClient {
     /// **Returns:** The total number of tasks and one page of task summaries (ids, status, mode, source and target).
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/migration-tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMigrationTask.html)
     ///
@@ -182,6 +196,8 @@ impl DcsClient {
     /// **Returns:** The number of log entries and one page of entries (time, level, message, code and keywords).
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/migration-task/{task_id}/logs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMigrationTaskLogs.html)
     ///
@@ -206,7 +222,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the answer has no body.
     ///
-    /// **Completion:** Asynchronous as far as known: follow the task with ShowMigrationTask (`task_status`).
+    /// **Completion:** Asynchronous as far as known: follow the task with ShowMigrationTask (`task_status`). `send_and_wait()` polls `task_status` of `show_migration_task` until `ROLLBACK_SUCCESS`.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration-task/{task_id}/rollback-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/RollbackExchangeInstanceIp.html)
     ///
@@ -237,7 +255,9 @@ impl DcsClient {
     ///
     /// **Returns:** The task's id, name and status.
     ///
-    /// **Completion:** Asynchronous: the migration runs in the background; follow it with ShowMigrationTask and ShowMigrationTaskStats. A full migration ends in `SUCCESS` or `FAILED`; an incremental one keeps syncing until stopped.
+    /// **Completion:** Asynchronous: the migration runs in the background; follow it with ShowMigrationTask and ShowMigrationTaskStats. A full migration ends in `SUCCESS` or `FAILED`; an incremental one keeps syncing until stopped. `send_and_wait()` polls `status` of `show_migration_task` until `SUCCESS` or `INCRMIGRATING` or `INCRMIGEATING`.
+    ///
+    /// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration/{task_id}/task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/SetOnlineMigrationTask.html)
     ///
@@ -260,6 +280,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/migration-task/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowMigrationTask.html)
     ///
     /// 查询迁移任务详情
@@ -275,6 +297,8 @@ impl DcsClient {
     /// **Returns:** Full-copy progress, the incremental offset, key counts of source and target, and the target's write rate and operations per second.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/migration-task/{task_id}/stats` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowMigrationTaskStats.html)
     ///
@@ -293,7 +317,9 @@ impl DcsClient {
     ///
     /// **Returns:** The task's details, as ShowMigrationTask returns them, at the time of the request.
     ///
-    /// **Completion:** Asynchronous: the task may pass through `TERMINATING`; it has stopped when ShowMigrationTask reports `TERMINATED`.
+    /// **Completion:** Asynchronous: the task may pass through `TERMINATING`; it has stopped when ShowMigrationTask reports `TERMINATED`. `send_and_wait()` polls `status` of `show_migration_task` until `TERMINATED`.
+    ///
+    /// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration-task/{task_id}/stop` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/StopMigrationTask.html)
     ///
@@ -313,6 +339,8 @@ impl DcsClient {
     /// **Returns:** Nothing: the answer (HTTP 204) has no body.
     ///
     /// **Completion:** Returns once the service accepted the stop; the reference describes no further state to wait for. Check with ShowMigrationTask.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/migration-task/{task_id}/sync-stop` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/StopMigrationTaskSync.html)
     ///
@@ -336,6 +364,8 @@ impl DcsClient {
     /// **Returns:** The raw answer body; the reference documents no fields for it.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/migration-task/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateMigrationTask.html)
     ///

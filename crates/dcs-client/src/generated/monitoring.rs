@@ -34,6 +34,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/dims/monitored-objects` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMonitoredObjects.html)
     ///
     /// 查询主维度信息列表
@@ -55,6 +57,8 @@ impl DcsClient {
     /// **Returns:** The route of the dimension, its secondary dimensions, the instance itself as a monitored object, and the monitored data nodes and proxies of the instance.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/dims/monitored-objects/{instance_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMonitoredObjectsOfInstance.html)
     ///

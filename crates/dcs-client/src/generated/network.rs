@@ -34,7 +34,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the removal job.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/groups/{group_id}/replications/{node_id}/remove-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteIpFromDomainName.html)
     ///
@@ -55,7 +57,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the job that turns public access off.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/public-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeletePublicIp.html)
     ///
@@ -76,6 +80,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `POST /v2/{project_id}/instances/{instance_id}/ssl-certs/download` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DownloadSSLCert.html)
     ///
     /// 下载实例SSL证书
@@ -94,6 +100,8 @@ impl DcsClient {
     /// **Returns:** Whether SSL is on, the address, port and domain name for SSL connections, and the certificate's expiry and validity.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/ssl` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstanceSSLDetail.html)
     ///
@@ -114,6 +122,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instance/{instance_id}/whitelist` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowIpWhitelist.html)
     ///
     /// 查询指定实例的IP白名单
@@ -131,7 +141,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the job that changes the setting.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateClientIpTransparentTransmission.html)
     ///
@@ -160,7 +172,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the service answers HTTP 204 with no body.
     ///
-    /// **Completion:** Synchronous.
+    /// **Completion:** Asynchronous in effect: the service applies the whitelist through an `AddWhitelist` background task of the instance; `send_and_wait()` waits until that task is `SUCCESS`. `send_and_wait()` polls the instance's background task (`list_background_task`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instance/{instance_id}/whitelist` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateIpWhitelist.html)
     ///
@@ -201,7 +215,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the whitelist job.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instance/{instance_id}/whitelist-async` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateIpWhitelistAsync.html)
     ///
@@ -226,7 +242,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the job that applies the change.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/public-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdatePublicIp.html)
     ///
@@ -248,7 +266,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the job that changes SSL, the instance id and a result string.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id`, then check ShowInstanceSslDetail.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id`, then check ShowInstanceSslDetail. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/ssl` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateSSLSwitch.html)
     ///
@@ -461,7 +481,7 @@ crate::call_methods!(UpdateIpWhitelistCall, UpdateIpWhitelistRequest, send);
 #[cfg(any(feature = "network", feature = "tasks"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "network", feature = "tasks"))))]
 impl UpdateIpWhitelistCall {
-    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS`, within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
+    /// Sends the request, then waits until the work it started is done: polls the instance's background task (`list_background_task`) until `SUCCESS` (failing at once on `FAILED`), within 30 minutes by default (see [`WaitOptions`](crate::WaitOptions)). The operation itself is sent once.
     ///
     /// Returns the answer and one completion per resource waited for; a failure state, the budget's end or a resource that disappears is an [`Error`](crate::Error) saying so.
     pub async fn send_and_wait(

@@ -35,6 +35,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances-logical-nodes` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchShowNodesInformation.html)
     ///
     /// 批量查询实例节点信息
@@ -56,7 +58,9 @@ impl DcsClient {
     ///
     /// **Returns:** Nothing: the service answers HTTP 204 with no body.
     ///
-    /// **Completion:** Synchronous: HTTP 204 means the switchover was performed.
+    /// **Completion:** HTTP 204 means the switchover was accepted; the instance settles in the background, and `send_and_wait()` waits until it is `RUNNING` and idle again. `send_and_wait()` polls the instance's status until `RUNNING`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instances/{instance_id}/swap` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ChangeMasterStandby.html)
     ///
@@ -74,7 +78,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the switchover job.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/async-swap` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ChangeMasterStandbyAsync.html)
     ///
@@ -98,7 +104,9 @@ impl DcsClient {
     ///
     /// **Returns:** The raw answer body, which holds the `job_id` of the start/stop job.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `PUT /v2/{project_id}/instances/{instance_id}/nodes/status` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ChangeNodesStartStopStatus.html)
     ///
@@ -122,7 +130,9 @@ impl DcsClient {
     ///
     /// **Returns:** The id of the shard switchover job.
     ///
-    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+    /// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `POST /v2/{project_id}/instance/{instance_id}/groups/{group_id}/replications/{node_id}/async-switchover` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExecuteClusterSwitchover.html)
     ///
@@ -149,6 +159,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instance/{instance_id}/groups` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListGroupReplicationInfo.html)
     ///
     /// 查询分片信息
@@ -167,6 +179,8 @@ impl DcsClient {
     /// **Returns:** Lists of nodes grouped by role (Redis servers, proxies, VPC endpoint and ELB nodes), with address, memory, load and keyspace figures.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/nodes` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstanceTopology.html)
     ///
@@ -190,6 +204,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/logical-nodes` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowNodesInformation.html)
     ///
     /// 查询实例节点信息
@@ -208,6 +224,8 @@ impl DcsClient {
     /// **Returns:** The raw answer body: a JSON list of the shard's replicas with role, IP address, status (`Active` or `Inactive`), AZ and monitoring dimensions.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instance/{instance_id}/groups/{group_id}/group-nodes-state` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowReplicationStates.html)
     ///
@@ -232,6 +250,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `POST /v2/{project_id}/instances/{instance_id}/groups/{group_id}/replications/{node_id}/slave-priority` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateSlavePriority.html)
     ///
     /// 设置备节点优先级
@@ -254,6 +274,8 @@ impl DcsClient {
     /// **Returns:** Whether a replica group can be deleted, the AZ ids concerned, and the replicas that can be kept.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/instances/{instance_id}/deletable-replication` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ValidateDeletableReplica.html)
     ///

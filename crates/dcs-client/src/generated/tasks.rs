@@ -36,6 +36,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.4017` (A background task of this instance is still running); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteBackgroundTask.html)
     ///
     /// 删除后台任务
@@ -58,6 +60,8 @@ impl DcsClient {
     /// **Returns:** Nothing: success is an empty 200 answer.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** `DCS.4017` (A background task of this instance is still running); `DCS.4070` (the task id is malformed); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `DELETE /v2/{project_id}/tasks/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteCenterTask.html)
     ///
@@ -94,6 +98,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBackgroundTask.html)
     ///
     /// 查询后台任务列表
@@ -118,6 +124,8 @@ impl DcsClient {
     /// **Returns:** The number of matching tasks and one page of task records, each with its name, status, times, error code and, where one exists, the job id.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListCenterTask.html)
     ///
@@ -157,6 +165,8 @@ impl DcsClient {
     ///
     /// **Completion:** Synchronous.
     ///
+    /// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+    ///
     /// `GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowBackgroundTaskProgress.html)
     ///
     /// 查询后台任务详细信息
@@ -180,6 +190,8 @@ impl DcsClient {
     /// **Returns:** The job's id, type, status, start and end timestamps (milliseconds since the Unix epoch) and, when it failed, the reason.
     ///
     /// **Completion:** Synchronous.
+    ///
+    /// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
     ///
     /// `GET /v2/{project_id}/jobs/{job_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowJobInfo.html)
     ///

@@ -1,22 +1,38 @@
-//! What hangs off an instance (ACL accounts, the IP whitelist, tags) and the jobs of the
-//! operations that answer a `job_id`, reported by `ShowJobInfo`. Changes that take time (an
-//! account being created, an asynchronous whitelist update, every job) finish after the
-//! operation delay on the emulator's clock.
+//! What hangs off an instance (ACL accounts, the IP whitelist, tags, the configuration) and
+//! the jobs of the operations that answer a `job_id`, reported by `ShowJobInfo`
+//! (`INIT` → `RUNNING` → `SUCCESS` or `FAIL`). Changes that take time finish after the
+//! operation delay on the emulator's clock:
+//!
+//! - an account is `CREATING` then `AVAILABLE` (or `CREATEFAILED`), `UPDATING` while its role
+//!   or password is reset, `DELETING` while a `DeleteAcl` background task runs;
+//! - a whitelist, set directly (an `AddWhitelist` background task) or through a job, holds
+//!   once that ends;
+//! - `config_status` is `UPDATING` then `SUCCESS` (or `FAILURE`);
+//! - jobs that change the instance (switchovers, SSL, public IP, bandwidth, nodes, client IP
+//!   pass-through) keep it busy (ShowInstance's `task` set) while they run, with the matching
+//!   task (`masterStandbySwapJob`, `BindEip`, `UnBindEip`, `RemoveIpFromDns`) where the Task
+//!   Center has one.
 
-use super::{invalid, not_running, Call, Project, Reply, Store, RUNNING};
+use super::{invalid, not_found, put, Call, Project, Reply, Store, Task, Walk, WorkKind};
 use crate::synthetic;
+use crate::time::iso;
+use crate::TaskStatus;
+use dcs_model::ResponseKind;
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Operations whose answer carries a `job_id`: each records a job that `ShowJobInfo` reports.
 pub(crate) const JOB_OPERATIONS: &[&str] = &[
     "ChangeMasterStandbyAsync",
+    "ChangeNodesStartStopStatus",
     "DeleteIpFromDomainName",
     "DeletePublicIp",
     "ExecuteClusterSwitchover",
     "ExportInstancesTask",
+    "HangUpKillAllClients",
     "StartInstanceResizeCheckJob",
     "UpdateAclAccount",
+    "UpdateBandwidth",
     "UpdateClientIpTransparentTransmission",
     "UpdateInstanceConfig",
     "UpdateIpWhitelistAsync",
@@ -30,6 +46,7 @@ const OWN: &[&str] = &[
     "CreateAclAccount",
     "DeleteAclAccount",
     "ListAclAccounts",
+    "ListConfigurations",
     "ListTagsOfTenant",
     "ResetAclAccountPassWord",
     "ShowIpWhitelist",
@@ -37,6 +54,7 @@ const OWN: &[&str] = &[
     "ShowTags",
     "UpdateAclAccountPassWord",
     "UpdateAclAccountRemark",
+    "UpdateConfigurations",
     "UpdateIpWhitelist",
 ];
 
@@ -58,8 +76,19 @@ pub(crate) struct AclAccount {
     role: String,
     description: String,
     password: String,
-    /// `CREATING` until then, `AVAILABLE` after.
-    available_at: SystemTime,
+    walk: Walk,
+    /// Being deleted until then; gone after.
+    deleting_until: Option<SystemTime>,
+}
+
+impl AclAccount {
+    fn status(&self, now: SystemTime) -> &str {
+        if self.deleting_until.is_some() {
+            "DELETING"
+        } else {
+            self.walk.at(now)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,15 +98,17 @@ struct Whitelist {
     groups: Vec<Value>,
 }
 
-/// An instance's accounts, whitelist and tags.
+/// An instance's accounts, whitelist, tags and configuration.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InstanceExtras {
     accounts: Vec<AclAccount>,
     whitelist: Whitelist,
-    /// An asynchronous whitelist update, applied at that time.
+    /// A whitelist update, applied at that time.
     pending_whitelist: Option<(SystemTime, Whitelist)>,
     /// Tags in the order they were added (keys unique).
     tags: Vec<(String, String)>,
+    /// The last configuration change.
+    config: Option<Walk>,
 }
 
 impl InstanceExtras {
@@ -91,6 +122,8 @@ impl InstanceExtras {
                 self.whitelist = w;
             }
         }
+        self.accounts
+            .retain(|a| a.deleting_until.is_none_or(|t| t > now));
     }
 }
 
@@ -99,8 +132,7 @@ impl InstanceExtras {
 pub(crate) struct Job {
     id: String,
     job_type: String,
-    begin: SystemTime,
-    end: SystemTime,
+    walk: Walk,
 }
 
 /// Milliseconds since the epoch, as text (how `ShowJobInfo` gives its times).
@@ -111,12 +143,13 @@ fn millis(t: SystemTime) -> String {
         .to_string()
 }
 
-/// The job type `ShowJobInfo` reports: the two documented ones, else the operation's name in
-/// the same style (`updateIpWhitelistAsyncJob`).
+/// The job type `ShowJobInfo` reports: the documented ones, else the operation's name in the
+/// same style (`updateIpWhitelistAsyncJob`).
 fn job_type(op: &str) -> String {
     match op {
         "ChangeMasterStandbyAsync" | "ExecuteClusterSwitchover" => "masterStandbySwapJob".into(),
         "UpdateClientIpTransparentTransmission" => "modifyClientIpTransJob".into(),
+        "UpdateBandwidth" => "modifyBandwidth".into(),
         other => {
             let mut s: String = other.chars().take(1).flat_map(char::to_lowercase).collect();
             s.push_str(&other[1..]);
@@ -126,20 +159,26 @@ fn job_type(op: &str) -> String {
     }
 }
 
-fn no_account(iid: &str, aid: &str) -> Reply {
-    Reply::Error(
-        404,
-        dcs_model::codes::NOT_FOUND,
-        format!("The requested URL does not exist: no account {aid} in instance {iid}"),
-    )
+/// For a job that changes the instance: what ShowInstance's `task` names meanwhile, and the
+/// Task Center task of the same change (where the reference names one).
+fn job_change(op: &str) -> Option<(&'static str, Option<&'static str>)> {
+    Some(match op {
+        "ChangeMasterStandbyAsync" | "ExecuteClusterSwitchover" => {
+            ("masterStandbySwapJob", Some("masterStandbySwapJob"))
+        }
+        "UpdatePublicIp" => ("BindEip", Some("BindEip")),
+        "DeletePublicIp" => ("UnBindEip", Some("UnBindEip")),
+        "DeleteIpFromDomainName" => ("RemoveIpFromDns", Some("RemoveIpFromDns")),
+        "UpdateSslSwitch" => ("modifySsl", None),
+        "UpdateClientIpTransparentTransmission" => ("modifyClientIpTransJob", None),
+        "UpdateBandwidth" => ("modifyBandwidth", None),
+        "ChangeNodesStartStopStatus" => ("changeNodesStatus", None),
+        _ => return None,
+    })
 }
 
-fn no_job(id: &str) -> Reply {
-    Reply::Error(
-        404,
-        dcs_model::codes::NOT_FOUND,
-        format!("The requested URL does not exist: no job {id} in this project"),
-    )
+fn no_account(iid: &str, aid: &str) -> Reply {
+    not_found(&format!("no account {aid} in instance {iid}"))
 }
 
 /// Reads and checks a `ModifyIpWhitelistBody`.
@@ -176,41 +215,115 @@ fn whitelist_of(body: &Value) -> Result<Whitelist, Reply> {
     })
 }
 
+/// What the store hands the handlers of this module: fresh ids, the delay, and which work
+/// is armed to fail.
+struct Ctx {
+    new_id: String,
+    task_id: String,
+    delay: Duration,
+    fail_job: bool,
+    fail_account: bool,
+    fail_config: bool,
+    fail_task: bool,
+}
+
 impl Store {
-    /// Accounts, whitelist, tags and jobs.
+    /// Accounts, whitelist, tags, configuration and jobs.
     pub(super) fn resources(&mut self, call: &Call<'_>) -> Result<Reply, Reply> {
-        let job_id = self.new_uuid();
-        let account_id = self.new_uuid();
-        let delay = self.delay;
+        let name = call.meta.name;
+        let job = JOB_OPERATIONS.contains(&name);
+        let ctx = Ctx {
+            new_id: self.new_uuid(),
+            task_id: self.new_hex(),
+            delay: self.delay,
+            fail_job: job && self.take_failure(WorkKind::Job),
+            fail_account: name == "CreateAclAccount" && self.take_failure(WorkKind::Account),
+            fail_config: matches!(name, "UpdateConfigurations" | "UpdateInstanceConfig")
+                && self.take_failure(WorkKind::Config),
+            fail_task: matches!(name, "UpdateIpWhitelist" | "DeleteAclAccount")
+                && self.take_failure(WorkKind::Task),
+        };
         let p = self.project(call.project);
-        p.settle(call.now);
-        if JOB_OPERATIONS.contains(&call.meta.name) {
-            return p.start_job(call, job_id, delay);
+        if job {
+            return p.start_job(call, &ctx);
         }
-        p.own(call, account_id, delay)
+        p.own(call, &ctx)
+    }
+
+    /// Adds (or replaces) a job that `ShowJobInfo` reports with a fixed status.
+    pub(crate) fn seed_job(
+        &mut self,
+        project: &str,
+        job_id: &str,
+        job_type: &str,
+        status: &str,
+        now: SystemTime,
+    ) {
+        let p = self.project(project);
+        p.jobs.retain(|j| j.id != job_id);
+        p.jobs.push(Job {
+            id: job_id.to_string(),
+            job_type: job_type.to_string(),
+            walk: Walk::fixed(now, status),
+        });
+    }
+
+    /// Adds (or replaces) an available ACL account of an instance; `false` when the instance
+    /// does not exist.
+    pub(crate) fn seed_account(
+        &mut self,
+        project: &str,
+        instance_id: &str,
+        account_id: &str,
+        name: &str,
+        now: SystemTime,
+    ) -> bool {
+        let p = self.project(project);
+        let Some(inst) = p.instances.iter_mut().find(|i| i.id == instance_id) else {
+            return false;
+        };
+        inst.extras.accounts.retain(|a| a.id != account_id);
+        inst.extras.accounts.push(AclAccount {
+            id: account_id.to_string(),
+            name: name.to_string(),
+            role: "read".to_string(),
+            description: String::new(),
+            password: String::new(),
+            walk: Walk::fixed(now, "AVAILABLE"),
+            deleting_until: None,
+        });
+        true
     }
 }
 
 impl Project {
-    /// A running instance the call names (404 when unknown, 400 when not running).
-    fn running(&mut self, iid: &str) -> Result<&mut super::Instance, Reply> {
-        let inst = self.instance(iid)?;
-        if inst.status != RUNNING {
-            return Err(not_running(inst));
-        }
-        Ok(inst)
+    /// Records a job of `job_type` running for `delay` (ending `FAIL` when `fails`); its id.
+    pub(crate) fn push_job(
+        &mut self,
+        id: String,
+        job_type: String,
+        now: SystemTime,
+        delay: Duration,
+        fails: bool,
+    ) -> SystemTime {
+        let walk = Walk::new(
+            now,
+            delay,
+            &["INIT", "RUNNING"],
+            if fails { "FAIL" } else { "SUCCESS" },
+        );
+        let done = walk.done_at();
+        self.jobs.push(Job { id, job_type, walk });
+        done
     }
 
-    fn start_job(
-        &mut self,
-        call: &Call<'_>,
-        job_id: String,
-        delay: Duration,
-    ) -> Result<Reply, Reply> {
+    fn start_job(&mut self, call: &Call<'_>, ctx: &Ctx) -> Result<Reply, Reply> {
+        let now = call.now;
+        let job_id = ctx.new_id.clone();
         let iid = call.str("instance_id").to_string();
         let has_instance = call.meta.params.iter().any(|p| p.name == "instance_id");
         if has_instance {
-            let inst = self.running(&iid)?;
+            let inst = self.instance(&iid)?;
             match call.meta.name {
                 "UpdateAclAccount" => {
                     let aid = call.str("account_id");
@@ -218,25 +331,69 @@ impl Project {
                         .extras
                         .accounts
                         .iter_mut()
-                        .find(|a| a.id == aid)
+                        .find(|a| a.id == aid && a.deleting_until.is_none())
                         .ok_or_else(|| no_account(&iid, aid))?;
                     if let Some(role) = call.body()["account_role"].as_str() {
                         acc.role = role.to_string();
                     }
+                    acc.walk = Walk::new(
+                        now,
+                        ctx.delay,
+                        &["UPDATING"],
+                        if ctx.fail_job { "ERROR" } else { "AVAILABLE" },
+                    );
                 }
                 "UpdateIpWhitelistAsync" => {
                     let w = whitelist_of(call.body())?;
-                    inst.extras.pending_whitelist = Some((call.now + delay, w));
+                    if !ctx.fail_job {
+                        inst.extras.pending_whitelist = Some((now + ctx.delay, w));
+                    }
+                }
+                "UpdateInstanceConfig" => {
+                    inst.extras.config = Some(Walk::new(
+                        now,
+                        ctx.delay,
+                        &["UPDATING"],
+                        if ctx.fail_job || ctx.fail_config {
+                            "FAILURE"
+                        } else {
+                            "SUCCESS"
+                        },
+                    ));
                 }
                 _ => {}
             }
+            if let Some((busy, task)) = job_change(call.meta.name) {
+                inst.busy(now, ctx.delay, busy);
+                if let Some(task) = task {
+                    self.push_task(Task::running(
+                        ctx.task_id.clone(),
+                        task,
+                        &iid,
+                        now,
+                        now + ctx.delay,
+                        if ctx.fail_job {
+                            TaskStatus::Failed
+                        } else {
+                            TaskStatus::Success
+                        },
+                        json!({}),
+                    ));
+                }
+            }
         }
-        self.jobs.push(Job {
-            id: job_id.clone(),
-            job_type: job_type(call.meta.name),
-            begin: call.now,
-            end: call.now + delay,
-        });
+        self.push_job(
+            job_id.clone(),
+            job_type(call.meta.name),
+            now,
+            ctx.delay,
+            ctx.fail_job,
+        );
+        // A whole-body answer (a node start or stop, a bandwidth change, closing every
+        // client) is the JSON object the reference shows.
+        if call.meta.response_kind == ResponseKind::WholeBody {
+            return Ok(Reply::Json(json!({ "job_id": job_id })));
+        }
         let mut v = call.example();
         synthetic::replace_key(&mut v, "job_id", &job_id);
         if has_instance {
@@ -248,8 +405,9 @@ impl Project {
         Ok(Reply::Json(v))
     }
 
-    fn own(&mut self, call: &Call<'_>, new_id: String, delay: Duration) -> Result<Reply, Reply> {
+    fn own(&mut self, call: &Call<'_>, ctx: &Ctx) -> Result<Reply, Reply> {
         let now = call.now;
+        let delay = ctx.delay;
         let iid = call.str("instance_id").to_string();
         let aid = call.str("account_id").to_string();
         match call.meta.name {
@@ -259,19 +417,28 @@ impl Project {
                     .jobs
                     .iter()
                     .find(|j| j.id == id)
-                    .ok_or_else(|| no_job(id))?;
-                let done = job.end <= now;
+                    .ok_or_else(|| not_found(&format!("no job {id} in this project")))?;
+                let status = job.walk.at(now);
+                let done = job.walk.done(now);
                 let mut v = call.example();
                 v["job_id"] = json!(job.id);
                 v["job_type"] = json!(job.job_type);
-                v["status"] = json!(if done { "SUCCESS" } else { "RUNNING" });
-                v["begin_time"] = json!(millis(job.begin));
-                v["end_time"] = json!(if done { millis(job.end) } else { String::new() });
-                v["fail_reason"] = json!("");
+                v["status"] = json!(status);
+                v["begin_time"] = json!(millis(job.walk.started()));
+                v["end_time"] = json!(if done {
+                    millis(job.walk.done_at())
+                } else {
+                    String::new()
+                });
+                v["fail_reason"] = json!(if status == "FAIL" {
+                    "the emulator was told to fail this job"
+                } else {
+                    ""
+                });
                 Ok(Reply::Json(v))
             }
             "CreateAclAccount" => {
-                let inst = self.running(&iid)?;
+                let inst = self.instance(&iid)?;
                 let b = call.body();
                 let name = b["account_name"].as_str().unwrap_or("").to_string();
                 if inst.extras.accounts.iter().any(|a| a.name == name) {
@@ -281,12 +448,22 @@ impl Project {
                     ));
                 }
                 inst.extras.accounts.push(AclAccount {
-                    id: new_id,
+                    id: ctx.new_id.clone(),
                     name,
                     role: b["account_role"].as_str().unwrap_or("read").to_string(),
                     description: b["description"].as_str().unwrap_or("").to_string(),
                     password: b["account_password"].as_str().unwrap_or("").to_string(),
-                    available_at: now + delay,
+                    walk: Walk::new(
+                        now,
+                        delay,
+                        &["CREATING"],
+                        if ctx.fail_account {
+                            "CREATEFAILED"
+                        } else {
+                            "AVAILABLE"
+                        },
+                    ),
+                    deleting_until: None,
                 });
                 Ok(Reply::Empty)
             }
@@ -307,12 +484,7 @@ impl Project {
                             o.insert("account_type".into(), json!("normal"));
                             o.insert("description".into(), json!(a.description));
                             o.insert("instance_id".into(), json!(iid));
-                            let status = if a.available_at <= now {
-                                "AVAILABLE"
-                            } else {
-                                "CREATING"
-                            };
-                            o.insert("status".into(), json!(status));
+                            o.insert("status".into(), json!(a.status(now)));
                             o.insert("error_code".into(), Value::Null);
                         }
                         v
@@ -321,21 +493,40 @@ impl Project {
                 Ok(Reply::Json(json!({ "accounts": accounts })))
             }
             "DeleteAclAccount" => {
-                let inst = self.running(&iid)?;
-                let before = inst.extras.accounts.len();
-                inst.extras.accounts.retain(|a| a.id != aid);
-                if inst.extras.accounts.len() == before {
-                    return Err(no_account(&iid, &aid));
-                }
-                Ok(Reply::Empty)
-            }
-            "UpdateAclAccountRemark" | "ResetAclAccountPassWord" | "UpdateAclAccountPassWord" => {
-                let inst = self.running(&iid)?;
+                let inst = self.instance(&iid)?;
                 let acc = inst
                     .extras
                     .accounts
                     .iter_mut()
-                    .find(|a| a.id == aid)
+                    .find(|a| a.id == aid && a.deleting_until.is_none())
+                    .ok_or_else(|| no_account(&iid, &aid))?;
+                let name = acc.name.clone();
+                // A failed deletion leaves the account as it was.
+                if !ctx.fail_task {
+                    acc.deleting_until = Some(now + delay);
+                }
+                self.push_task(Task::running(
+                    ctx.task_id.clone(),
+                    "DeleteAcl",
+                    &iid,
+                    now,
+                    now + delay,
+                    if ctx.fail_task {
+                        TaskStatus::Failed
+                    } else {
+                        TaskStatus::Success
+                    },
+                    json!({ "account_name": name }),
+                ));
+                Ok(Reply::Empty)
+            }
+            "UpdateAclAccountRemark" | "ResetAclAccountPassWord" | "UpdateAclAccountPassWord" => {
+                let inst = self.instance(&iid)?;
+                let acc = inst
+                    .extras
+                    .accounts
+                    .iter_mut()
+                    .find(|a| a.id == aid && a.deleting_until.is_none())
                     .ok_or_else(|| no_account(&iid, &aid))?;
                 let b = call.body();
                 if call.meta.name == "UpdateAclAccountRemark" {
@@ -352,20 +543,19 @@ impl Project {
                 if let Some(pw) = b["new_password"].as_str() {
                     acc.password = pw.to_string();
                 }
+                if call.meta.name == "ResetAclAccountPassWord" {
+                    acc.walk = Walk::new(now, delay, &["UPDATING"], "AVAILABLE");
+                }
                 let mut v = call.example();
-                if let Some(o) = v.as_object_mut() {
-                    for (k, val) in [
-                        ("code", json!("DCS.0000")),
-                        ("message", json!("success")),
-                        ("result", json!("success")),
-                        ("lock_time", json!("0")),
-                        ("lock_time_left", json!("0")),
-                        ("retry_times_left", json!("5")),
-                    ] {
-                        if o.contains_key(k) {
-                            o.insert(k.into(), val);
-                        }
-                    }
+                for (k, val) in [
+                    ("code", json!("DCS.0000")),
+                    ("message", json!("success")),
+                    ("result", json!("success")),
+                    ("lock_time", json!("0")),
+                    ("lock_time_left", json!("0")),
+                    ("retry_times_left", json!("5")),
+                ] {
+                    put(&mut v, k, val);
                 }
                 Ok(Reply::Json(v))
             }
@@ -379,10 +569,51 @@ impl Project {
                 })))
             }
             "UpdateIpWhitelist" => {
-                let inst = self.running(&iid)?;
+                let inst = self.instance(&iid)?;
                 let w = whitelist_of(call.body())?;
-                inst.extras.whitelist = w;
-                inst.extras.pending_whitelist = None;
+                // Applied when its `AddWhitelist` task ends (not at all if that fails).
+                inst.extras.pending_whitelist = (!ctx.fail_task).then_some((now + delay, w));
+                self.push_task(Task::running(
+                    ctx.task_id.clone(),
+                    "AddWhitelist",
+                    &iid,
+                    now,
+                    now + delay,
+                    if ctx.fail_task {
+                        TaskStatus::Failed
+                    } else {
+                        TaskStatus::Success
+                    },
+                    json!({}),
+                ));
+                Ok(Reply::Empty)
+            }
+            "ListConfigurations" => {
+                let inst = self.instance(&iid)?;
+                let status = inst.status(now).to_string();
+                let mut v = call.example();
+                let (config_status, at) = match &inst.extras.config {
+                    Some(w) => (w.at(now).to_string(), w.started()),
+                    None => ("SUCCESS".to_string(), now),
+                };
+                put(&mut v, "config_status", json!(config_status));
+                put(&mut v, "config_time", json!(iso(at)));
+                put(&mut v, "instance_id", json!(iid));
+                put(&mut v, "status", json!(status));
+                Ok(Reply::Json(v))
+            }
+            "UpdateConfigurations" => {
+                let inst = self.instance(&iid)?;
+                inst.extras.config = Some(Walk::new(
+                    now,
+                    delay,
+                    &["UPDATING"],
+                    if ctx.fail_config {
+                        "FAILURE"
+                    } else {
+                        "SUCCESS"
+                    },
+                ));
                 Ok(Reply::Empty)
             }
             "ShowTags" => {
@@ -396,7 +627,7 @@ impl Project {
                 Ok(Reply::Json(json!({ "tags": tags })))
             }
             "BatchCreateOrDeleteTags" => {
-                let inst = self.running(&iid)?;
+                let inst = self.instance(&iid)?;
                 let b = call.body();
                 let tags = b["tags"].as_array().cloned().unwrap_or_default();
                 match b["action"].as_str().unwrap_or("") {
@@ -454,57 +685,7 @@ impl Project {
                     .collect();
                 Ok(Reply::Json(json!({ "tags": tags })))
             }
-            other => Err(Reply::Error(
-                500,
-                dcs_model::codes::SYSTEM_BUSY,
-                format!("no stateful handler for {other}"),
-            )),
+            other => Err(invalid("operation", &format!("no handler for {other}"))),
         }
-    }
-}
-
-impl Store {
-    /// Adds (or replaces) a finished job.
-    pub(crate) fn seed_job(
-        &mut self,
-        project: &str,
-        job_id: &str,
-        job_type: &str,
-        now: SystemTime,
-    ) {
-        let p = self.project(project);
-        p.jobs.retain(|j| j.id != job_id);
-        p.jobs.push(Job {
-            id: job_id.to_string(),
-            job_type: job_type.to_string(),
-            begin: now,
-            end: now,
-        });
-    }
-
-    /// Adds (or replaces) an available ACL account of an instance; `false` when the instance
-    /// does not exist.
-    pub(crate) fn seed_account(
-        &mut self,
-        project: &str,
-        instance_id: &str,
-        account_id: &str,
-        name: &str,
-        now: SystemTime,
-    ) -> bool {
-        let p = self.project(project);
-        let Some(inst) = p.instances.iter_mut().find(|i| i.id == instance_id) else {
-            return false;
-        };
-        inst.extras.accounts.retain(|a| a.id != account_id);
-        inst.extras.accounts.push(AclAccount {
-            id: account_id.to_string(),
-            name: name.to_string(),
-            role: "read".to_string(),
-            description: String::new(),
-            password: String::new(),
-            available_at: now,
-        });
-        true
     }
 }

@@ -864,7 +864,9 @@ impl crate::operation::Decode for CreateAclAccountResponse {
 ///
 /// **Returns:** Nothing: an empty 200 answer means the creation task was accepted.
 ///
-/// **Completion:** Asynchronous: the account appears in ListAclAccounts as `CREATING` and becomes `AVAILABLE` (or `CREATEFAILED`).
+/// **Completion:** Asynchronous: the account appears in ListAclAccounts as `CREATING` and becomes `AVAILABLE` (or `CREATEFAILED`). `send_and_wait()` polls `accounts[account_name=id].status` of `list_acl_accounts` until `AVAILABLE`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/accounts` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateAclAccount.html)
 ///
@@ -975,7 +977,9 @@ impl crate::operation::Decode for DeleteAclAccountResponse {
 ///
 /// **Returns:** Nothing: an empty 200 answer means the deletion task was accepted.
 ///
-/// **Completion:** Asynchronous: the account shows `DELETING` in ListAclAccounts until it is gone (or `DELETEFAILED`).
+/// **Completion:** Asynchronous: the account shows `DELETING` in ListAclAccounts until it is gone (or `DELETEFAILED`). `send_and_wait()` polls the instance's background task (`list_background_task`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/accounts/{account_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteAclAccount.html)
 ///
@@ -1060,6 +1064,8 @@ impl crate::operation::Decode for ListAclAccountsResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/accounts` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListAclAccounts.html)
 ///
 /// 查询ACL账户列表
@@ -1138,7 +1144,9 @@ impl crate::operation::Decode for ResetAclAccountPassWordResponse {
 ///
 /// **Returns:** A result code and message, and, when verification failed or the account is locked, the lock duration, the lock time left and the attempts left.
 ///
-/// **Completion:** Synchronous.
+/// **Completion:** The answer reports the reset's result; the account then shows `UPDATING` until it is `AVAILABLE` again, which `send_and_wait()` waits for. `send_and_wait()` polls `accounts[account_id=id].status` of `list_acl_accounts` until `AVAILABLE`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}/password/reset` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ResetAclAccountPassWord.html)
 ///
@@ -1241,7 +1249,9 @@ impl crate::operation::Decode for ResetPasswordResponse {
 ///
 /// **Returns:** A result `code` (`1` reset, `3` instance locked), a `message`, and `ext_message` with the error text when the reset failed. The lock and retry fields are deprecated and carry fixed values.
 ///
-/// **Completion:** Synchronous.
+/// **Completion:** The answer reports the result (with the attempts left before a lock); the instance applies the password in the background, and `send_and_wait()` waits until it is `RUNNING` and idle again, as the Terraform provider does. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/password/reset` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ResetPassword.html)
 ///
@@ -1335,7 +1345,9 @@ impl crate::operation::Decode for UpdateAclAccountResponse {
 ///
 /// **Returns:** The instance id and the id of the job that applies the new permission.
 ///
-/// **Completion:** Asynchronous: the change runs as a job (`job_id` in the answer); the account shows `UPDATING` in ListAclAccounts until it is `AVAILABLE` again.
+/// **Completion:** Asynchronous: the change runs as a job (`job_id` in the answer); the account shows `UPDATING` in ListAclAccounts until it is `AVAILABLE` again. `send_and_wait()` polls `accounts[account_id=id].status` of `list_acl_accounts` until `AVAILABLE`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}/role` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateAclAccount.html)
 ///
@@ -1434,6 +1446,8 @@ impl crate::operation::Decode for UpdateAclAccountPassWordResponse {
 /// **Returns:** The result (`success`, `passwordFailed`, `locked` or `failed`), a message, and the lock and retry counters when verification failed or the account is locked.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}/password/modify` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateAclAccountPassWord.html)
 ///
@@ -1539,6 +1553,8 @@ impl crate::operation::Decode for UpdateAclAccountRemarkResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `PUT /v2/{project_id}/instances/{instance_id}/accounts/{account_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateAclAccountRemark.html)
 ///
 /// ACL账号修改备注
@@ -1636,6 +1652,8 @@ impl crate::operation::Decode for UpdatePasswordResponse {
 /// **Returns:** The result (`success`, `passwordFailed`, `locked` or `failed`), a message, the attempts left and, when locked, the lock duration and time left in minutes.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/password` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdatePassword.html)
 ///

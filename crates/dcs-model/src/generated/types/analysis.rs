@@ -1888,7 +1888,9 @@ impl crate::operation::Decode for CreateAutoExpireScanTaskResponse {
 ///
 /// **Returns:** The new scan record: its id, `waiting` status, scan type and creation time.
 ///
-/// **Completion:** Asynchronous: the scan is queued and then runs; poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`.
+/// **Completion:** Asynchronous: the scan is queued and then runs; poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`. `send_and_wait()` polls `records[id=id].status` of `show_expire_key_scan_info` until `success`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/scan-expire-keys-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateAutoExpireScanTask.html)
 ///
@@ -1966,7 +1968,9 @@ impl crate::operation::Decode for CreateBigkeyScanTaskResponse {
 ///
 /// **Returns:** The new analysis record (id, status, scan type, creation time); the key list is absent until the analysis finishes.
 ///
-/// **Completion:** Asynchronous: poll ShowBigkeyScanTaskDetails with the returned `id` until `status` is `success` or `failed`.
+/// **Completion:** Asynchronous: poll ShowBigkeyScanTaskDetails with the returned `id` until `status` is `success` or `failed`. `send_and_wait()` polls `status` of `show_bigkey_scan_task_details` until `success`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/bigkey-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateBigkeyScanTask.html)
 ///
@@ -2045,7 +2049,9 @@ impl crate::operation::Decode for CreateHotkeyScanTaskResponse {
 ///
 /// **Returns:** The new analysis record (id, status, scan type, creation time); the key list is absent until the analysis finishes.
 ///
-/// **Completion:** Asynchronous: poll ShowHotkeyTaskDetails with the returned `id` until `status` is `success` or `failed`.
+/// **Completion:** Asynchronous: poll ShowHotkeyTaskDetails with the returned `id` until `status` is `success` or `failed`. `send_and_wait()` polls `status` of `show_hotkey_task_details` until `success`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/hotkey-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateHotkeyScanTask.html)
 ///
@@ -2125,7 +2131,9 @@ impl crate::operation::Decode for CreateOfflineKeyAnalysisResponse {
 ///
 /// **Returns:** The id of the new analysis task.
 ///
-/// **Completion:** Asynchronous: poll ShowOfflineKeyAnalysisTask with the returned `task_id` until `status` is `success` or `failed`.
+/// **Completion:** Asynchronous: poll ShowOfflineKeyAnalysisTask with the returned `task_id` until `status` is `success` or `failed`. `send_and_wait()` polls `records[id=id].status` of `list_offline_key_analysis_task` until `success`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/offline/key-analysis` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateOfflineKeyAnalysis.html)
 ///
@@ -2219,6 +2227,8 @@ impl crate::operation::Decode for DeleteBigkeyScanTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.4942` (the big key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/bigkey-task/{bigkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteBigkeyScanTask.html)
 ///
 /// 删除大key分析记录
@@ -2302,6 +2312,8 @@ impl crate::operation::Decode for DeleteHotkeyScanTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.4941` (the hot key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/hotkey-task/{hotkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteHotkeyScanTask.html)
 ///
 /// 删除热key分析任务
@@ -2383,7 +2395,9 @@ impl crate::operation::Decode for DeleteOfflineKeyAnalysisTaskResponse {
 ///
 /// **Returns:** The id of the deleted analysis task.
 ///
-/// **Completion:** Synchronous.
+/// **Completion:** Asynchronous in effect: the record leaves the list shortly after the answer; `send_and_wait()` waits until it is gone. `send_and_wait()` polls `records[id=id].status` of `list_offline_key_analysis_task` until `DELETED`.
+///
+/// **Errors:** `DCS.4232` (the offline key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/offline/key-analysis/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteOfflineKeyAnalysisTask.html)
 ///
@@ -2474,6 +2488,8 @@ impl crate::operation::Decode for DownloadHotKeyResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `POST /v2/{project_id}/instances/{instance_id}/hotkey/{task_id}/export` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DownloadHotKey.html)
 ///
 /// 下载热key
@@ -2557,6 +2573,8 @@ impl crate::operation::Decode for ListBigkeyScanTasksResponse {
 /// **Returns:** The instance id, the number of big key analyses, and one page of analysis records without their key lists.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/bigkey-tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBigkeyScanTasks.html)
 ///
@@ -2706,6 +2724,8 @@ impl crate::operation::Decode for ListHotKeyScanTasksResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/hotkey-tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListHotKeyScanTasks.html)
 ///
 /// 查询热key分析任务列表
@@ -2852,6 +2872,8 @@ impl crate::operation::Decode for ListOfflineKeyAnalysisTaskResponse {
 /// **Returns:** The instance id, the total number of offline analyses, and one page of task records.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/offline/key-analysis` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListOfflineKeyAnalysisTask.html)
 ///
@@ -3003,7 +3025,9 @@ impl crate::operation::Decode for ScanExpireKeyResponse {
 ///
 /// **Returns:** The queued scan record: id, `waiting` status, `manual` scan type and creation time.
 ///
-/// **Completion:** Asynchronous: poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`.
+/// **Completion:** Asynchronous: poll ShowExpireKeyScanInfo and find the record by `id` until its status is `success` or `failed`. `send_and_wait()` polls `records[id=id].status` of `show_expire_key_scan_info` until `success`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/auto-expire/scan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ScanExpireKey.html)
 ///
@@ -3081,6 +3105,8 @@ impl crate::operation::Decode for ShowBigkeyAutoscanConfigResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/bigkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowBigkeyAutoscanConfig.html)
 ///
 /// 查询大key自动分析配置
@@ -3156,6 +3182,8 @@ impl crate::operation::Decode for ShowBigkeyScanTaskDetailsResponse {
 /// **Returns:** The analysis record with its status and times, the number of big keys, and the keys themselves once the analysis has finished.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.4942` (the big key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/bigkey-task/{bigkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowBigkeyScanTaskDetails.html)
 ///
@@ -3240,6 +3268,8 @@ impl crate::operation::Decode for ShowExpireAutoScanConfigResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/scan-expire-keys/autoscan-config` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowExpireAutoScanConfig.html)
 ///
 /// 查询自动扫描配置
@@ -3315,6 +3345,8 @@ impl crate::operation::Decode for ShowExpireKeyScanInfoResponse {
 /// **Returns:** One page of scan records, with the instance id and the two totals described on the response fields.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/auto-expire/histories` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowExpireKeyScanInfo.html)
 ///
@@ -3464,6 +3496,8 @@ impl crate::operation::Decode for ShowHotkeyAutoscanConfigResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/hotkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowHotkeyAutoscanConfig.html)
 ///
 /// 查询热key自动分析配置
@@ -3539,6 +3573,8 @@ impl crate::operation::Decode for ShowHotkeyTaskDetailsResponse {
 /// **Returns:** The analysis record with its status and times, the number of hot keys, and the keys with their access frequency once the analysis has finished.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.4941` (the hot key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/hotkey-task/{hotkey_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowHotkeyTaskDetails.html)
 ///
@@ -3623,6 +3659,8 @@ impl crate::operation::Decode for ShowOfflineKeyAnalysisTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.4232` (the offline key analysis task does not exist); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/offline/key-analysis/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowOfflineKeyAnalysisTask.html)
 ///
 /// 查询离线全量key分析详情
@@ -3705,6 +3743,8 @@ impl crate::operation::Decode for UpdateBigkeyAutoscanConfigResponse {
 /// **Returns:** The configuration as saved, with its update time.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/bigkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateBigkeyAutoscanConfig.html)
 ///
@@ -3804,6 +3844,8 @@ impl crate::operation::Decode for UpdateExpireAutoScanConfigResponse {
 /// **Returns:** The settings as saved, with their update time.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/scan-expire-keys/autoscan-config` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateExpireAutoScanConfig.html)
 ///
@@ -3917,6 +3959,8 @@ impl crate::operation::Decode for UpdateHotkeyAutoScanConfigResponse {
 /// **Returns:** The configuration as saved, with its update time.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/hotkey/autoscan` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateHotkeyAutoScanConfig.html)
 ///

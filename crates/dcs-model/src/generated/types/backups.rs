@@ -565,7 +565,9 @@ impl crate::operation::Decode for CopyInstanceResponse {
 ///
 /// **Returns:** The id of the new backup record.
 ///
-/// **Completion:** Asynchronous: follow the record in ListBackupRecords; its `status` goes from `waiting` through `backuping` to `succeed` or `failed`.
+/// **Completion:** Asynchronous: follow the record in ListBackupRecords; its `status` goes from `waiting` through `backuping` to `succeed` or `failed`. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `succeed`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/backups` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CopyInstance.html)
 ///
@@ -661,7 +663,9 @@ impl crate::operation::Decode for DeleteBackupFileResponse {
 ///
 /// **Returns:** Nothing: success is an empty answer (204).
 ///
-/// **Completion:** Synchronous.
+/// **Completion:** Asynchronous in effect: the backup shows `deleted` (or leaves the list) shortly after the answer; `send_and_wait()` waits for that. `send_and_wait()` polls `backup_record_response[backup_id=id].status` of `list_backup_records` until `deleted` or `DELETED`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/backups/{backup_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteBackupFile.html)
 ///
@@ -748,6 +752,8 @@ impl crate::operation::Decode for ListBackupFileLinksResponse {
 /// **Returns:** The OBS bucket name, the path of the files in the bucket and one file name with its signed download URL per backup file.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/backups/{backup_id}/links` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBackupFileLinks.html)
 ///
@@ -847,6 +853,8 @@ impl crate::operation::Decode for ListBackupRecordsResponse {
 /// **Returns:** The number of records and one page of backup records, each with its id, name, type, format, size, status, times and error code.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/backups` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBackupRecords.html)
 ///
@@ -1027,6 +1035,8 @@ impl crate::operation::Decode for ListRestoreRecordsResponse {
 /// **Returns:** The number of records and one page of restoration records, each with its id, the backup it used, status, progress, times and error code.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/restores` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListRestoreRecords.html)
 ///
@@ -1209,7 +1219,9 @@ impl crate::operation::Decode for RestoreInstanceResponse {
 ///
 /// **Returns:** The id of the new restoration record.
 ///
-/// **Completion:** Asynchronous: follow the record in ListRestoreRecords; its `status` goes from `waiting` through `restoring` to `succeed` or `failed`.
+/// **Completion:** Asynchronous: follow the record in ListRestoreRecords; its `status` goes from `waiting` through `restoring` to `succeed` or `failed`. `send_and_wait()` polls `restore_record_response[restore_id=id].status` of `list_restore_records` until `succeed`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/restores` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/RestoreInstance.html)
 ///

@@ -465,6 +465,8 @@ impl crate::operation::Decode for ListAvailableZonesResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/available-zones` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListAvailableZones.html)
 ///
 /// 查询可用区信息
@@ -534,6 +536,8 @@ impl crate::operation::Decode for ListFlavorsResponse {
 /// **Returns:** The matching flavors, each with its spec code, engine and version, instance type, CPU architecture, capacities, billing modes, limits (shards, connections, bandwidth and more) and zones with resources.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/flavors` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListFlavors.html)
 ///
@@ -701,6 +705,8 @@ impl crate::operation::Decode for ListMaintenanceWindowsResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/instances/maintain-windows` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMaintenanceWindows.html)
 ///
 /// 查询维护时间窗时间段
@@ -769,6 +775,8 @@ impl crate::operation::Decode for ShowQuotaOfTenantResponse {
 /// **Returns:** One entry for the instance-count quota and one for the memory quota (GB), each with limit, usage and the range a quota increase may request.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/quota` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowQuotaOfTenant.html)
 ///

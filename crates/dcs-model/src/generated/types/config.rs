@@ -816,6 +816,8 @@ impl crate::operation::Decode for CreateCustomTemplateResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `POST /v2/{project_id}/config-templates` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateCustomTemplate.html)
 ///
 /// 创建自定义模板
@@ -936,6 +938,8 @@ impl crate::operation::Decode for DeleteConfigTemplateResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.4988` (the parameter template does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `DELETE /v2/{project_id}/config-templates/{template_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteConfigTemplate.html)
 ///
 /// 删除自定义模板
@@ -1013,6 +1017,8 @@ impl crate::operation::Decode for ListConfigHistoriesResponse {
 /// **Returns:** The number of records and one page of change records, each with its id, type, time and status.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/config-histories` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListConfigHistories.html)
 ///
@@ -1151,6 +1157,8 @@ impl crate::operation::Decode for ListConfigTemplatesResponse {
 /// **Returns:** The number of matching templates and one page of template summaries (id, name, type, engine, version, instance type, edition, storage type, creation time).
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/config-templates` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListConfigTemplates.html)
 ///
@@ -1377,6 +1385,8 @@ impl crate::operation::Decode for ListConfigurationsResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/configs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListConfigurations.html)
 ///
 /// 查询实例配置参数
@@ -1456,6 +1466,8 @@ impl crate::operation::Decode for ShowConfigHistoryDetailResponse {
 /// **Returns:** The details of the change record as an untyped JSON object; the reference does not describe its fields.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/config-histories/{history_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowConfigHistoryDetail.html)
 ///
@@ -1539,6 +1551,8 @@ impl crate::operation::Decode for ShowConfigTemplateResponse {
 /// **Returns:** The template's id, name, type, description, engine, engine version, instance type, edition, storage type and, for custom templates, its creation time.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.4988` (the parameter template does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/config-templates/{template_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowConfigTemplate.html)
 ///
@@ -1629,6 +1643,8 @@ impl crate::operation::Decode for UpdateConfigTemplateResponse {
 /// **Returns:** A `result` string: `success`, or an error message when the change failed.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.4988` (the parameter template does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/config-templates/{template_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateConfigTemplate.html)
 ///
@@ -1740,7 +1756,9 @@ impl crate::operation::Decode for UpdateConfigurationsResponse {
 ///
 /// **Returns:** Nothing: success is an empty answer (204).
 ///
-/// **Completion:** Synchronous: the change is accepted with 204; ListConfigurations shows `config_status` `UPDATING` while values are still being applied, then `SUCCESS` or `FAILURE`.
+/// **Completion:** Asynchronous: the change is accepted with 204, and ListConfigurations shows `config_status` `UPDATING` until the values are applied (`SUCCESS`) or not (`FAILURE`); `send_and_wait()` waits for that. `send_and_wait()` polls `config_status` of `list_configurations` until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/configs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateConfigurations.html)
 ///
@@ -1829,7 +1847,9 @@ impl crate::operation::Decode for UpdateInstanceConfigResponse {
 ///
 /// **Returns:** The id of the job that applies the parameter change.
 ///
-/// **Completion:** Asynchronous: the answer carries `job_id`; ListConfigurations shows `config_status` `UPDATING` until the change ends in `SUCCESS` or `FAILURE`.
+/// **Completion:** Asynchronous: the answer carries `job_id`; ListConfigurations shows `config_status` `UPDATING` until the change ends in `SUCCESS` or `FAILURE`. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/async-configs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateInstanceConfig.html)
 ///

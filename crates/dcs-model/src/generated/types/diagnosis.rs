@@ -588,7 +588,9 @@ impl crate::operation::Decode for CreateDiagnosisTaskResponse {
 ///
 /// **Returns:** The id of the diagnosis report being produced.
 ///
-/// **Completion:** Asynchronous: poll ListDiagnosisTasks until the report with the returned `report_id` has status `finished`, then read it with ShowDiagnosisTaskDetails.
+/// **Completion:** Asynchronous: poll ListDiagnosisTasks until the report with the returned `report_id` has status `finished`, then read it with ShowDiagnosisTaskDetails. `send_and_wait()` polls `diagnosis_report_list[report_id=id].status` of `list_diagnosis_tasks` until `finished`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/diagnosis` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateDiagnosisTask.html)
 ///
@@ -688,6 +690,8 @@ impl crate::operation::Decode for DeleteDiagnosisTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/diagnosis` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteDiagnosisTask.html)
 ///
 /// 删除诊断记录
@@ -776,6 +780,8 @@ impl crate::operation::Decode for ListDiagnosisTasksResponse {
 /// **Returns:** One page of report summaries (status, diagnosed period, node count, abnormal and failed item counts) and the total number of reports.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/diagnosis` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListDiagnosisTasks.html)
 ///
@@ -912,6 +918,8 @@ impl crate::operation::Decode for ShowDiagnosisTaskDetailsResponse {
 /// **Returns:** The totals of abnormal and failed diagnosis items and, for every diagnosed node, its findings per dimension and its command time statistics.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/diagnosis/{report_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowDiagnosisTaskDetails.html)
 ///

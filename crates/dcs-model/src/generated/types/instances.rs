@@ -3935,7 +3935,9 @@ impl crate::operation::Decode for BatchDeleteInstancesResponse {
 ///
 /// **Returns:** One result per instance (`success` or `failed`) saying whether its deletion was accepted.
 ///
-/// **Completion:** Asynchronous: an accepted instance is removed in the background; poll ShowInstance for each id until the service reports that the instance no longer exists.
+/// **Completion:** Asynchronous: an accepted instance is removed in the background; poll ShowInstance for each id until the service reports that the instance no longer exists. `send_and_wait()` polls the instance's status until `DELETED`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/instances` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchDeleteInstances.html)
 ///
@@ -4031,7 +4033,9 @@ impl crate::operation::Decode for CreateInstanceResponse {
 ///
 /// **Returns:** The id and name of every instance created, and the order id when the instances are billed yearly/monthly.
 ///
-/// **Completion:** Asynchronous: each new instance starts in CREATING and becomes RUNNING (or CREATEFAILED); poll ShowInstance with the returned ids. A yearly/monthly order must be paid first.
+/// **Completion:** Asynchronous: each new instance starts in CREATING and becomes RUNNING (or CREATEFAILED); poll ShowInstance with the returned ids. A yearly/monthly order must be paid first. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateInstance.html)
 ///
@@ -4271,7 +4275,9 @@ impl crate::operation::Decode for CreateResizeOrderResponse {
 ///
 /// **Returns:** The id of the billing order created for the change.
 ///
-/// **Completion:** Asynchronous: the call only places the order. The reference does not document how the change is tracked; watching the instance with ShowInstance until it is RUNNING with the new specification is the available signal.
+/// **Completion:** Asynchronous: the call only places the order. The reference does not document how the change is tracked; watching the instance with ShowInstance until it is RUNNING with the new specification is the available signal. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/orders/instances/{instance_id}/resize` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateResizeOrder.html)
 ///
@@ -4388,7 +4394,9 @@ impl crate::operation::Decode for DeleteSingleInstanceResponse {
 ///
 /// **Returns:** Nothing: the service answers 204 with an empty body.
 ///
-/// **Completion:** Asynchronous: the instance is removed in the background; poll ShowInstance until the service reports that it no longer exists.
+/// **Completion:** Asynchronous: the instance is removed in the background; poll ShowInstance until the service reports that it no longer exists. `send_and_wait()` polls the instance's status until `DELETED`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/instances/{instance_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteSingleInstance.html)
 ///
@@ -4464,6 +4472,8 @@ impl crate::operation::Decode for ExportExcelJobResponse {
 /// **Returns:** The job's status, the exported file's name and download link, and an error code and message if the export failed.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/export-job` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExportExcelJob.html)
 ///
@@ -4549,6 +4559,8 @@ impl crate::operation::Decode for ExportInstancesTaskResponse {
 /// **Returns:** The id of the export job.
 ///
 /// **Completion:** Asynchronous: poll ExportExcelJob with the returned `job_id` until it reports the file and its download link.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/export` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExportInstancesTask.html)
 ///
@@ -4715,6 +4727,8 @@ impl crate::operation::Decode for ListInstanceOperationsResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/operations` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListInstanceOperations.html)
 ///
 /// 查询实例是否可以扩容
@@ -4807,6 +4821,8 @@ impl crate::operation::Decode for ListInstancesResponse {
 /// **Returns:** The number of instances found and the details of the instances on this page.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListInstances.html)
 ///
@@ -5046,6 +5062,8 @@ impl crate::operation::Decode for ListNumberOfInstancesInDifferentStatusResponse
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/status` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListNumberOfInstancesInDifferentStatus.html)
 ///
 /// 查询实例状态
@@ -5128,6 +5146,8 @@ impl crate::operation::Decode for ListStatisticsOfRunningInstancesResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/statistic` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListStatisticsOfRunningInstances.html)
 ///
 /// 查询运行中实例的统计信息
@@ -5199,7 +5219,9 @@ impl crate::operation::Decode for MigrateAzResponse {
 ///
 /// **Returns:** Nothing: the service answers 204 with an empty body once the request is accepted.
 ///
-/// **Completion:** Asynchronous: the request is only accepted; watch the instance with ShowInstance until it is RUNNING again in the new zones.
+/// **Completion:** Asynchronous: the request is only accepted; watch the instance with ShowInstance until it is RUNNING again in the new zones. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/available-zones` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/MigrateAZ.html)
 ///
@@ -5304,7 +5326,9 @@ impl crate::operation::Decode for ResizeInstanceResponse {
 ///
 /// **Returns:** Nothing: the service answers with an empty body once the change is accepted.
 ///
-/// **Completion:** Asynchronous: the instance leaves RUNNING (for example EXTENDING) while the change runs and returns to RUNNING when it is done; poll ShowInstance. A change deferred to the maintenance window starts only then.
+/// **Completion:** Asynchronous: the instance leaves RUNNING (for example EXTENDING) while the change runs and returns to RUNNING when it is done; poll ShowInstance. A change deferred to the maintenance window starts only then. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/resize` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ResizeInstance.html)
 ///
@@ -5434,7 +5458,9 @@ impl crate::operation::Decode for RestartOrFlushInstancesResponse {
 ///
 /// **Returns:** One result per instance (`success` or `failed`) saying whether the action was accepted.
 ///
-/// **Completion:** Asynchronous: an accepted instance goes through RESTARTING (or FLUSHING for a flush) and back to RUNNING; poll ShowInstance.
+/// **Completion:** Asynchronous: an accepted instance goes through RESTARTING (or FLUSHING for a flush) and back to RUNNING; poll ShowInstance. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/status` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/RestartOrFlushInstances.html)
 ///
@@ -5521,6 +5547,8 @@ impl crate::operation::Decode for ShowInstanceResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstance.html)
 ///
 /// 查询指定实例
@@ -5601,6 +5629,8 @@ impl crate::operation::Decode for ShowInstanceVersionResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/version` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstanceVersion.html)
 ///
 /// 根据实例ID获取实例内核版本信息
@@ -5677,7 +5707,9 @@ impl crate::operation::Decode for StartInstanceResizeCheckJobResponse {
 ///
 /// **Returns:** The id of the check job.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the check succeeds or fails.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the check succeeds or fails. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/resize/check-job` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/StartInstanceResizeCheckJob.html)
 ///
@@ -5775,7 +5807,9 @@ impl crate::operation::Decode for UpdateInstanceResponse {
 ///
 /// **Returns:** Nothing: the service answers with an empty body.
 ///
-/// **Completion:** Name, description, window and backup policy changes are applied by the time the call returns. A port change or command renaming is carried out in the background: wait until ShowInstance shows the instance RUNNING again before the next change.
+/// **Completion:** Name, description, window and backup policy changes are applied by the time the call returns. A port change or renamed commands finish in the background: the instance works on them while ShowInstance's `task` is set, and `send_and_wait()` waits until it is `RUNNING` and idle. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateInstance.html)
 ///
@@ -5911,7 +5945,9 @@ impl crate::operation::Decode for UpgradeInstanceMinorVersionResponse {
 ///
 /// **Returns:** The id of the background task running the upgrade.
 ///
-/// **Completion:** Asynchronous: follow the background task with ListBackgroundTask or ShowBackgroundTaskProgress using the returned `task_id`, then check ShowInstanceVersion.
+/// **Completion:** Asynchronous: follow the background task with ListBackgroundTask or ShowBackgroundTaskProgress using the returned `task_id`, then check ShowInstanceVersion. `send_and_wait()` polls the instance's background task (`list_background_task`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/minor-version/upgrade` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpgradeInstanceMinorVersion.html)
 ///

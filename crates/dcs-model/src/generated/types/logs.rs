@@ -287,6 +287,8 @@ impl crate::operation::Decode for CreateRedislogResponse {
 ///
 /// **Completion:** Asynchronous: the call only starts the collection; poll ListRedislog until the new file appears with a finished status, then request its link with CreateRedislogDownloadLink.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `POST /v2/{project_id}/instances/{instance_id}/redislog` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateRedislog.html)
 ///
 /// 采集Redis运行日志
@@ -412,6 +414,8 @@ impl crate::operation::Decode for CreateRedislogDownloadLinkResponse {
 ///
 /// **Completion:** Synchronous: the link is in the answer.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `POST /v2/{project_id}/instances/{instance_id}/redislog/{id}/links` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateRedislogDownloadLink.html)
 ///
 /// 获取日志下载链接
@@ -497,6 +501,8 @@ impl crate::operation::Decode for ListRedislogResponse {
 /// **Returns:** The total number of log files and one page of them, each with shard, replica IP, collection date and status.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/redislog` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListRedislog.html)
 ///
@@ -651,6 +657,8 @@ impl crate::operation::Decode for ListSlowlogResponse {
 /// **Returns:** The total number of slow log entries and one page of them, each with the command, its start time, duration and shard.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/slowlog` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListSlowlog.html)
 ///

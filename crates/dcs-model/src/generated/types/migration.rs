@@ -2112,7 +2112,9 @@ impl crate::operation::Decode for BatchRestartOnlineMigrationTasksResponse {
 ///
 /// **Returns:** One entry per task: the task id, whether the restart was delivered, and an error code and message when it was not.
 ///
-/// **Completion:** Asynchronous: the answer only says whether each restart was delivered; follow each task with ShowMigrationTask.
+/// **Completion:** Asynchronous: the answer only says whether each restart was delivered; follow each task with ShowMigrationTask. `send_and_wait()` polls `status` of `show_migration_task` until `SUCCESS` or `INCRMIGRATING` or `INCRMIGEATING`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration-tasks/batch-restart` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchRestartOnlineMigrationTasks.html)
 ///
@@ -2196,7 +2198,9 @@ impl crate::operation::Decode for BatchStopMigrationTasksResponse {
 ///
 /// **Returns:** One entry per task: the task id and whether the stop request was delivered (`success` or `failed`).
 ///
-/// **Completion:** Asynchronous: each task is stopped when ShowMigrationTask reports `TERMINATED`.
+/// **Completion:** Asynchronous: each task is stopped when ShowMigrationTask reports `TERMINATED`. `send_and_wait()` polls `status` of `show_migration_task` until `TERMINATED`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration-task/batch-stop` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchStopMigrationTasks.html)
 ///
@@ -2284,7 +2288,9 @@ impl crate::operation::Decode for CreateMigrationTaskResponse {
 ///
 /// **Returns:** The new task's id, name and current status.
 ///
-/// **Completion:** Asynchronous: the import runs in the background; poll ShowMigrationTask until the status is `SUCCESS` or `FAILED`.
+/// **Completion:** Asynchronous: the import runs in the background; poll ShowMigrationTask until the status is `SUCCESS` or `FAILED`. `send_and_wait()` polls `status` of `show_migration_task` until `SUCCESS`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration-task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateMigrationTask.html)
 ///
@@ -2410,7 +2416,9 @@ impl crate::operation::Decode for CreateOnlineMigrationTaskResponse {
 ///
 /// **Returns:** The id of the new online migration task (in the `instance_id` field).
 ///
-/// **Completion:** Asynchronous: the service prepares the migration machine; ShowMigrationTask reports `RUNNING` (waiting for configuration) once SetOnlineMigrationTask can be called.
+/// **Completion:** Asynchronous: the service prepares the migration machine; ShowMigrationTask reports `RUNNING` (waiting for configuration) once SetOnlineMigrationTask can be called. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration/instance` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/CreateOnlineMigrationTask.html)
 ///
@@ -2511,7 +2519,9 @@ impl crate::operation::Decode for DeleteMigrationTaskResponse {
 ///
 /// **Returns:** The ids of the migration tasks that the request deleted.
 ///
-/// **Completion:** Synchronous.
+/// **Completion:** Asynchronous in effect: the tasks leave the list shortly after the answer; `send_and_wait()` waits until they are gone. `send_and_wait()` polls `migration_tasks[task_id=id].status` of `list_migration_task` until `DELETED`.
+///
+/// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/migration-tasks/delete` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteMigrationTask.html)
 ///
@@ -2599,7 +2609,9 @@ impl crate::operation::Decode for ExchangeInstanceIpResponse {
 ///
 /// **Returns:** Nothing: the answer has no body.
 ///
-/// **Completion:** Asynchronous: while the addresses are being switched, ShowMigrationTask reports `task_status` as `EXCHANGING`.
+/// **Completion:** Asynchronous: while the addresses are being switched, ShowMigrationTask reports `task_status` as `EXCHANGING`. `send_and_wait()` polls `task_status` of `show_migration_task` until `EXCHANGE_SUCCESS`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration-task/{task_id}/exchange-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExchangeInstanceIp.html)
 ///
@@ -2695,6 +2707,8 @@ impl crate::operation::Decode for ListMigrationTaskResponse {
 /// **Returns:** The total number of tasks and one page of task summaries (ids, status, mode, source and target).
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/migration-tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMigrationTask.html)
 ///
@@ -2835,6 +2849,8 @@ impl crate::operation::Decode for ListMigrationTaskLogsResponse {
 /// **Returns:** The number of log entries and one page of entries (time, level, message, code and keywords).
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/migration-task/{task_id}/logs` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListMigrationTaskLogs.html)
 ///
@@ -2985,7 +3001,9 @@ impl crate::operation::Decode for RollbackExchangeInstanceIpResponse {
 ///
 /// **Returns:** Nothing: the answer has no body.
 ///
-/// **Completion:** Asynchronous as far as known: follow the task with ShowMigrationTask (`task_status`).
+/// **Completion:** Asynchronous as far as known: follow the task with ShowMigrationTask (`task_status`). `send_and_wait()` polls `task_status` of `show_migration_task` until `ROLLBACK_SUCCESS`.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration-task/{task_id}/rollback-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/RollbackExchangeInstanceIp.html)
 ///
@@ -3073,7 +3091,9 @@ impl crate::operation::Decode for SetOnlineMigrationTaskResponse {
 ///
 /// **Returns:** The task's id, name and status.
 ///
-/// **Completion:** Asynchronous: the migration runs in the background; follow it with ShowMigrationTask and ShowMigrationTaskStats. A full migration ends in `SUCCESS` or `FAILED`; an incremental one keeps syncing until stopped.
+/// **Completion:** Asynchronous: the migration runs in the background; follow it with ShowMigrationTask and ShowMigrationTaskStats. A full migration ends in `SUCCESS` or `FAILED`; an incremental one keeps syncing until stopped. `send_and_wait()` polls `status` of `show_migration_task` until `SUCCESS` or `INCRMIGRATING` or `INCRMIGEATING`.
+///
+/// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration/{task_id}/task` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/SetOnlineMigrationTask.html)
 ///
@@ -3190,6 +3210,8 @@ impl crate::operation::Decode for ShowMigrationTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/migration-task/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowMigrationTask.html)
 ///
 /// 查询迁移任务详情
@@ -3265,6 +3287,8 @@ impl crate::operation::Decode for ShowMigrationTaskStatsResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/migration-task/{task_id}/stats` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowMigrationTaskStats.html)
 ///
 /// 查询在线迁移进度明细
@@ -3339,7 +3363,9 @@ impl crate::operation::Decode for StopMigrationTaskResponse {
 ///
 /// **Returns:** The task's details, as ShowMigrationTask returns them, at the time of the request.
 ///
-/// **Completion:** Asynchronous: the task may pass through `TERMINATING`; it has stopped when ShowMigrationTask reports `TERMINATED`.
+/// **Completion:** Asynchronous: the task may pass through `TERMINATING`; it has stopped when ShowMigrationTask reports `TERMINATED`. `send_and_wait()` polls `status` of `show_migration_task` until `TERMINATED`.
+///
+/// **Errors:** `DCS.4133` (the data migration task does not exist); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/migration-task/{task_id}/stop` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/StopMigrationTask.html)
 ///
@@ -3424,6 +3450,8 @@ impl crate::operation::Decode for StopMigrationTaskSyncResponse {
 ///
 /// **Completion:** Returns once the service accepted the stop; the reference describes no further state to wait for. Check with ShowMigrationTask.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `POST /v2/{project_id}/migration-task/{task_id}/sync-stop` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/StopMigrationTaskSync.html)
 ///
 /// 同步停止数据迁移任务
@@ -3507,6 +3535,8 @@ impl crate::operation::Decode for UpdateMigrationTaskResponse {
 /// **Returns:** The raw answer body; the reference documents no fields for it.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/migration-task/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateMigrationTask.html)
 ///

@@ -589,7 +589,9 @@ impl crate::operation::Decode for DeleteIpFromDomainNameResponse {
 ///
 /// **Returns:** The id of the removal job.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/groups/{group_id}/replications/{node_id}/remove-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteIpFromDomainName.html)
 ///
@@ -685,7 +687,9 @@ impl crate::operation::Decode for DeletePublicIpResponse {
 ///
 /// **Returns:** The id of the job that turns public access off.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/public-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeletePublicIp.html)
 ///
@@ -766,6 +770,8 @@ impl crate::operation::Decode for DownloadSslCertResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `POST /v2/{project_id}/instances/{instance_id}/ssl-certs/download` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DownloadSSLCert.html)
 ///
 /// 下载实例SSL证书
@@ -845,6 +851,8 @@ impl crate::operation::Decode for ShowInstanceSslDetailResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/ssl` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstanceSSLDetail.html)
 ///
 /// 查询实例SSL信息
@@ -920,6 +928,8 @@ impl crate::operation::Decode for ShowIpWhitelistResponse {
 /// **Returns:** The instance id, whether the whitelist is enabled, and its groups with their IP addresses and ranges.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instance/{instance_id}/whitelist` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowIpWhitelist.html)
 ///
@@ -998,7 +1008,9 @@ impl crate::operation::Decode for UpdateClientIpTransparentTransmissionResponse 
 ///
 /// **Returns:** The id of the job that changes the setting.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateClientIpTransparentTransmission.html)
 ///
@@ -1104,7 +1116,9 @@ impl crate::operation::Decode for UpdateIpWhitelistResponse {
 ///
 /// **Returns:** Nothing: the service answers HTTP 204 with no body.
 ///
-/// **Completion:** Synchronous.
+/// **Completion:** Asynchronous in effect: the service applies the whitelist through an `AddWhitelist` background task of the instance; `send_and_wait()` waits until that task is `SUCCESS`. `send_and_wait()` polls the instance's background task (`list_background_task`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instance/{instance_id}/whitelist` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateIpWhitelist.html)
 ///
@@ -1209,7 +1223,9 @@ impl crate::operation::Decode for UpdateIpWhitelistAsyncResponse {
 ///
 /// **Returns:** The id of the whitelist job.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instance/{instance_id}/whitelist-async` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateIpWhitelistAsync.html)
 ///
@@ -1312,7 +1328,9 @@ impl crate::operation::Decode for UpdatePublicIpResponse {
 ///
 /// **Returns:** The id of the job that applies the change.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/public-ip` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdatePublicIp.html)
 ///
@@ -1413,7 +1431,9 @@ impl crate::operation::Decode for UpdateSslSwitchResponse {
 ///
 /// **Returns:** The id of the job that changes SSL, the instance id and a result string.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id`, then check ShowInstanceSslDetail.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id`, then check ShowInstanceSslDetail. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/ssl` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateSSLSwitch.html)
 ///

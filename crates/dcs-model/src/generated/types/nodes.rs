@@ -909,6 +909,8 @@ impl crate::operation::Decode for BatchShowNodesInformationResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances-logical-nodes` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchShowNodesInformation.html)
 ///
 /// 批量查询实例节点信息
@@ -1040,7 +1042,9 @@ impl crate::operation::Decode for ChangeMasterStandbyResponse {
 ///
 /// **Returns:** Nothing: the service answers HTTP 204 with no body.
 ///
-/// **Completion:** Synchronous: HTTP 204 means the switchover was performed.
+/// **Completion:** HTTP 204 means the switchover was accepted; the instance settles in the background, and `send_and_wait()` waits until it is `RUNNING` and idle again. `send_and_wait()` polls the instance's status until `RUNNING`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/swap` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ChangeMasterStandby.html)
 ///
@@ -1118,7 +1122,9 @@ impl crate::operation::Decode for ChangeMasterStandbyAsyncResponse {
 ///
 /// **Returns:** The id of the switchover job.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/async-swap` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ChangeMasterStandbyAsync.html)
 ///
@@ -1203,7 +1209,9 @@ impl crate::operation::Decode for ChangeNodesStartStopStatusResponse {
 ///
 /// **Returns:** The raw answer body, which holds the `job_id` of the start/stop job.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `PUT /v2/{project_id}/instances/{instance_id}/nodes/status` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ChangeNodesStartStopStatus.html)
 ///
@@ -1299,7 +1307,9 @@ impl crate::operation::Decode for ExecuteClusterSwitchoverResponse {
 ///
 /// **Returns:** The id of the shard switchover job.
 ///
-/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends.
+/// **Completion:** Asynchronous: poll ShowJobInfo with the returned `job_id` until the job ends. `send_and_wait()` polls the job (`show_job_info`) until `SUCCESS`.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instance/{instance_id}/groups/{group_id}/replications/{node_id}/async-switchover` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ExecuteClusterSwitchover.html)
 ///
@@ -1401,6 +1411,8 @@ impl crate::operation::Decode for ListGroupReplicationInfoResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instance/{instance_id}/groups` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListGroupReplicationInfo.html)
 ///
 /// 查询分片信息
@@ -1476,6 +1488,8 @@ impl crate::operation::Decode for ShowInstanceTopologyResponse {
 /// **Returns:** Lists of nodes grouped by role (Redis servers, proxies, VPC endpoint and ELB nodes), with address, memory, load and keyspace figures.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/nodes` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowInstanceTopology.html)
 ///
@@ -1556,6 +1570,8 @@ impl crate::operation::Decode for ShowNodesInformationResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/logical-nodes` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowNodesInformation.html)
 ///
 /// 查询实例节点信息
@@ -1635,6 +1651,8 @@ impl crate::operation::Decode for ShowReplicationStatesResponse {
 /// **Returns:** The raw answer body: a JSON list of the shard's replicas with role, IP address, status (`Active` or `Inactive`), AZ and monitoring dimensions.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instance/{instance_id}/groups/{group_id}/group-nodes-state` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowReplicationStates.html)
 ///
@@ -1726,6 +1744,8 @@ impl crate::operation::Decode for UpdateSlavePriorityResponse {
 /// **Returns:** Nothing: the service answers HTTP 204 with no body.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `POST /v2/{project_id}/instances/{instance_id}/groups/{group_id}/replications/{node_id}/slave-priority` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/UpdateSlavePriority.html)
 ///
@@ -1835,6 +1855,8 @@ impl crate::operation::Decode for ValidateDeletableReplicaResponse {
 /// **Returns:** Whether a replica group can be deleted, the AZ ids concerned, and the replicas that can be kept.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/deletable-replication` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ValidateDeletableReplica.html)
 ///

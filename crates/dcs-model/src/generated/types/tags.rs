@@ -148,6 +148,8 @@ impl crate::operation::Decode for BatchCreateOrDeleteTagsResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `POST /v2/{project_id}/dcs/{instance_id}/tags/action` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/BatchCreateOrDeleteTags.html)
 ///
 /// 批量添加或删除标签
@@ -240,6 +242,8 @@ impl crate::operation::Decode for ListTagsOfTenantResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/dcs/tags` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListTagsOfTenant.html)
 ///
 /// 查询租户所有标签
@@ -306,6 +310,8 @@ impl crate::operation::Decode for ShowTagsResponse {
 /// **Returns:** The instance's tags as key/value pairs.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/tags` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowTags.html)
 ///

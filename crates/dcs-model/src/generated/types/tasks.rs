@@ -753,6 +753,8 @@ impl crate::operation::Decode for DeleteBackgroundTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.4017` (A background task of this instance is still running); `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); an instance-busy code such as `DCS.4026` while the instance is not RUNNING or runs another task (`Error::is_instance_busy()`; see `RequestOptions::busy_retry`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteBackgroundTask.html)
 ///
 /// 删除后台任务
@@ -843,6 +845,8 @@ impl crate::operation::Decode for DeleteCenterTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.4017` (A background task of this instance is still running); `DCS.4070` (the task id is malformed); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `DELETE /v2/{project_id}/tasks/{task_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/DeleteCenterTask.html)
 ///
 /// 删除任务中心任务
@@ -932,6 +936,8 @@ impl crate::operation::Decode for ListBackgroundTaskResponse {
 /// **Returns:** The number of matching tasks and one page of task records, each with its name, status, start and end times, the user who started it and the task's parameters.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/instances/{instance_id}/tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListBackgroundTask.html)
 ///
@@ -1118,6 +1124,8 @@ impl crate::operation::Decode for ListCenterTaskResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/tasks` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ListCenterTask.html)
 ///
 /// 查询任务中心任务列表
@@ -1297,6 +1305,8 @@ impl crate::operation::Decode for ShowBackgroundTaskProgressResponse {
 ///
 /// **Completion:** Synchronous.
 ///
+/// **Errors:** `DCS.3022` when the instance does not exist (`Error::is_instance_not_found()`); the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
+///
 /// `GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowBackgroundTaskProgress.html)
 ///
 /// 查询后台任务详细信息
@@ -1384,6 +1394,8 @@ impl crate::operation::Decode for ShowJobInfoResponse {
 /// **Returns:** The job's id, type, status, start and end timestamps (milliseconds since the Unix epoch) and, when it failed, the reason.
 ///
 /// **Completion:** Synchronous.
+///
+/// **Errors:** the gateway's `APIGW.0301` (bad signature or credentials) and `APIGW.0308` (throttled, sent again with backoff); every documented code is in [`codes`](crate::codes).
 ///
 /// `GET /v2/{project_id}/jobs/{job_id}` · [API reference](https://support.huaweicloud.com/intl/en-us/api-dcs/ShowJobInfo.html)
 ///
