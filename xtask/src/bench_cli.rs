@@ -2,6 +2,7 @@
 //! seeded with finished tasks, beside a loop over the official Python SDK's
 //! `delete_center_task` doing the same deletes (when `DCS_OFFICIAL_SDK_PYTHON` is set); peak
 //! memory of `dcs` at 1,000 and 10,000 tasks; and `dcs` start-up to its first request.
+//! `--only dist`: the shipped binary (`--profile dist`): its size and its start-up.
 //!
 //! Release builds; whole-process timings; only 127.0.0.1 is contacted.
 
@@ -117,6 +118,51 @@ fn startup(dcs: &Path) -> Result<f64, String> {
     Ok(ms)
 }
 
+/// The median, least and most of 21 start-ups of `dcs`, in milliseconds.
+fn startups(dcs: &Path) -> Result<(f64, f64, f64), String> {
+    let mut starts: Vec<f64> = (0..21).map(|_| startup(dcs)).collect::<Result<_, _>>()?;
+    starts.sort_by(|a, b| a.total_cmp(b));
+    Ok((starts[10], starts[0], starts[20]))
+}
+
+/// `--only dist`: builds `dcs` as shipped (`--profile dist`, stripped), and reports its size
+/// (target at most 8 MiB) and its start-up to the first request (target under 10 ms).
+pub fn dist(root: &Path, build: bool) -> Result<(), String> {
+    if build {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(&cargo)
+            .args(["build", "--profile", "dist", "-p", "dcs-cli"])
+            .current_dir(root)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err("dist build failed".into());
+        }
+    }
+    let dcs = root.join("target/dist/dcs");
+    let bytes = std::fs::metadata(&dcs).map_err(|e| e.to_string())?.len();
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "dcs (profile dist, stripped): {bytes} bytes ({mib:.2} MiB, {:.2} MB); target at most 8 MiB: {}",
+        bytes as f64 / 1e6,
+        if mib <= 8.0 { "MET" } else { "NOT MET" }
+    );
+    let (median, min, max) = startups(&dcs)?;
+    println!(
+        "dcs (profile dist) start-up to first request: median {median:.2} ms (min {min:.2}, max {max:.2}, 21 runs); target < 10 ms: {}",
+        if median < 10.0 { "MET" } else { "NOT MET" }
+    );
+    // The release build beside it, when there is one, for comparison.
+    let release = root.join("target/release/dcs");
+    if release.exists() {
+        let (median, min, max) = startups(&release)?;
+        println!(
+            "dcs (profile release, for comparison) start-up to first request: median {median:.2} ms (min {min:.2}, max {max:.2}, 21 runs)"
+        );
+    }
+    Ok(())
+}
+
 pub fn run(root: &Path) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(&cargo)
@@ -133,14 +179,10 @@ pub fn run(root: &Path) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("dcs-bench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
 
-    let mut starts: Vec<f64> = (0..21).map(|_| startup(&dcs)).collect::<Result<_, _>>()?;
-    starts.sort_by(|a, b| a.total_cmp(b));
+    let (median, min, max) = startups(&dcs)?;
     println!(
-        "dcs start-up to first request: median {:.2} ms (min {:.2}, max {:.2}, 21 runs); target < 10 ms: {}",
-        starts[10],
-        starts[0],
-        starts[20],
-        if starts[10] < 10.0 { "MET" } else { "NOT MET" }
+        "dcs start-up to first request: median {median:.2} ms (min {min:.2}, max {max:.2}, 21 runs); target < 10 ms: {}",
+        if median < 10.0 { "MET" } else { "NOT MET" }
     );
 
     let (s1k, m1k) = bulk(&dcs, &emu, &dir, 1_000)?;

@@ -49,7 +49,7 @@ commands:
            cargo test --workspace
            cargo deny check licenses bans sources   (only when cargo-deny is installed)
            Stops at the first failing step with a non-zero exit.
-  bench [--only signer|e2e|list|cli] [ARGS...]
+  bench [--only signer|e2e|list|cli|dist] [ARGS...]   (dist: [--no-build])
            cargo bench -p xtask --bench signer [-- ARGS]
            cargo bench -p xtask --bench e2e [-- ARGS]
            cargo bench -p xtask --bench list_page   (ListCenterTask, 1000-task page)
@@ -183,7 +183,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--only" => {
                 only = Some(
                     it.next()
-                        .ok_or("--only needs signer, e2e, list, cli or build")?
+                        .ok_or("--only needs signer, e2e, list, cli, dist or build")?
                         .clone(),
                 )
             }
@@ -195,6 +195,11 @@ fn bench(args: &[String]) -> Result<(), String> {
         let baseline = pass.first().copied().unwrap_or("a5c7db1");
         return bench_build::run(&root(), baseline);
     }
+    if only.as_deref() == Some("dist") {
+        // `--no-build`: measure the binary already built (a nested cargo under `cargo run`
+        // sees another environment and may rebuild ring).
+        return bench_cli::dist(&root(), !pass.contains(&"--no-build"));
+    }
     let (signer, e2e, list, cli) = match only.as_deref() {
         None => (true, true, true, true),
         Some("signer") => (true, false, false, false),
@@ -203,7 +208,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         Some("cli") => (false, false, false, true),
         Some(other) => {
             return Err(format!(
-                "--only {other:?}: expected signer, e2e, list, cli or build"
+                "--only {other:?}: expected signer, e2e, list, cli, dist or build"
             ))
         }
     };

@@ -1,5 +1,18 @@
-//! How lists and records are shown: a table on a terminal, JSON elsewhere, or TSV; with
-//! `--query`, a JMESPath expression applied to the JSON first.
+//! How answers are shown: JSON, a table for people, TSV or text for scripts; with `--query`, a
+//! JMESPath expression applied to the JSON first (the aws CLI's legacy literals accepted).
+//!
+//! The shapes, for every format but JSON:
+//!
+//! - a scalar prints bare (a string without quotes), on its own line;
+//! - a list prints one row per item: a scalar item bare, a list item's values side by side, an
+//!   object item's values under its columns (the command's columns, or every key met);
+//! - an object prints one `key value` line per field, and (in a table) each list of objects
+//!   it holds as a table of its own under the field's name.
+//!
+//! TSV is lossless: nothing is cut, and a backslash, tab, line feed, carriage return or any
+//! other control or invisible character is written as an escape (`\\`, `\t`, `\n`, `\r`,
+//! `\u{1b}`), so every value can be read back exactly. Text escapes the same characters but
+//! leaves backslashes alone and prints no header. A table cuts long cells for the eye.
 
 use serde_json::Value;
 use std::io::IsTerminal;
@@ -7,23 +20,27 @@ use std::io::IsTerminal;
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Aligned columns for people.
+    /// Aligned columns for people (long cells cut).
     Table,
     /// Pretty JSON, the API's field names.
     Json,
-    /// Tab-separated, one record a line, no header escaping beyond tabs and newlines.
+    /// Tab-separated with a header row, lossless (escapes, nothing cut).
     Tsv,
+    /// Bare values, tab-separated, no header: for `$(...)` and `while read`.
+    Text,
 }
 
 impl Format {
-    /// `--output`, or the default: a table on a terminal, JSON elsewhere.
-    pub fn choose(flag: Option<&str>) -> Result<Format, String> {
+    /// `--output`, or the default: a table on a terminal, JSON elsewhere (`json_default`
+    /// makes JSON the default everywhere, as for `dcs call`).
+    pub fn choose(flag: Option<&str>, json_default: bool) -> Result<Format, String> {
         match flag {
             Some("table") => Ok(Format::Table),
             Some("json") => Ok(Format::Json),
             Some("tsv") => Ok(Format::Tsv),
-            Some(other) => Err(format!("--output {other:?}: use table, json or tsv")),
-            None if std::io::stdout().is_terminal() => Ok(Format::Table),
+            Some("text") => Ok(Format::Text),
+            Some(other) => Err(format!("--output {other:?}: use json, table, tsv or text")),
+            None if !json_default && std::io::stdout().is_terminal() => Ok(Format::Table),
             None => Ok(Format::Json),
         }
     }
@@ -101,20 +118,151 @@ fn check_query_size(expr: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The expression with every legacy literal made a JSON one: the aws CLI (Python's jmespath)
+/// reads `` `RUNNING` ``, whose content is not JSON, as the string `"RUNNING"`, so
+/// `[?status==`RUNNING`]` works there; JMESPath proper, and the Rust library, want
+/// `` `"RUNNING"` ``. A literal whose content is JSON is left as it is, as is everything
+/// inside `'raw strings'` and `"quoted identifiers"`.
+pub fn legacy_literals(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len() + 8);
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                // Copied through to the matching quote, escapes included.
+                out.push(c);
+                while let Some(d) = chars.next() {
+                    out.push(d);
+                    if d == '\\' {
+                        if let Some(e) = chars.next() {
+                            out.push(e);
+                        }
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            '`' => {
+                let mut content = String::new();
+                let mut closed = false;
+                while let Some(d) = chars.next() {
+                    if d == '\\' && chars.peek() == Some(&'`') {
+                        content.push('`');
+                        chars.next();
+                    } else if d == '`' {
+                        closed = true;
+                        break;
+                    } else {
+                        content.push(d);
+                    }
+                }
+                if !closed || serde_json::from_str::<Value>(&content).is_ok() {
+                    // JSON already (or unterminated: the parser says what is wrong).
+                    out.push('`');
+                    out.push_str(&content.replace('`', "\\`"));
+                    if closed {
+                        out.push('`');
+                    }
+                } else {
+                    // As Python's jmespath does: the content, left-trimmed, as a string.
+                    let s = serde_json::to_string(content.trim_start()).unwrap_or_default();
+                    out.push('`');
+                    out.push_str(&s.replace('`', "\\`"));
+                    out.push('`');
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Checks that an expression can run (its size, depth and syntax), before anything is sent.
+pub fn check_query(expr: &str) -> Result<(), String> {
+    check_query_size(expr)?;
+    jmespath::compile(&legacy_literals(expr))
+        .map(|_| ())
+        .map_err(|e| format!("--query: {e}"))
+}
+
 /// Applies a JMESPath expression, after checking its size and depth
-/// ([`MAX_QUERY_CHARS`], [`MAX_QUERY_DEPTH`]).
+/// ([`MAX_QUERY_CHARS`], [`MAX_QUERY_DEPTH`]) and reading legacy literals as the aws CLI
+/// does ([`legacy_literals`]).
 pub fn query(doc: &Value, expr: &str) -> Result<Value, String> {
     check_query_size(expr)?;
-    let compiled = jmespath::compile(expr).map_err(|e| format!("--query: {e}"))?;
+    let expr = legacy_literals(expr);
+    let compiled = jmespath::compile(&expr).map_err(|e| format!("--query: {e}"))?;
     let data =
         jmespath::Variable::from_json(&doc.to_string()).map_err(|e| format!("--query: {e}"))?;
     let result = compiled.search(data).map_err(|e| format!("--query: {e}"))?;
     serde_json::to_value(&*result).map_err(|e| format!("--query: {e}"))
 }
 
-/// A cell: strings as they are (control characters escaped, since they come from the
-/// server), other values as compact JSON, absent as `-`.
-fn cell(v: Option<&Value>) -> String {
+/// A column of a command's table: its header and where its value comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// The header (in upper case in a table, as it is in TSV).
+    pub name: &'static str,
+    /// The value of a record for this column.
+    pub get: fn(&Value) -> Option<Value>,
+}
+
+/// A column that is the record's field of the same name.
+#[macro_export]
+macro_rules! field {
+    ($name:literal) => {
+        $crate::output::Column {
+            name: $name,
+            get: |r| r.get($name).cloned(),
+        }
+    };
+}
+
+/// Writes `s` for TSV (`lossless`) or text: control and invisible characters escaped (a
+/// server cannot forge rows or drive the terminal), backslashes doubled in TSV so the
+/// escapes can be undone.
+fn escape_into(out: &mut String, s: &str, lossless: bool) {
+    for c in s.chars() {
+        match c {
+            '\\' if lossless => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_invisible(c) => {
+                out.push_str(&c.escape_unicode().to_string());
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// Characters that are not control characters but can hide or reorder what a terminal shows
+/// (the same set the client escapes in server text).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// A value as one cell of TSV or text: strings as they are, absent as empty, other values as
+/// compact JSON; escaped, never cut.
+fn plain_cell(v: Option<&Value>, lossless: bool) -> String {
+    let mut s = String::new();
+    match v {
+        None | Some(Value::Null) => {}
+        Some(Value::String(t)) => escape_into(&mut s, t, lossless),
+        Some(other) => escape_into(&mut s, &other.to_string(), lossless),
+    }
+    s
+}
+
+/// A table cell: escaped and at most 300 characters (the client's `sanitize`), absent as `-`.
+fn table_cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "-".into(),
         Some(Value::String(s)) => dcs_client::sanitize(s),
@@ -122,80 +270,185 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
-/// Renders `records` (JSON objects) with `columns` (field names) as a table or TSV, or the
-/// whole `doc` as JSON.
-pub fn render(format: Format, doc: &Value, records: &[Value], columns: &[&str]) -> String {
+/// The widest a table column gets; longer cells are cut with `…`.
+const MAX_TABLE_WIDTH: usize = 60;
+
+fn table(headers: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|c| c.chars().count()).collect();
+    for row in rows {
+        for (w, v) in widths.iter_mut().zip(row) {
+            *w = (*w).max(v.chars().count()).min(MAX_TABLE_WIDTH);
+        }
+    }
+    let line = |vals: &[String]| -> String {
+        let cells: Vec<String> = vals
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| {
+                let v: String = if v.chars().count() > *w {
+                    v.chars().take(w.saturating_sub(1)).chain(['…']).collect()
+                } else {
+                    v.clone()
+                };
+                format!("{v:<w$}", w = *w)
+            })
+            .collect();
+        cells.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut s = line(headers);
+    for row in rows {
+        s.push_str(&line(row));
+    }
+    s
+}
+
+/// The columns of a list of objects: `hint` when given, else every key met, in order.
+fn columns_of(items: &[Value], hint: Option<&[Column]>) -> Vec<(String, Option<Column>)> {
+    if let Some(h) = hint {
+        return h.iter().map(|c| (c.name.to_string(), Some(*c))).collect();
+    }
+    let mut keys: Vec<String> = Vec::new();
+    for item in items {
+        if let Value::Object(m) = item {
+            for k in m.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+    }
+    keys.into_iter().map(|k| (k, None)).collect()
+}
+
+fn get_col(item: &Value, name: &str, col: Option<&Column>) -> Option<Value> {
+    match col {
+        Some(c) => (c.get)(item),
+        None => item.get(name).cloned(),
+    }
+}
+
+/// Renders `doc` in `format`. `columns` are the command's own columns for a list of records
+/// (not used after a `--query`, which reshapes the answer).
+pub fn render(format: Format, doc: &Value, columns: Option<&[Column]>) -> String {
     match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
             s.push('\n');
             s
         }
-        Format::Tsv => {
-            let mut s = columns.join("\t");
+        Format::Tsv | Format::Text => render_plain(doc, columns, format == Format::Tsv),
+        Format::Table => render_table(doc, columns),
+    }
+}
+
+fn render_plain(doc: &Value, columns: Option<&[Column]>, tsv: bool) -> String {
+    let mut s = String::new();
+    match doc {
+        Value::Array(items) => {
+            let objects = !items.is_empty() && items.iter().all(Value::is_object);
+            if objects {
+                let cols = columns_of(items, columns);
+                if tsv {
+                    let head: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+                    s.push_str(&head.join("\t"));
+                    s.push('\n');
+                }
+                for item in items {
+                    let row: Vec<String> = cols
+                        .iter()
+                        .map(|(n, c)| plain_cell(get_col(item, n, c.as_ref()).as_ref(), tsv))
+                        .collect();
+                    s.push_str(&row.join("\t"));
+                    s.push('\n');
+                }
+            } else {
+                for item in items {
+                    match item {
+                        Value::Array(cells) => {
+                            let row: Vec<String> =
+                                cells.iter().map(|c| plain_cell(Some(c), tsv)).collect();
+                            s.push_str(&row.join("\t"));
+                        }
+                        other => s.push_str(&plain_cell(Some(other), tsv)),
+                    }
+                    s.push('\n');
+                }
+            }
+        }
+        Value::Object(m) => {
+            for (k, v) in m {
+                let mut key = String::new();
+                escape_into(&mut key, k, tsv);
+                s.push_str(&key);
+                s.push('\t');
+                s.push_str(&plain_cell(Some(v), tsv));
+                s.push('\n');
+            }
+        }
+        scalar => {
+            s.push_str(&plain_cell(Some(scalar), tsv));
             s.push('\n');
-            for r in records {
-                let row: Vec<String> = columns
-                    .iter()
-                    .map(|c| cell(r.get(*c)).replace(['\t', '\n'], " "))
-                    .collect();
-                s.push_str(&row.join("\t"));
+        }
+    }
+    s
+}
+
+fn render_table(doc: &Value, columns: Option<&[Column]>) -> String {
+    match doc {
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            let cols = columns_of(items, columns);
+            let headers: Vec<String> = cols.iter().map(|(n, _)| n.to_uppercase()).collect();
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|item| {
+                    cols.iter()
+                        .map(|(n, c)| table_cell(get_col(item, n, c.as_ref()).as_ref()))
+                        .collect()
+                })
+                .collect();
+            table(&headers, &rows)
+        }
+        Value::Array(items) => {
+            let mut s = String::new();
+            for item in items {
+                match item {
+                    Value::Array(cells) => {
+                        let row: Vec<String> = cells.iter().map(|c| table_cell(Some(c))).collect();
+                        s.push_str(&row.join("  "));
+                    }
+                    other => s.push_str(&table_cell(Some(other))),
+                }
                 s.push('\n');
             }
             s
         }
-        Format::Table => {
-            let rows: Vec<Vec<String>> = records
-                .iter()
-                .map(|r| columns.iter().map(|c| cell(r.get(*c))).collect())
-                .collect();
-            let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
-            for row in &rows {
-                for (w, v) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(v.chars().count()).min(60);
-                }
-            }
-            let line = |vals: Vec<String>| -> String {
-                let cells: Vec<String> = vals
-                    .into_iter()
-                    .zip(&widths)
-                    .map(|(v, w)| {
-                        let v: String = v.chars().take(*w).collect();
-                        format!("{v:<w$}", w = *w)
-                    })
-                    .collect();
-                cells.join("  ").trim_end().to_string() + "\n"
-            };
-            let mut s = line(columns.iter().map(|c| c.to_uppercase()).collect());
-            for row in rows {
-                s.push_str(&line(row));
-            }
-            s
-        }
-    }
-}
-
-/// Renders a single record as `field: value` lines (table) or JSON.
-pub fn render_record(format: Format, doc: &Value) -> String {
-    match (format, doc) {
-        (Format::Table | Format::Tsv, Value::Object(m)) => {
-            let width = m.keys().map(|k| k.len()).max().unwrap_or(0);
-            let sep = if format == Format::Tsv { "\t" } else { "  " };
-            m.iter()
-                .map(|(k, v)| {
-                    if format == Format::Tsv {
-                        format!("{k}{sep}{}\n", cell(Some(v)))
-                    } else {
-                        format!("{k:<width$}{sep}{}\n", cell(Some(v)))
+        Value::Object(m) => {
+            let mut s = String::new();
+            let mut lists = Vec::new();
+            let width = m.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+            for (k, v) in m {
+                if let Value::Array(items) = v {
+                    if !items.is_empty() && items.iter().all(Value::is_object) {
+                        lists.push((k, v));
+                        continue;
                     }
-                })
-                .collect()
-        }
-        _ => {
-            let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
-            s.push('\n');
+                }
+                s.push_str(&format!(
+                    "{:<width$}  {}\n",
+                    dcs_client::sanitize(k),
+                    table_cell(Some(v))
+                ));
+            }
+            for (k, v) in lists {
+                if !s.is_empty() {
+                    s.push('\n');
+                }
+                s.push_str(&format!("{}:\n", dcs_client::sanitize(k)));
+                s.push_str(&render_table(v, None));
+            }
             s
         }
+        scalar => table_cell(Some(scalar)) + "\n",
     }
 }
 
@@ -206,39 +459,97 @@ mod tests {
 
     #[test]
     fn formats_render_what_they_promise() {
-        let recs = vec![
-            json!({"id": "a", "status": "SUCCESS"}),
-            json!({"id": "b\tc\n"}),
-        ];
-        let doc = json!(recs);
-        let t = render(Format::Table, &doc, &recs, &["id", "status"]);
+        let doc = json!([{"id": "a", "status": "SUCCESS"}, {"id": "b\tc\n"}]);
+        let t = render(Format::Table, &doc, None);
         let head = t.lines().next().unwrap();
         assert!(head.starts_with("ID ") && head.ends_with("STATUS"), "{t}");
         assert!(t.lines().nth(1).unwrap().starts_with("a "), "{t}");
         // Server text is escaped: no raw tab or newline breaks the table.
         assert_eq!(t.lines().count(), 3, "{t}");
         assert!(!t.contains('\t'), "{t}");
-        let tsv = render(Format::Tsv, &doc, &recs, &["id", "status"]);
-        assert_eq!(tsv.lines().count(), 3);
-        assert_eq!(
-            tsv.lines().nth(2).unwrap().split('\t').count(),
-            2,
-            "{tsv:?}"
-        );
-        let j: Value = serde_json::from_str(&render(Format::Json, &doc, &recs, &[])).unwrap();
+        let tsv = render(Format::Tsv, &doc, None);
+        assert_eq!(tsv, "id\tstatus\na\tSUCCESS\nb\\tc\\n\t\n");
+        let text = render(Format::Text, &doc, None);
+        assert_eq!(text, "a\tSUCCESS\nb\\tc\\n\t\n");
+        let j: Value = serde_json::from_str(&render(Format::Json, &doc, None)).unwrap();
         assert_eq!(j, doc);
     }
 
     #[test]
-    fn queries_select_fields() {
-        let doc = json!([{"id": "a", "status": "RUNNING"}, {"id": "b", "status": "SUCCESS"}]);
+    fn scalars_and_lists_of_scalars_print_bare() {
+        for f in [Format::Tsv, Format::Text, Format::Table] {
+            assert_eq!(render(f, &json!("RUNNING"), None), "RUNNING\n");
+            assert_eq!(render(f, &json!(["a", "b", 3]), None), "a\nb\n3\n");
+            assert_eq!(render(f, &json!([["a", 1], ["b", 2]]), None), {
+                if f == Format::Table {
+                    "a  1\nb  2\n"
+                } else {
+                    "a\t1\nb\t2\n"
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn tsv_is_lossless() {
+        let long = "x".repeat(1000) + "\\ \u{1b}[31m \u{202e}";
+        let out = render(Format::Tsv, &json!({ "v": long }), None);
+        let cell = out.trim_end_matches('\n').split_once('\t').unwrap().1;
+        assert!(!cell.contains('\u{1b}') && !cell.contains('\u{202e}'));
+        // Undo the escapes: the value comes back whole.
+        let mut back = String::new();
+        let mut it = cell.chars();
+        while let Some(c) = it.next() {
+            if c != '\\' {
+                back.push(c);
+                continue;
+            }
+            match it.next().unwrap() {
+                '\\' => back.push('\\'),
+                't' => back.push('\t'),
+                'n' => back.push('\n'),
+                'r' => back.push('\r'),
+                'u' => {
+                    let hex: String = it.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                    back.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+                }
+                other => panic!("unknown escape {other}"),
+            }
+        }
+        assert_eq!(back, long);
+    }
+
+    #[test]
+    fn queries_select_fields_and_take_legacy_literals() {
+        let doc = json!([{"id": "a", "status": "RUNNING", "n": 1}, {"id": "b", "status": "SUCCESS", "n": 2}]);
         assert_eq!(
             query(&doc, "[?status=='SUCCESS'].id").unwrap(),
             json!(["b"])
         );
+        assert_eq!(
+            query(&doc, "[?status==`RUNNING`].id").unwrap(),
+            json!(["a"])
+        );
+        assert_eq!(
+            query(&doc, "[?status==`\"RUNNING\"`].id").unwrap(),
+            json!(["a"])
+        );
+        assert_eq!(query(&doc, "[?n==`2`].id").unwrap(), json!(["b"]));
+        // Backticks inside raw strings are text.
+        assert_eq!(legacy_literals("'`x`'"), "'`x`'");
+        assert_eq!(legacy_literals("`foo bar`"), "`\"foo bar\"`");
         assert!(query(&doc, "[?").is_err());
-        assert_eq!(Format::choose(Some("tsv")), Ok(Format::Tsv));
-        assert!(Format::choose(Some("yaml")).is_err());
+        assert_eq!(Format::choose(Some("tsv"), false), Ok(Format::Tsv));
+        assert_eq!(Format::choose(Some("text"), false), Ok(Format::Text));
+        assert!(Format::choose(Some("yaml"), false).is_err());
+    }
+
+    #[test]
+    fn an_object_table_shows_its_lists_as_tables() {
+        let doc = json!({"instance_num": 1, "instances": [{"id": "i-1", "status": "RUNNING"}]});
+        let t = render(Format::Table, &doc, None);
+        assert!(t.contains("instance_num  1"), "{t}");
+        assert!(t.contains("instances:\nID   STATUS\ni-1  RUNNING"), "{t}");
     }
 
     /// Issue 16 row 13: expressions deep enough to overflow the JMESPath library's recursion

@@ -1,19 +1,59 @@
 //! `dcs tasks`: list, delete (by id or in bulk), and wait for Task Center tasks.
 
 use crate::bulk::{self, Summary};
-use crate::hints::explain;
-use crate::output::{self, Format};
+use crate::output::{self, Column, Format};
+use crate::report::Failure;
+use crate::run::Ctx;
 use crate::when;
 use dcs_client::types::ListCenterTasksResp;
 use dcs_client::DcsClient;
+use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The instance a task belongs to: `instance_id` in its `params` (a JSON text), or in its
+/// `details`.
+pub fn instance_of(params: Option<&str>, details: Option<&Value>) -> Option<String> {
+    let from = |v: &Value| {
+        ["instance_id", "instanceId"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
+    };
+    params
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        .as_ref()
+        .and_then(from)
+        .or_else(|| details.and_then(from))
+}
+
 /// Columns of the task table.
-pub const COLUMNS: &[&str] = &["id", "name", "status", "created_at", "user_name"];
+pub const COLUMNS: &[Column] = &[
+    crate::field!("id"),
+    crate::field!("name"),
+    crate::field!("status"),
+    Column {
+        name: "instance",
+        get: |r| {
+            instance_of(r.get("params").and_then(Value::as_str), r.get("details"))
+                .map(Value::String)
+        },
+    },
+    crate::field!("created_at"),
+    crate::field!("user_name"),
+];
+
+/// `1 task`, `2 tasks`.
+fn tasks_word(n: usize) -> String {
+    format!("{n} task{}", if n == 1 { "" } else { "s" })
+}
+
+/// Whether the service lets a task in `status` be deleted: not while it runs (`DCS.4017`).
+pub fn deletable(status: &str) -> bool {
+    !status.eq_ignore_ascii_case("RUNNING")
+}
 
 /// Which tasks: `--status`, `--name`, `--since`, `--until`, `--older-than`. The service is
 /// asked to filter by time (`start_time`, `end_time`), but every criterion is checked again on
@@ -30,6 +70,8 @@ pub struct Selection {
     pub until: Option<i64>,
     /// Created before (seconds since the epoch): `--older-than`.
     pub created_before: Option<i64>,
+    /// Of this instance (`--instance`).
+    pub instance: Option<String>,
 }
 
 impl Selection {
@@ -42,6 +84,16 @@ impl Selection {
             || !eq(&self.name, t.name.as_ref().map(|n| n.as_str()))
         {
             return false;
+        }
+        if let Some(want) = &self.instance {
+            let details = t
+                .details
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok());
+            if instance_of(t.params.as_deref(), details.as_ref()).as_deref() != Some(want.as_str())
+            {
+                return false;
+            }
         }
         if self.created_before.is_none() && self.since.is_none() && self.until.is_none() {
             return true;
@@ -113,53 +165,12 @@ fn to_json(tasks: &[ListCenterTasksResp]) -> Vec<serde_json::Value> {
 }
 
 /// `dcs tasks list`.
-pub async fn list(
-    client: &DcsClient,
-    sel: &Selection,
-    all: bool,
-    limit: usize,
-    format: Format,
-    query: Option<&str>,
-) -> ExitCode {
-    let tasks = match select(client, sel, all, limit).await {
+pub async fn list(ctx: &Ctx, sel: &Selection, all: bool, limit: usize) -> ExitCode {
+    let tasks = match select(&ctx.client, sel, all, limit).await {
         Ok(t) => t,
-        Err(e) => return fail_sdk(&e),
+        Err(e) => return ctx.sdk(&e).emit(),
     };
-    let records = to_json(&tasks);
-    let doc = serde_json::Value::Array(records.clone());
-    match query {
-        Some(q) => match output::query(&doc, q) {
-            Ok(v) => {
-                let recs = v.as_array().cloned().unwrap_or_default();
-                if format != Format::Json && recs.iter().all(|r| r.is_object()) && !recs.is_empty()
-                {
-                    let cols: Vec<String> = recs[0]
-                        .as_object()
-                        .map(|m| m.keys().cloned().collect())
-                        .unwrap_or_default();
-                    let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
-                    output::print(&output::render(format, &v, &recs, &cols));
-                } else {
-                    output::print(&output::render(Format::Json, &v, &[], &[]));
-                }
-            }
-            Err(e) => {
-                errln!("dcs: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => output::print(&output::render(format, &doc, &records, COLUMNS)),
-    }
-    ExitCode::SUCCESS
-}
-
-pub(crate) fn fail_sdk(e: &dcs_client::Error) -> ExitCode {
-    errln!("dcs: {}", explain(e));
-    ExitCode::from(match e.kind() {
-        dcs_client::ErrorKind::Service | dcs_client::ErrorKind::Paging => 1,
-        dcs_client::ErrorKind::InvalidInput | dcs_client::ErrorKind::Config => 2,
-        _ => 3,
-    })
+    crate::run::show(ctx, &Value::Array(to_json(&tasks)), Some(COLUMNS))
 }
 
 /// Options of `dcs tasks delete`.
@@ -178,10 +189,46 @@ pub struct DeleteOpts {
     pub concurrency: usize,
     /// `--output`.
     pub format: Format,
+    /// `--include-running`: select RUNNING tasks too (the service refuses to delete them).
+    pub include_running: bool,
+}
+
+/// One task deleted by id: one result, no bulk summary.
+async fn delete_one(ctx: &Ctx, id: &str, message: Option<String>) -> ExitCode {
+    let mut call = ctx.client.delete_center_task(id.to_string());
+    if let Some(m) = message {
+        call = call.message(m);
+    }
+    let (result, request_id) = match call.send().await {
+        Ok(out) => ("deleted", out.request_id().map(str::to_string)),
+        // Only the service saying the task does not exist is "already gone".
+        Err(e) if e.is_dcs_not_found() => ("already_gone", e.request_id().map(str::to_string)),
+        Err(e) => return ctx.sdk(&e).emit(),
+    };
+    let shown = dcs_client::sanitize(id);
+    match ctx.format {
+        Format::Json => {
+            let v = json!({ "id": id, "result": result, "request_id": request_id });
+            output::print(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
+        }
+        _ => {
+            let what = if result == "deleted" {
+                "deleted"
+            } else {
+                "already gone"
+            };
+            outln!("{what} {shown}");
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// `dcs tasks delete`.
-pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
+pub async fn delete(ctx: &Ctx, opts: DeleteOpts) -> ExitCode {
+    let client = &ctx.client;
+    if opts.all.is_none() && opts.ids.len() == 1 && !opts.dry_run {
+        return delete_one(ctx, &opts.ids[0], opts.message.clone()).await;
+    }
     let (ids, statuses): (Vec<String>, Vec<String>) = match &opts.all {
         None => {
             // The same id twice on the command line is one task.
@@ -203,18 +250,55 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
             Ok(pairs) => pairs.into_iter().unzip(),
             Err(e) => {
                 errln!("dcs: nothing was deleted: the tasks to delete could not be listed");
-                return fail_sdk(&e);
+                return ctx.sdk(&e).emit();
             }
         },
     };
+    // By default only what the service lets go: a running task is refused (DCS.4017).
+    let asked_running = opts
+        .all
+        .as_ref()
+        .and_then(|s| s.status.as_deref())
+        .is_some_and(|s| !deletable(s));
+    let (ids, statuses, left_out) = if opts.all.is_some() && !opts.include_running && !asked_running
+    {
+        let mut kept = (Vec::new(), Vec::new());
+        let mut left_out = 0usize;
+        for (id, st) in ids.into_iter().zip(statuses) {
+            if deletable(&st) {
+                kept.0.push(id);
+                kept.1.push(st);
+            } else {
+                left_out += 1;
+            }
+        }
+        (kept.0, kept.1, left_out)
+    } else {
+        (ids, statuses, 0)
+    };
+    if left_out > 0 {
+        errln!(
+            "{left_out} RUNNING task{} left out: the service refuses to delete a task while it runs (--include-running selects {} anyway)",
+            if left_out == 1 { "" } else { "s" },
+            if left_out == 1 { "it" } else { "them" }
+        );
+    }
     if ids.is_empty() {
         errln!("dcs: no task matches: nothing to delete");
         return ExitCode::SUCCESS;
     }
     if opts.dry_run {
+        let mut refused = 0usize;
         for (i, id) in ids.iter().enumerate() {
             let id = dcs_client::sanitize(id);
             let written = match statuses.get(i) {
+                Some(s) if !deletable(s) => {
+                    refused += 1;
+                    outln!(
+                        "would be refused {id} ({}: the service refuses to delete a running task, DCS.4017)",
+                        dcs_client::sanitize(s)
+                    )
+                }
                 Some(s) => outln!("would delete {id} ({})", dcs_client::sanitize(s)),
                 None => outln!("would delete {id}"),
             };
@@ -223,10 +307,17 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
                 break;
             }
         }
-        errln!(
-            "dry run: {} tasks would be deleted; nothing was sent",
-            ids.len()
-        );
+        if refused > 0 {
+            errln!(
+                "dry run: {} would be deleted, {refused} would be refused (RUNNING); nothing was sent",
+                tasks_word(ids.len() - refused)
+            );
+        } else {
+            errln!(
+                "dry run: {} would be deleted; nothing was sent",
+                tasks_word(ids.len())
+            );
+        }
         return ExitCode::SUCCESS;
     }
     if opts.all.is_some() && !opts.yes {
@@ -236,11 +327,11 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
             format!(" ({})", bulk::count_by(statuses.iter().map(String::as_str)))
         };
         if !std::io::stdin().is_terminal() {
-            errln!(
-                "dcs: refusing to delete {} tasks{what} without --yes: standard input is not a terminal, so nobody can confirm",
+            return Failure::invalid(format!(
+                "refusing to delete {} tasks{what} without --yes: standard input is not a terminal, so nobody can confirm",
                 ids.len()
-            );
-            return ExitCode::from(2);
+            ))
+            .emit();
         }
         output::eprint(&format!("Delete {} tasks{what}? [y/N] ", ids.len()));
         let mut answer = String::new();
@@ -254,7 +345,7 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
     {
         let stop = stop.clone();
         tokio::spawn(async move {
-            let signal = stop_signal().await;
+            let signal = crate::wait::stop_signal().await;
             errln!("\ninterrupted: finishing the deletes in flight, sending no more");
             stop.request(signal);
         });
@@ -282,37 +373,6 @@ pub async fn delete(client: &DcsClient, opts: DeleteOpts) -> ExitCode {
     )
     .await;
     report(&summary, opts.format, stop.signal())
-}
-
-/// Waits for Ctrl-C (SIGINT) or SIGTERM; the signal's number. Either one stops a bulk delete
-/// the same way: no more deletes sent, those in flight finished, the summary printed.
-async fn stop_signal() -> u8 {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).ok();
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => {
-                if r.is_err() {
-                    std::future::pending::<()>().await;
-                }
-                2
-            }
-            Some(_) = async {
-                match term.as_mut() {
-                    Some(t) => t.recv().await,
-                    None => std::future::pending().await,
-                }
-            } => 15,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-        2
-    }
 }
 
 /// One failure as a line: status, code and message (or the body's text), request id, and why
@@ -367,10 +427,11 @@ fn report(summary: &Summary, format: Format, signal: Option<u8>) -> ExitCode {
 
 /// `dcs tasks wait`: polls with backoff until the task leaves `RUNNING`. `timeout` bounds
 /// the whole wait, the listing included: a slow or endless answer cannot hold it longer.
-pub async fn wait(client: &DcsClient, id: &str, timeout: Duration) -> ExitCode {
+pub async fn wait(ctx: &Ctx, id: &str, timeout: Duration) -> ExitCode {
+    let client = &ctx.client;
     let shown = dcs_client::sanitize(id);
     let mut seen_running = false;
-    match tokio::time::timeout(timeout, wait_for(client, id, &mut seen_running)).await {
+    match tokio::time::timeout(timeout, wait_for(ctx, client, id, &mut seen_running)).await {
         Ok(code) => code,
         Err(_) if seen_running => {
             errln!(
@@ -389,18 +450,18 @@ pub async fn wait(client: &DcsClient, id: &str, timeout: Duration) -> ExitCode {
     }
 }
 
-async fn wait_for(client: &DcsClient, id: &str, seen_running: &mut bool) -> ExitCode {
+async fn wait_for(ctx: &Ctx, client: &DcsClient, id: &str, seen_running: &mut bool) -> ExitCode {
     let shown = dcs_client::sanitize(id);
     let mut pause = Duration::from_millis(500);
     loop {
         let sel = Selection::default();
         let found = match select(client, &sel, true, usize::MAX).await {
             Ok(tasks) => tasks.into_iter().find(|t| t.id.as_deref() == Some(id)),
-            Err(e) => return fail_sdk(&e),
+            Err(e) => return ctx.sdk(&e).emit(),
         };
         let Some(task) = found else {
-            errln!("dcs: no task {shown} in the Task Center");
-            return ExitCode::from(1);
+            return Failure::new(1, "service", format!("no task {shown} in the Task Center"))
+                .emit();
         };
         let status = task.status.clone().unwrap_or_default();
         if !status.eq_ignore_ascii_case("RUNNING") {

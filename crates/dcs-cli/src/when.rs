@@ -3,8 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// A duration: a number with `s`, `m`, `h` or `d` (`90s`, `15m`, `24h`, `7d`); a bare number
-/// is seconds.
+/// A duration: a number with `ms`, `s`, `m`, `h` or `d` (`500ms`, `90s`, `15m`, `24h`,
+/// `7d`); a bare number is seconds.
 pub fn duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let (num, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
@@ -13,13 +13,14 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     };
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("{text:?} is not a duration (e.g. 90s, 15m, 24h, 7d)"))?;
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 500ms, 90s, 15m, 24h, 7d)"))?;
     let secs = match unit {
+        "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
         "d" => n * 86_400.0,
-        _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+        _ => return Err(format!("{text:?}: the unit must be ms, s, m, h or d")),
     };
     if !(secs.is_finite() && (0.0..1e10).contains(&secs)) {
         return Err(format!("{text:?} is out of range"));
@@ -182,6 +183,7 @@ mod tests {
         assert_eq!(duration("15m").unwrap(), Duration::from_secs(900));
         assert_eq!(duration("7d").unwrap(), Duration::from_secs(604_800));
         assert_eq!(duration("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(duration("5w").is_err());
         assert!(duration("x").is_err());
     }

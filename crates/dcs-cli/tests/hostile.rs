@@ -671,7 +671,7 @@ async fn a_retry_after_of_an_hour_fails_the_task_at_once() {
     })
     .await;
     let out = dcs(
-        &["tasks", "delete", "t-1", "--output", "json"],
+        &["tasks", "delete", "t-1", "t-2", "--output", "json"],
         &svc.endpoint,
     )
     .await;
@@ -685,7 +685,19 @@ async fn a_retry_after_of_an_hour_fails_the_task_at_once() {
             .contains("longer than the 60 s honoured"),
         "{v}"
     );
-    assert_eq!(svc.deletes(), ["t-1"], "sent once");
+    assert_eq!(sorted(svc.deletes()), ["t-1", "t-2"], "each sent once");
+    // One id: one result, the service's answer as the error (JSON on stderr), sent once.
+    let out = dcs(
+        &["tasks", "delete", "t-3", "--output", "json"],
+        &svc.endpoint,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let e: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["error"]["status"], 429, "{e}");
+    assert_eq!(e["error"]["kind"], "service", "{e}");
+    assert_eq!(svc.deletes().len(), 3, "sent once");
 }
 
 /// Sends `signal` to the child once `ready` says so, and waits for its end; stdout and the

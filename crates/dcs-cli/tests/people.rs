@@ -90,7 +90,7 @@ async fn list_pages_over_2500_tasks_in_every_format() {
     assert_eq!(tsv.lines().count(), 2501);
     assert_eq!(
         tsv.lines().next().unwrap(),
-        "id\tname\tstatus\tcreated_at\tuser_name"
+        "id\tname\tstatus\tinstance\tcreated_at\tuser_name"
     );
 
     let out = dcs(&["tasks", "list", "--all", "--output", "table"], &e).await;
@@ -188,8 +188,52 @@ async fn a_running_task_is_refused_and_reported() {
     let emu = emulator().await;
     emu.seed_tasks(PROJECT, 5);
     emu.seed_task(PROJECT, "busy-1", TaskStatus::Running);
+    // By default --all selects only what can be deleted, and says what it left out.
+    let out = dcs(&["tasks", "delete", "--all", "--dry-run"], &emu.endpoint()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("busy-1"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("1 RUNNING task left out"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Asked for, a running task is selected, and the dry run says it would be refused.
     let out = dcs(
-        &["tasks", "delete", "--all", "--yes", "--output", "json"],
+        &["tasks", "delete", "--all", "--include-running", "--dry-run"],
+        &emu.endpoint(),
+    )
+    .await;
+    let o = text(&out.stdout);
+    assert!(
+        o.lines()
+            .any(|l| l.starts_with("would be refused busy-1 (RUNNING") && l.contains("DCS.4017")),
+        "{o}"
+    );
+    assert_eq!(
+        o.lines().filter(|l| l.starts_with("would delete ")).count(),
+        5,
+        "{o}"
+    );
+    assert!(
+        text(&out.stderr).contains("5 tasks would be deleted, 1 would be refused"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(deletes(&emu), 0);
+    let out = dcs(
+        &[
+            "tasks",
+            "delete",
+            "--all",
+            "--include-running",
+            "--yes",
+            "--output",
+            "json",
+        ],
         &emu.endpoint(),
     )
     .await;
@@ -201,7 +245,7 @@ async fn a_running_task_is_refused_and_reported() {
     assert_eq!(refused[0]["id"], "busy-1");
     assert_eq!(refused[0]["code"], "DCS.4017");
     assert!(emu.task_exists(PROJECT, "busy-1"));
-    // The people's form says it too.
+    // One id: one result, the service's refusal as the error.
     emu.seed_task(PROJECT, "busy-2", TaskStatus::Running);
     let out = dcs(
         &["tasks", "delete", "busy-2", "--output", "table"],
@@ -211,9 +255,28 @@ async fn a_running_task_is_refused_and_reported() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
-        err.contains("refused busy-2") && err.contains("DCS.4017"),
+        err.contains("DCS.4017") && !err.contains("progress"),
         "{err}"
     );
+    assert!(out.stdout.is_empty());
+    // A single delete that works prints one line.
+    emu.seed_task(PROJECT, "done-9", TaskStatus::Success);
+    let out = dcs(
+        &["tasks", "delete", "done-9", "-o", "text"],
+        &emu.endpoint(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "deleted done-9\n");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let out = dcs(
+        &["tasks", "delete", "done-9", "-o", "json"],
+        &emu.endpoint(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["result"], "already_gone", "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -96,6 +96,11 @@ pub struct Observation {
 pub struct Completion {
     /// The resource that reached its state.
     pub resource: String,
+    /// The instance it belongs to (or is), when there is one.
+    pub instance: Option<String>,
+    /// The polled resource's own id (a job, backup, restore, account name...), when it has
+    /// one; for a status read from a list (`records[backup_id=id].status`), the item's key.
+    pub id: Option<String>,
     /// The success state reached (`DELETED` for a deletion).
     pub state: String,
     /// Polls it took.
@@ -661,6 +666,8 @@ async fn wait_one(
                     if in_a_row >= needed {
                         return Ok(Completion {
                             resource,
+                            instance: t.instance.clone(),
+                            id: t.id.clone(),
                             state: s.to_string(),
                             polls,
                             elapsed,
