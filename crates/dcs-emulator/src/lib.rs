@@ -30,6 +30,7 @@ mod dispatch;
 mod fault;
 mod io;
 pub mod recorder;
+pub mod resp;
 mod router;
 mod seed;
 mod state;
