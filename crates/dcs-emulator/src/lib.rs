@@ -19,6 +19,12 @@
 //! loopback-only HTTP API under `/_emulator/`; the crate's README lists the states, the
 //! control API and the seed format.
 //!
+//! With an engine ([`EmulatorConfig::with_engine`], the binary's `--engine redis-server`),
+//! every Redis instance is a real `redis-server` on 127.0.0.1 that ShowInstance points to and
+//! the control plane acts on (password, ACL users, flush, restart, `CONFIG SET`, RDB backups
+//! and restores, `maxmemory`, key analyses, slow log, client list); [`resp`] is a small
+//! client to talk to it.
+//!
 //! It depends on `dcs-model` for the contract and on `dcs-transport` for the verifier and the
 //! clock; it must not depend on any client crate.
 #![deny(missing_docs)]
