@@ -11,10 +11,14 @@
 //! cargo xtask bench [--only signer|e2e] [ARGS...]
 //!                                         the signer micro-benchmarks and the loopback
 //!                                         end-to-end benchmark; ARGS go to the bench binaries
+//! cargo xtask bench --only engine [N] [ROUNDS]
+//!                                         N instances at once on dcs-emulator --engine
+//!                                         redis-server: time to RUNNING, memory
 //! ```
 
 mod bench_build;
 mod bench_cli;
+mod bench_engine;
 mod codegen;
 mod spec;
 
@@ -51,6 +55,11 @@ commands:
   bench --only build [REV]
            cold debug builds in fresh target dirs: dcs-tasks at REV (default a5c7db1)
            against now, and dcs-client with --timings (not part of a plain `bench`)
+  bench --only engine [N] [ROUNDS]
+           N (default 20) Redis instances created at once on dcs-emulator --engine
+           redis-server (release builds, redis-server on PATH): time to RUNNING per
+           instance, resident memory, SIGTERM to exit; ROUNDS rounds (default 3), each with
+           one instance alone for scale (not part of a plain `bench`)
            ARGS are passed to every selected bench binary (divan options for signer,
            see `cargo bench -p dcs-tasks --bench e2e -- --help` for e2e).";
 
@@ -171,7 +180,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--only" => {
                 only = Some(
                     it.next()
-                        .ok_or("--only needs signer, e2e, list, cli or build")?
+                        .ok_or("--only needs signer, e2e, list, cli, build or engine")?
                         .clone(),
                 )
             }
@@ -183,6 +192,9 @@ fn bench(args: &[String]) -> Result<(), String> {
         let baseline = pass.first().copied().unwrap_or("a5c7db1");
         return bench_build::run(&root(), baseline);
     }
+    if only.as_deref() == Some("engine") {
+        return bench_engine::run(&root(), &pass);
+    }
     let (signer, e2e, list, cli) = match only.as_deref() {
         None => (true, true, true, true),
         Some("signer") => (true, false, false, false),
@@ -191,7 +203,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         Some("cli") => (false, false, false, true),
         Some(other) => {
             return Err(format!(
-                "--only {other:?}: expected signer, e2e, list, cli or build"
+                "--only {other:?}: expected signer, e2e, list, cli, build or engine"
             ))
         }
     };
