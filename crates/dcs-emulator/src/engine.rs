@@ -362,8 +362,16 @@ impl Host {
             .filter_map(Weak::upgrade)
             .collect();
         for e in engines {
-            // Taking the operation lock waits for a boot in progress.
-            let _ = e.ops.lock().await;
+            // Taking the operation lock waits for a boot in progress; a boot that is about
+            // to take it (a task not yet run) is waited for too.
+            loop {
+                let _held = e.ops.lock().await;
+                if lock(&e.st).phase != EngineState::Starting {
+                    break;
+                }
+                drop(_held);
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
         }
     }
 
@@ -521,20 +529,24 @@ impl Engine {
         });
     }
 
-    /// Sets up a running engine with what it should have after its status became
-    /// `RUNNING` by force (the control API): starts it again if it is not running.
+    /// Starts a failed engine again (its instance was set `RUNNING` by force: the control
+    /// API's unfreeze or status).
     pub(crate) fn ensure_started(&self) {
-        let phase = lock(&self.0.st).phase.clone();
-        if matches!(phase, EngineState::Failed(_) | EngineState::Stopped) {
-            let inner = self.0.clone();
-            self.0.host.rt.spawn(async move {
-                let mut g = inner.ops.clone().lock_owned().await;
-                lock(&inner.st).pending = "RESTARTING";
-                if let Err(e) = inner.boot(&mut g).await {
-                    inner.fail(e);
-                }
-            });
+        {
+            let mut st = lock(&self.0.st);
+            if !matches!(st.phase, EngineState::Failed(_)) {
+                return;
+            }
+            st.phase = EngineState::Starting;
+            st.pending = "RESTARTING";
         }
+        let inner = self.0.clone();
+        self.0.host.rt.spawn(async move {
+            let mut g = inner.ops.clone().lock_owned().await;
+            if let Err(e) = inner.boot(&mut g).await {
+                inner.fail(e);
+            }
+        });
     }
 
     /// Runs `need` (in a task of its own, so it finishes even if the request is dropped),
@@ -769,6 +781,10 @@ impl Inner {
         if self.host.closed.load(Ordering::SeqCst) {
             return Err("the emulator is stopping".into());
         }
+        // Deleted while it was starting: it stays stopped.
+        if self.state().phase == EngineState::Stopped {
+            return Err("the instance was deleted".into());
+        }
         let mut cmd = Command::new(&self.host.program);
         cmd.arg(&conf_path)
             .current_dir(&self.dir)
@@ -844,6 +860,9 @@ impl Inner {
             };
             let gen = {
                 let mut st = self.state();
+                if st.phase == EngineState::Stopped {
+                    return Err("the instance was deleted".into());
+                }
                 st.gen += 1;
                 st.phase = EngineState::Starting;
                 st.log.clear();
@@ -1038,6 +1057,9 @@ impl Inner {
     async fn halt(&self, admin: &mut Admin, pending: &'static str) -> Result<(), String> {
         {
             let mut st = self.state();
+            if st.phase == EngineState::Stopped {
+                return Err("the instance was deleted".into());
+            }
             st.gen += 1;
             st.phase = EngineState::Starting;
             st.pending = pending;

@@ -620,6 +620,14 @@ async fn seeded_instances_get_a_redis_and_a_crash_reads_error() {
         emu.engine(PROJECT, "seeded-1").unwrap().state,
         EngineState::Failed(_)
     ));
+    // Set RUNNING again, it gets a new redis-server.
+    assert!(emu.unfreeze_instance(PROJECT, "seeded-1"));
+    emu.wait_for_engines().await;
+    let again = emu.engine(PROJECT, "seeded-1").unwrap();
+    assert_eq!(again.state, EngineState::Running);
+    assert_ne!(again.pid, Some(pid));
+    let mut r = connect(again.address, None, None).await;
+    assert_eq!(run(&mut r, &["PING"]).await.as_str(), Some("PONG"));
 }
 
 #[tokio::test]
