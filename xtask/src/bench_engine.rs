@@ -245,8 +245,9 @@ fn one_round(emu_bin: &Path, dcs: &Path, n: usize) -> Result<Round, String> {
     let watchdog_rss = pids.first().and_then(|p| pgid(*p)).map_or(0, rss_kib);
     // SIGTERM: the emulator stops every engine, then exits.
     let t_stop = Instant::now();
-    let sent = Command::new("kill")
-        .args(["-TERM", &emu_pid.to_string()])
+    // The shell's own kill: a slim system may have no kill program.
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {emu_pid}")])
         .status()
         .map_err(|e| e.to_string())?;
     if !sent.success() {
