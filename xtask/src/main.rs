@@ -13,10 +13,14 @@
 //! cargo xtask bench [--only signer|e2e] [ARGS...]
 //!                                         the signer micro-benchmarks and the loopback
 //!                                         end-to-end benchmark; ARGS go to the bench binaries
+//! cargo xtask bench --only engine [N] [ROUNDS]
+//!                                         N instances at once on dcs-emulator --engine
+//!                                         redis-server: time to RUNNING, memory
 //! ```
 
 mod bench_build;
 mod bench_cli;
+mod bench_engine;
 mod codegen;
 mod public_api;
 mod spec;
@@ -59,6 +63,11 @@ commands:
            cold debug builds in fresh target dirs: dcs-tasks at REV (default a5c7db1)
            against now (and the 20.4 s of before the dcs-config split), and dcs-client with
            --timings, under 45 s (not part of a plain `bench`)
+  bench --only engine [N] [ROUNDS]
+           N (default 20) Redis instances created at once on dcs-emulator --engine
+           redis-server (release builds, redis-server on PATH): time to RUNNING per
+           instance, resident memory, SIGTERM to exit; ROUNDS rounds (default 3), each with
+           one instance alone for scale (not part of a plain `bench`)
            ARGS are passed to every selected bench binary (divan options for signer,
            see `cargo bench -p xtask --bench e2e -- --help` for e2e).";
 
@@ -183,7 +192,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--only" => {
                 only = Some(
                     it.next()
-                        .ok_or("--only needs signer, e2e, list, cli, dist or build")?
+                        .ok_or("--only needs signer, e2e, list, cli, dist, build or engine")?
                         .clone(),
                 )
             }
@@ -200,6 +209,9 @@ fn bench(args: &[String]) -> Result<(), String> {
         // sees another environment and may rebuild ring).
         return bench_cli::dist(&root(), !pass.contains(&"--no-build"));
     }
+    if only.as_deref() == Some("engine") {
+        return bench_engine::run(&root(), &pass);
+    }
     let (signer, e2e, list, cli) = match only.as_deref() {
         None => (true, true, true, true),
         Some("signer") => (true, false, false, false),
@@ -208,7 +220,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         Some("cli") => (false, false, false, true),
         Some(other) => {
             return Err(format!(
-                "--only {other:?}: expected signer, e2e, list, cli, dist or build"
+                "--only {other:?}: expected signer, e2e, list, cli, dist, build or engine"
             ))
         }
     };

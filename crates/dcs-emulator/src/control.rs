@@ -162,6 +162,22 @@ fn instance_json(project: &str, i: &Instance, now: SystemTime) -> Value {
         "idle": i.idle(),
         "change": change,
         "capacity": i.capacity(),
+        "engine": i.engine().map(|e| {
+            let info = e.info();
+            let error = match &info.state {
+                crate::EngineState::Failed(why) => Some(why.clone()),
+                _ => None,
+            };
+            json!({
+                "state": info.state.as_str(),
+                "address": info.address.to_string(),
+                "port": info.address.port(),
+                "pid": info.pid,
+                "error": error,
+                "data_dir": info.data_dir.to_string_lossy(),
+                "ready_after_ms": info.ready_after.map(|d| d.as_secs_f64() * 1000.0),
+            })
+        }),
     })
 }
 
@@ -394,7 +410,7 @@ fn with_instance(
         return Err((404, format!("no instance {id}")));
     };
     if let Some(s) = change(inst) {
-        inst.force_status(&s);
+        inst.force_status(&s, shared.engine.as_ref());
     }
     Ok(instance_json(&project, inst, now))
 }
@@ -457,6 +473,16 @@ fn summary(shared: &Shared) -> Value {
         );
     }
     out.insert("projects".into(), Value::Object(projects));
+    out.insert(
+        "engine".into(),
+        match &shared.engine {
+            Some(h) => json!({
+                "program": h.program().to_string_lossy(),
+                "version": h.version(),
+            }),
+            None => Value::Null,
+        },
+    );
     out.insert("endpoints".into(), json!(ENDPOINTS));
     Value::Object(out)
 }

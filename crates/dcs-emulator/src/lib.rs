@@ -19,6 +19,12 @@
 //! loopback-only HTTP API under `/_emulator/`; the crate's README lists the states, the
 //! control API and the seed format.
 //!
+//! With an engine ([`EmulatorConfig::with_engine`], the binary's `--engine redis-server`),
+//! every Redis instance is a real `redis-server` on 127.0.0.1 that ShowInstance points to and
+//! the control plane acts on (password, ACL users, flush, restart, `CONFIG SET`, RDB backups
+//! and restores, `maxmemory`, key analyses, slow log, client list); [`resp`] is a small
+//! client to talk to it.
+//!
 //! It depends on `dcs-model` for the contract and on `dcs-transport` for the verifier and the
 //! clock (with its `test-util` feature: the emulator is a test tool, and its manual clock is
 //! [`ManualTime`]); it must not depend on any client crate.
@@ -29,11 +35,14 @@ mod body;
 mod control;
 #[path = "generated/dispatch.rs"]
 mod dispatch;
+mod engine;
+mod engine_params;
 mod fault;
 mod io;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod recorder;
+pub mod resp;
 mod router;
 mod seed;
 mod state;
@@ -44,6 +53,7 @@ mod validate;
 pub use seed::{SeedError, SeedSummary};
 pub use state::{WorkKind, DEFAULT_OPERATION_DELAY};
 
+pub use engine::{EngineConfig, EngineInfo, EngineState};
 pub use fault::{Fault, ScriptedFault};
 
 use body::{BodyAborted, EmuBody};
@@ -150,6 +160,20 @@ pub struct EmulatorConfig {
     /// Print one line per request on stderr: method, path, operation, status, request id
     /// (the binary's `--log`).
     pub log_requests: bool,
+    /// A real Redis behind every Redis instance (the binary's `--engine`); `None` (the
+    /// default): instances are records only.
+    pub engine: Option<EngineConfig>,
+}
+
+impl EmulatorConfig {
+    /// The same configuration with a real Redis behind every Redis instance: each gets its
+    /// own `redis-server` on 127.0.0.1 at a free port, which the control plane acts on
+    /// (password, ACL accounts, flush, restart, parameters, backups, restores, resizes,
+    /// analyses). [`Emulator::start_with`] fails when the program does not run.
+    pub fn with_engine(mut self, engine: EngineConfig) -> Self {
+        self.engine = Some(engine);
+        self
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -162,6 +186,7 @@ impl Default for EmulatorConfig {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
             log_requests: false,
+            engine: None,
         }
     }
 }
@@ -279,6 +304,8 @@ struct Shared {
     request_count: AtomicUsize,
     request_seq: AtomicU64,
     nonce: u64,
+    /// The engines' host, when instances have a real Redis behind them.
+    engine: Option<Arc<engine::Host>>,
 }
 
 impl Shared {
@@ -329,9 +356,10 @@ impl Shared {
             return false;
         };
         p.settle(now);
+        let host = self.engine.as_ref();
         match p.instances.iter_mut().find(|i| i.id == instance_id) {
             Some(i) => {
-                i.force_status(status);
+                i.force_status(status, host);
                 true
             }
             None => false,
@@ -429,19 +457,34 @@ impl Emulator {
         Self::start_with(EmulatorConfig::default()).await
     }
 
-    /// Starts with the given configuration.
+    /// Starts with the given configuration. With an engine, the program must run and say
+    /// it is a Redis server (else an error naming it, and nothing is started).
     pub async fn start_with(config: EmulatorConfig) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(config.bind).await?;
+        let engine = match &config.engine {
+            Some(e) => Some(engine::Host::start(e)?),
+            None => None,
+        };
+        let listener = match TcpListener::bind(config.bind).await {
+            Ok(l) => l,
+            Err(e) => {
+                if let Some(h) = &engine {
+                    h.shutdown();
+                }
+                return Err(e);
+            }
+        };
         let addr = listener.local_addr()?;
         let nonce = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0)
             ^ (u64::from(addr.port()) << 48);
+        let mut store = state::Store::new(nonce as u32);
+        store.engine = engine.clone();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 accounts: HashMap::new(),
-                store: state::Store::new(nonce as u32),
+                store,
                 faults: VecDeque::new(),
                 periodic: None,
                 requests: Vec::new(),
@@ -460,6 +503,7 @@ impl Emulator {
             request_count: AtomicUsize::new(0),
             request_seq: AtomicU64::new(1),
             nonce,
+            engine,
         });
         let (stop, stop_rx) = watch::channel(false);
         let limits = ConnLimits {
@@ -732,11 +776,43 @@ impl Emulator {
     pub fn advance_clock(&self, by: Duration) -> ClockKind {
         self.shared.advance(by)
     }
+
+    /// The real Redis behind an instance (its address, process, state), when the emulator
+    /// has engines and the instance has one.
+    pub fn engine(&self, project_id: &str, instance_id: &str) -> Option<EngineInfo> {
+        let st = self.shared.state();
+        st.store
+            .projects
+            .get(project_id)?
+            .instances
+            .iter()
+            .find(|i| i.id == instance_id)?
+            .engine()
+            .map(|e| e.info())
+    }
+
+    /// The Redis version of the engines (`7.0.15`), when the emulator has them.
+    pub fn engine_version(&self) -> Option<String> {
+        self.shared.engine.as_ref().map(|h| h.version().to_string())
+    }
+
+    /// Waits until no engine is starting: each one started so far accepts connections or
+    /// has failed. Useful after seeding instances, and with a manual clock, whose waiters
+    /// would otherwise not give real processes the real time they take to start.
+    pub async fn wait_for_engines(&self) {
+        if let Some(h) = &self.shared.engine {
+            h.settled().await;
+        }
+    }
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        // Every redis-server stops now, whatever the runtime does next.
+        if let Some(h) = &self.shared.engine {
+            h.shutdown();
+        }
     }
 }
 
@@ -954,14 +1030,14 @@ async fn serve(
 
     let (resp, status_for_record) = match fault {
         None => {
-            let r = route(&parts, &body, shared, &request_id, &resolved);
+            let r = route_full(&parts, &body, shared, &request_id, &resolved).await;
             let s = r.status().as_u16();
             (Ok(r), s)
         }
         Some(f) => {
             if f.apply_first {
                 // The real answer is discarded: the client never learns it was applied.
-                let _ = route(&parts, &body, shared, &request_id, &resolved);
+                let _ = route_full(&parts, &body, shared, &request_id, &resolved).await;
             }
             let r = misbehave(
                 f.fault,
@@ -1111,14 +1187,73 @@ fn gateway_error(status: u16, code: &str, msg: &str, request_id: &str) -> Resp {
     json_response(status, body.to_json())
 }
 
-/// The gateway, then validation, then the tier that answers.
-fn route(
+/// An answer, or the engine work needed before there can be one.
+enum Routed {
+    Resp(Resp),
+    Engine(state::EngineWork),
+}
+
+impl From<Resp> for Routed {
+    fn from(r: Resp) -> Self {
+        Routed::Resp(r)
+    }
+}
+
+/// [`route`], and when the request needs the instances' real Redis first: takes each
+/// engine's operation lock (in instance id order, so two requests never wait on each
+/// other), handles the request's first pass again under the locks (the state may have moved
+/// while it waited), has the engines do the work, and answers from what they said.
+async fn route_full(
     parts: &http::request::Parts,
     body: &[u8],
     shared: &Shared,
     request_id: &str,
     resolved: &Resolved,
 ) -> Resp {
+    let mut held: Vec<(String, engine::OpsGuard)> = Vec::new();
+    let mut facts: Option<state::Facts> = None;
+    for _ in 0..4 {
+        let work = match route(parts, body, shared, request_id, resolved, facts.as_ref()) {
+            Routed::Resp(r) => return r,
+            Routed::Engine(w) => w,
+        };
+        let mut items = work.items;
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        let same = held.len() == items.len() && held.iter().zip(&items).all(|(h, i)| h.0 == i.0);
+        if !same {
+            held.clear();
+            for (id, e, _) in &items {
+                held.push((id.clone(), e.lock_ops().await));
+            }
+            continue;
+        }
+        let mut answers = state::Facts::new();
+        let mut relocked = Vec::with_capacity(held.len());
+        for ((id, e, need), (_, guard)) in items.into_iter().zip(held.drain(..)) {
+            let (fact, guard) = e.run(need, guard).await;
+            answers.insert(id.clone(), fact);
+            relocked.push((id, guard));
+        }
+        held = relocked;
+        facts = Some(answers);
+    }
+    dcs_error(
+        503,
+        codes::SYSTEM_BUSY,
+        "The instance kept changing while its Redis was being asked; try again",
+    )
+}
+
+/// The gateway, then validation, then the tier that answers (`facts`: what the instances'
+/// engines said, on a request's second pass).
+fn route(
+    parts: &http::request::Parts,
+    body: &[u8],
+    shared: &Shared,
+    request_id: &str,
+    resolved: &Resolved,
+    facts: Option<&state::Facts>,
+) -> Routed {
     let raw_path = parts.uri.path();
     if let Resolved::NoRoute = resolved {
         return gateway_error(
@@ -1126,7 +1261,8 @@ fn route(
             codes::GATEWAY_API_NOT_FOUND,
             "The API does not exist or has not been published in the environment",
             request_id,
-        );
+        )
+        .into();
     }
 
     // 1. The gateway authenticates.
@@ -1174,7 +1310,8 @@ fn route(
                 codes::GATEWAY_AUTH_FAILED,
                 &format!("Incorrect IAM authentication information: {detail}"),
                 request_id,
-            );
+            )
+            .into();
         }
     };
 
@@ -1184,20 +1321,26 @@ fn route(
             405,
             codes::METHOD_NOT_ALLOWED,
             "This request method is not allowed",
-        );
+        )
+        .into();
     };
 
-    let mut resp = answer(
+    match answer(
         meta,
         params,
         &received,
         allowed_project,
         shared,
         shared.work_now(),
-    );
-    resp.headers_mut()
-        .insert(OPERATION_HEADER, http::HeaderValue::from_static(meta.name));
-    resp
+        facts,
+    ) {
+        Routed::Resp(mut resp) => {
+            resp.headers_mut()
+                .insert(OPERATION_HEADER, http::HeaderValue::from_static(meta.name));
+            Routed::Resp(resp)
+        }
+        work => work,
+    }
 }
 
 /// Steps 3 to 5 for a request routed to `meta` and authenticated for `allowed_project`.
@@ -1208,7 +1351,8 @@ fn answer(
     allowed_project: String,
     shared: &Shared,
     now_time: SystemTime,
-) -> Resp {
+    facts: Option<&state::Facts>,
+) -> Routed {
     // 3. The project (two operations have none in their path).
     let project = params
         .iter()
@@ -1228,7 +1372,8 @@ fn answer(
                     "Policy does not allow dcs:{}:{} to be performed on project {project}",
                     meta.group, meta.method_name
                 ),
-            );
+            )
+            .into();
         }
     }
     let project = project.unwrap_or(allowed_project);
@@ -1236,18 +1381,29 @@ fn answer(
     // 4. The request against the generated model.
     let input = match validate::check(meta, params, received.raw_query, received.body) {
         Ok(v) => v,
-        Err(r) => return dcs_error(400, r.code, &r.message),
+        Err(r) => return dcs_error(400, r.code, &r.message).into(),
     };
 
     // 5. The tier.
-    let tier = tier_of(meta.name);
     let reply = shared.state().store.handle(&state::Call {
         meta,
         project: &project,
         input: &input,
         now: now_time,
+        facts,
     });
+    // An operation answered from the instance's real Redis is stateful, whatever it is
+    // without one.
+    let tier = match &reply {
+        Some(r)
+            if state::ENGINE_ONLY.contains(&meta.name) && !matches!(r, state::Reply::Synthetic) =>
+        {
+            Tier::Stateful
+        }
+        _ => tier_of(meta.name),
+    };
     let mut resp = match reply {
+        Some(state::Reply::Engine(work)) => return Routed::Engine(work),
         Some(state::Reply::Error(status, code, msg)) => dcs_error(status, code, &msg),
         Some(state::Reply::Empty) => empty_ok(),
         Some(state::Reply::Json(v)) => json_response(200, v.to_string().into_bytes()),
@@ -1255,7 +1411,7 @@ fn answer(
     };
     resp.headers_mut()
         .insert(TIER_HEADER, http::HeaderValue::from_static(tier.as_str()));
-    resp
+    Routed::Resp(resp)
 }
 
 fn empty_ok() -> Resp {
@@ -1368,7 +1524,7 @@ async fn misbehave(
         }
         Fault::DelayBeforeHeaders(d) => {
             tokio::time::sleep(d).await;
-            Ok(route(parts, body, shared, request_id, resolved))
+            Ok(route_full(parts, body, shared, request_id, resolved).await)
         }
         Fault::StallMidBody { status } => {
             let full = fault_body_for(status, request_id);

@@ -1,7 +1,7 @@
 //! `dcs-emulator`: serves a local DCS v2 on a loopback port until killed. `--help` lists the
 //! flags; the seed file's format, the control API and the limits are in the crate's README.
 
-use dcs_emulator::{Emulator, EmulatorConfig, TaskStatus};
+use dcs_emulator::{Emulator, EmulatorConfig, EngineConfig, TaskStatus};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -28,6 +28,11 @@ usage: dcs-emulator [OPTIONS]
   --header-timeout MS      time for a request's head, and for an idle connection (default 30000)
   --body-timeout MS        time for a request's body (default 30000)
   --max-body-memory BYTES  request-body bytes held at once (default 67108864)
+  --engine redis-server[=PATH]
+                           a real Redis behind every Redis instance: its own redis-server
+                           (from PATH, or PATH) on 127.0.0.1 at a free port, which
+                           ShowInstance reports and the control plane acts on; stopped when
+                           the instance is deleted or the emulator ends (SIGTERM, SIGINT)
   -h, --help               this help
 
 The banner's export lines configure the official SDKs and `dcs` for it. The control API
@@ -52,6 +57,7 @@ const FLAGS: &[&str] = &[
     "--header-timeout",
     "--body-timeout",
     "--max-body-memory",
+    "--engine",
     "--help",
 ];
 
@@ -65,6 +71,8 @@ struct Options {
     seed: Option<String>,
     tasks: Vec<(String, TaskStatus)>,
     config: EmulatorConfig,
+    /// `--engine redis-server` (`Some(None)`: from PATH) or `redis-server=PATH`.
+    engine: Option<Option<String>>,
 }
 
 /// What the command line asks for.
@@ -98,6 +106,7 @@ fn parse(args: Vec<String>) -> Result<Parsed, String> {
         seed: None,
         tasks: Vec::new(),
         config: EmulatorConfig::default(),
+        engine: None,
     };
     // A long-running server must not keep every request it ever saw.
     o.config.record_requests = false;
@@ -178,6 +187,20 @@ fn parse(args: Vec<String>) -> Result<Parsed, String> {
             "--max-body-memory" => {
                 o.config.max_buffered_body_bytes =
                     number(&flag, &value()?, "a number of bytes", 1, usize::MAX)?;
+            }
+            "--engine" => {
+                let v = value()?;
+                o.engine = match v.split_once('=') {
+                    Some(("redis-server", path)) if !path.is_empty() => {
+                        Some(Some(path.to_string()))
+                    }
+                    None if v == "redis-server" => Some(None),
+                    _ => {
+                        return Err(format!(
+                            "--engine: {v:?} is not an engine (redis-server or redis-server=PATH)"
+                        ))
+                    }
+                };
             }
             other if other.starts_with('-') => {
                 let near = FLAGS
@@ -297,8 +320,28 @@ async fn main() -> ExitCode {
         }
     };
     let port = o.port;
-    let emu = match Emulator::start_with(o.config.clone()).await {
+    let mut config = o.config.clone();
+    config.engine = match &o.engine {
+        None => None,
+        Some(Some(path)) => Some(EngineConfig::redis_server_at(path)),
+        Some(None) => match EngineConfig::redis_server() {
+            Ok(e) => Some(e),
+            Err(e) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "dcs-emulator: --engine redis-server: {e}"
+                );
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let with_engine = config.engine.clone();
+    let emu = match Emulator::start_with(config).await {
         Ok(e) => e,
+        Err(e) if with_engine.is_some() && e.kind() != std::io::ErrorKind::AddrInUse => {
+            let _ = writeln!(std::io::stderr(), "dcs-emulator: {e}");
+            return ExitCode::from(1);
+        }
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
             let _ = writeln!(
                 std::io::stderr(),
@@ -336,13 +379,33 @@ async fn main() -> ExitCode {
     let endpoint = emu.endpoint();
     // Written once; a reader that goes away after the first line (a script that only wants
     // the address) must not stop the server.
+    // With engines, SIGTERM and SIGINT stop every redis-server before the emulator exits
+    // (a SIGKILL is the watchdog's to clean up); the handlers are in place before the
+    // banner says the emulator is up.
+    let signals = match &with_engine {
+        Some(_) => match Signals::new() {
+            Ok(s) => Some(s),
+            Err(e) => return fail(&format!("cannot handle SIGTERM and SIGINT: {e}")),
+        },
+        None => None,
+    };
+    let engine_line = match emu.engine_version() {
+        Some(v) => format!(
+            "# engine: redis-server {v} ({}) behind every Redis instance\n",
+            with_engine
+                .as_ref()
+                .map(|e| e.program().display().to_string())
+                .unwrap_or_default()
+        ),
+        None => String::new(),
+    };
     let banner = format!(
         "DCS emulator listening on {endpoint} (project {project}, AK {ak}, {} tasks, {} seeded resources, {} operations)\n\
          export HUAWEICLOUD_SDK_AK={}\n\
          export HUAWEICLOUD_SDK_SK={}\n\
          export HUAWEICLOUD_SDK_PROJECT_ID={}\n\
          export DCS_ENDPOINT={endpoint}\n\
-         # control API (loopback only): curl {endpoint}/_emulator/\n",
+         # control API (loopback only): curl {endpoint}/_emulator/\n{engine_line}",
         o.tasks.len() + seeded.tasks,
         seeded.total(),
         dcs_model::OPERATIONS.len(),
@@ -353,8 +416,37 @@ async fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(banner.as_bytes()).and_then(|_| out.flush());
     drop(out);
-    std::future::pending::<()>().await;
-    ExitCode::SUCCESS
+    let Some(mut signals) = signals else {
+        std::future::pending::<()>().await;
+        return ExitCode::SUCCESS;
+    };
+    let code = signals.next().await;
+    drop(emu);
+    ExitCode::from(code)
+}
+
+/// SIGTERM and SIGINT, handled.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for either; the exit status that reports it (143 or 130).
+    async fn next(&mut self) -> u8 {
+        tokio::select! {
+            _ = self.term.recv() => 143,
+            _ = self.int.recv() => 130,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -404,6 +496,34 @@ mod tests {
             .unwrap_err()
             .contains("--log takes no value"));
         assert!(matches!(parse(args(&["-h"])), Ok(Parsed::Help)));
+    }
+
+    #[test]
+    fn the_engine_is_redis_server_from_path_or_at_a_path() {
+        let Ok(Parsed::Run(o)) = parse(args(&["--engine", "redis-server"])) else {
+            panic!()
+        };
+        assert_eq!(o.engine, Some(None));
+        let Ok(Parsed::Run(o)) =
+            parse(args(&["--engine=redis-server=/opt/redis/bin/redis-server"]))
+        else {
+            panic!()
+        };
+        assert_eq!(
+            o.engine,
+            Some(Some("/opt/redis/bin/redis-server".to_string()))
+        );
+        let Ok(Parsed::Run(o)) = parse(args(&[])) else {
+            panic!()
+        };
+        assert_eq!(o.engine, None);
+        for bad in ["redis", "redis-server=", "memcached"] {
+            let e = parse(args(&["--engine", bad])).unwrap_err();
+            assert!(e.contains("is not an engine"), "{e}");
+        }
+        assert!(parse(args(&["--engien", "redis-server"]))
+            .unwrap_err()
+            .contains("did you mean --engine?"));
     }
 
     #[test]

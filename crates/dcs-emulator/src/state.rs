@@ -10,16 +10,19 @@
 //! an instance the project does not have is 404 `DCS.3022`, and a change to one that is not
 //! `RUNNING` and idle is 400 `DCS.4026`, whichever tier then answers.
 
+use crate::engine::{Engine, Fact, Host, Need};
 use crate::synthetic;
 use crate::time::compact;
 use dcs_model::operation::{HttpMethod, ParamLocation};
 use dcs_model::OperationMeta;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 mod analysis;
 mod backups;
+mod engine_ops;
 mod instances;
 mod migration;
 mod resources;
@@ -30,6 +33,10 @@ pub(crate) use instances::{Instance, InstanceSeed};
 pub(crate) use tasks::Task;
 pub(crate) use walk::Walk;
 pub use walk::WorkKind;
+
+/// Operations answered from state only when the instance has a real Redis behind it (the
+/// engine's slow log, client list and password check); synthetic otherwise.
+pub(crate) use engine_ops::ENGINE_ONLY;
 
 /// Operations answered from state; every other operation is synthetic.
 pub(crate) const STATEFUL: &[&str] = &[
@@ -196,6 +203,8 @@ pub(crate) struct Store {
     pub(crate) delay: Duration,
     /// Work armed to fail (control API `fail-next`).
     pub(crate) fail_next: FailNext,
+    /// The real Redis behind each Redis instance, when the emulator has one.
+    pub(crate) engine: Option<Arc<Host>>,
 }
 
 /// The default operation delay: short enough for tests that wait on real time.
@@ -213,7 +222,28 @@ pub(crate) enum Reply {
     /// The synthetic tier's answer: a resource id the emulator never issued, so scripts
     /// written against the synthetic answers keep working.
     Synthetic,
+    /// Not yet: the instances' engines must do this first; the request is then handled
+    /// again with what they answered ([`Call::facts`]).
+    Engine(EngineWork),
 }
+
+/// What engines must do before a request can be answered: per instance, its engine and the
+/// work.
+#[derive(Debug)]
+pub(crate) struct EngineWork {
+    pub(crate) items: Vec<(String, Engine, Need)>,
+}
+
+impl EngineWork {
+    fn one(instance_id: &str, engine: Engine, need: Need) -> Self {
+        Self {
+            items: vec![(instance_id.to_string(), engine, need)],
+        }
+    }
+}
+
+/// What the engines answered, by instance id (`Err`: the engine could not do it).
+pub(crate) type Facts = HashMap<String, Result<Fact, String>>;
 
 pub(crate) fn no_instance(id: &str) -> Reply {
     Reply::Error(
@@ -260,6 +290,9 @@ pub(crate) struct Call<'a> {
     pub(crate) project: &'a str,
     pub(crate) input: &'a Value,
     pub(crate) now: SystemTime,
+    /// What the instances' engines answered, on the second pass of a request that needed
+    /// them ([`Reply::Engine`]); `None` on the first.
+    pub(crate) facts: Option<&'a Facts>,
 }
 
 impl Call<'_> {
@@ -271,6 +304,10 @@ impl Call<'_> {
     }
     fn example(&self) -> Value {
         synthetic::example(self.meta.name)
+    }
+    /// What the engine of instance `id` answered, if it was asked.
+    fn fact(&self, id: &str) -> Option<&Result<Fact, String>> {
+        self.facts.and_then(|f| f.get(id))
     }
     /// The ids of a body list of strings.
     fn body_ids(&self, key: &str) -> Vec<String> {
@@ -342,7 +379,13 @@ impl Store {
             nonce,
             delay: DEFAULT_OPERATION_DELAY,
             fail_next: FailNext::new(),
+            engine: None,
         }
+    }
+
+    /// Whether the next run of `kind` is armed to fail (without counting it off).
+    pub(crate) fn armed(&self, kind: WorkKind) -> bool {
+        self.fail_next.get(&kind).is_some_and(|n| *n > 0)
     }
 
     fn next(&mut self) -> u64 {
@@ -397,6 +440,27 @@ impl Store {
             };
             if needs_idle(call.meta) && !inst.idle() {
                 return Some(not_running(inst, now));
+            }
+        }
+        if self.engine.is_some() {
+            match call.facts {
+                None => {
+                    if let Some(work) = self.engine_need(call) {
+                        return Some(Reply::Engine(work));
+                    }
+                }
+                Some(_) => {
+                    if let Some(Err(e)) = call.fact(call.str("instance_id")) {
+                        return Some(Reply::Error(
+                            500,
+                            dcs_model::codes::SYSTEM_BUSY,
+                            format!("The instance's Redis failed: {e}"),
+                        ));
+                    }
+                }
+            }
+            if engine_ops::handles(name) {
+                return self.engine_ops(call).map(|r| r.unwrap_or_else(|e| e));
             }
         }
         let r = if instances::handles(name) {

@@ -6,6 +6,7 @@
 //! keep working.
 
 use super::{invalid, page, put, template, Call, Project, Reply, Store, Walk, WorkKind};
+use crate::engine::{Fact, KeyInfo};
 use crate::time::iso;
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -55,6 +56,8 @@ pub(crate) struct Analysis {
     deleted: bool,
     backup_id: String,
     node_id: String,
+    /// The keys the instance's engine reported (big or hot keys), when it has one.
+    keys: Option<Vec<KeyInfo>>,
 }
 
 impl Analysis {
@@ -198,6 +201,14 @@ impl Project {
                 ));
             }
         }
+        // What the instance's real Redis holds, scanned before this answer.
+        let keys = match call.fact(&iid) {
+            Some(Ok(Fact::Keys(k))) => Some(k.clone()),
+            Some(Ok(Fact::Refused(why))) => {
+                return Err(Reply::Error(400, dcs_model::codes::DCS_4066, why.clone()))
+            }
+            _ => None,
+        };
         let b = call.body();
         let a = Analysis {
             id: id.clone(),
@@ -213,6 +224,7 @@ impl Project {
             deleted: false,
             backup_id: b["backup_id"].as_str().unwrap_or("").to_string(),
             node_id: b["node_id"].as_str().unwrap_or("").to_string(),
+            keys,
         };
         let answer = if kind == Kind::Offline {
             json!({ "task_id": id })
@@ -372,5 +384,25 @@ fn fill(a: &Analysis, v: &mut Value, now: SystemTime) {
     if status != "success" {
         put(v, "num", json!(0));
         put(v, "keys", json!([]));
+    } else if let Some(keys) = &a.keys {
+        let items: Vec<Value> = keys
+            .iter()
+            .map(|k| {
+                let mut item = json!({
+                    "name": k.name,
+                    "type": k.kind,
+                    "shard": "",
+                    "db": k.db,
+                    "size": k.size,
+                    "unit": k.unit,
+                });
+                if let Some(f) = k.freq {
+                    item["freq"] = json!(f);
+                }
+                item
+            })
+            .collect();
+        put(v, "num", json!(items.len()));
+        put(v, "keys", json!(items));
     }
 }

@@ -2,9 +2,13 @@
 //! listed as the service lists them) and restores (`waiting` → `restoring` → `succeed` or
 //! `failed`, the instance `RESTORING` meanwhile).
 
-use super::{in_window, invalid, not_found, page, template, Call, Reply, Store, Walk, WorkKind};
+use super::{
+    in_window, invalid, not_found, page, template, Call, Project, Reply, Store, Walk, WorkKind,
+};
+use crate::engine::Fact;
 use crate::time::iso;
 use serde_json::{json, Value};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 const OWN: &[&str] = &[
@@ -28,6 +32,25 @@ pub(crate) struct Backup {
     deleted_at: Option<SystemTime>,
     remark: String,
     format: String,
+    /// The RDB snapshot the engine made, when the instance has one.
+    snapshot: Option<PathBuf>,
+}
+
+impl Project {
+    /// The snapshot of a backup of `instance_id` that can be restored now (`Some(None)`: one
+    /// without a snapshot, such as a seeded backup); `None` when there is no such backup.
+    pub(crate) fn restorable(
+        &self,
+        instance_id: &str,
+        backup_id: &str,
+        now: SystemTime,
+    ) -> Option<Option<PathBuf>> {
+        self.backups
+            .iter()
+            .find(|b| b.id == backup_id && b.instance_id == instance_id)
+            .filter(|b| b.status(now) == "succeed")
+            .map(|b| b.snapshot.clone())
+    }
 }
 
 impl Backup {
@@ -63,6 +86,7 @@ impl Store {
             deleted_at: None,
             remark: String::new(),
             format: "rdb".to_string(),
+            snapshot: None,
         };
         let p = self.project(project);
         p.backups.retain(|x| x.id != id);
@@ -76,6 +100,10 @@ impl Store {
             "CopyInstance" => {
                 let fails = self.take_failure(WorkKind::Backup);
                 let id = self.new_uuid();
+                let snapshot = match call.fact(&iid) {
+                    Some(Ok(Fact::Snapshot(p))) => Some(p.clone()),
+                    _ => None,
+                };
                 let b = call.body();
                 let backup = Backup {
                     id: id.clone(),
@@ -89,6 +117,7 @@ impl Store {
                     deleted_at: None,
                     remark: b["remark"].as_str().unwrap_or("").to_string(),
                     format: b["backup_format"].as_str().unwrap_or("rdb").to_string(),
+                    snapshot,
                 };
                 self.project(call.project).backups.push(backup);
                 Ok(Reply::Json(json!({ "backup_id": id })))
@@ -153,6 +182,9 @@ impl Store {
                     ));
                 }
                 b.deleted_at = Some(now + delay);
+                if let Some(p) = b.snapshot.take() {
+                    let _ = std::fs::remove_file(p);
+                }
                 Ok(Reply::Empty)
             }
             "ListBackupRecords" => {
@@ -179,6 +211,11 @@ impl Store {
                             o.insert("backup_name".into(), json!(format!("backup-{}", b.id)));
                             o.insert("remark".into(), json!(b.remark));
                             o.insert("backup_format".into(), json!(b.format));
+                            if let Some(size) =
+                                b.snapshot.as_ref().and_then(|p| std::fs::metadata(p).ok())
+                            {
+                                o.insert("size".into(), json!(size.len()));
+                            }
                             o.insert("status".into(), json!(status));
                             o.insert(
                                 "progress".into(),

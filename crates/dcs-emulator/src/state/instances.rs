@@ -8,10 +8,12 @@ use super::{
     invalid, not_running, page, put, template, Call, Project, Reply, Store, Task, Walk, WorkKind,
     RUNNING,
 };
+use crate::engine::{Desired, Engine, Host};
 use crate::state::resources::InstanceExtras;
 use crate::time::iso;
 use crate::TaskStatus;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 const OWN: &[&str] = &[
@@ -72,6 +74,18 @@ pub(crate) struct Instance {
     order_id: String,
     /// ACL accounts, IP whitelist, tags, configuration.
     pub(crate) extras: InstanceExtras,
+    /// The real Redis behind it, when the emulator has an engine (Redis instances only).
+    server: Option<Engine>,
+}
+
+/// Whether an instance of this engine and spec gets a real Redis.
+fn wants_engine(engine: &str) -> bool {
+    engine.eq_ignore_ascii_case("redis")
+}
+
+/// A single-node instance (no persistence): its spec code says so.
+fn is_single(spec_code: &str) -> bool {
+    spec_code.contains(".single.")
 }
 
 /// What a seed says of an instance.
@@ -97,6 +111,9 @@ impl Instance {
             return false;
         };
         if c.removes {
+            if let Some(e) = self.server.take() {
+                e.stop_now();
+            }
             return true;
         }
         self.status = c.walk.end().to_string();
@@ -112,11 +129,39 @@ impl Instance {
         false
     }
 
-    /// The status at `now`.
+    /// The status at `now`. With an engine, `RUNNING` only once the engine accepts
+    /// connections: until then the status of its start (`CREATING`, ...), and `ERROR` (or
+    /// `CREATEFAILED`) when it failed.
     pub(crate) fn status(&self, now: SystemTime) -> &str {
-        match &self.change {
+        let s = match &self.change {
             Some(c) => c.walk.at(now),
             None => &self.status,
+        };
+        if s == RUNNING {
+            if let Some(o) = self.server.as_ref().and_then(Engine::status_override) {
+                return o;
+            }
+        }
+        s
+    }
+
+    /// The real Redis behind the instance, if any.
+    pub(crate) fn engine(&self) -> Option<&Engine> {
+        self.server.as_ref()
+    }
+
+    /// Starts an engine for a Redis instance that has none, when the emulator has engines.
+    fn start_engine(&mut self, host: Option<&Arc<Host>>, password: Option<String>) {
+        if let (Some(host), None, true) = (host, &self.server, wants_engine(&self.engine)) {
+            let desired = Desired::new(self.capacity, is_single(&self.spec_code), password);
+            self.server = Some(host.start_engine(desired));
+        }
+    }
+
+    /// Stops the instance's engine (the instance is being deleted).
+    fn stop_engine(&mut self) {
+        if let Some(e) = self.server.take() {
+            e.stop_now();
         }
     }
 
@@ -125,9 +170,12 @@ impl Instance {
         self.change.as_ref().map(|c| c.task.as_str())
     }
 
-    /// RUNNING with nothing in progress: the only state that takes changes.
+    /// RUNNING with nothing in progress (and its engine, if any, running): the only state
+    /// that takes changes.
     pub(crate) fn idle(&self) -> bool {
-        self.change.is_none() && self.status == RUNNING
+        self.change.is_none()
+            && self.status == RUNNING
+            && self.server.as_ref().is_none_or(Engine::running)
     }
 
     /// When the change in progress ends.
@@ -175,9 +223,17 @@ impl Instance {
     }
 
     /// Sets the status at once, ending any change (the control API's freeze and unfreeze).
-    pub(crate) fn force_status(&mut self, status: &str) {
+    /// A Redis instance set `RUNNING` gets its engine started if it has none, or started
+    /// again if it stopped.
+    pub(crate) fn force_status(&mut self, status: &str, host: Option<&Arc<Host>>) {
         self.change = None;
         self.status = status.to_string();
+        if status == RUNNING {
+            match &self.server {
+                Some(e) => e.ensure_started(),
+                None => self.start_engine(host, None),
+            }
+        }
     }
 
     /// Writes what the emulator knows over an example instance object.
@@ -194,6 +250,15 @@ impl Instance {
         put(v, "port", json!(self.port));
         put(v, "order_id", json!(self.order_id));
         put(v, "created_at", json!(iso(self.created_at)));
+        if let Some(e) = &self.server {
+            // Where the real Redis listens, as an application would be told.
+            put(v, "ip", json!("127.0.0.1"));
+            put(v, "port", json!(e.port()));
+            put(v, "domain_name", json!("localhost"));
+            let password_free = e.desired().password.is_none();
+            put(v, "no_password_access", json!(password_free.to_string()));
+            put(v, "max_memory", json!((self.capacity * 1024.0) as i64));
+        }
         // The change in progress, as ShowInstance reports it: set while the instance works
         // on something (even while `status` reads RUNNING), null when idle.
         put(v, "task", self.task_json(now));
@@ -244,7 +309,12 @@ impl Store {
             port: 6379,
             order_id,
             extras: Default::default(),
+            server: None,
         };
+        let mut inst = inst;
+        if inst.status == RUNNING {
+            inst.start_engine(self.engine.as_ref(), None);
+        }
         let p = self.project(project);
         p.instances.retain(|i| i.id != id);
         p.instances.push(inst);
@@ -311,7 +381,19 @@ impl Store {
             port: b["port"].as_i64().unwrap_or(6379),
             order_id: order_id.clone(),
             extras: Default::default(),
+            server: None,
         };
+        let mut inst = inst;
+        if !fails {
+            // The real Redis starts now; the instance is RUNNING once both the walk has
+            // ended and the engine accepts connections.
+            let password = if b["no_password_access"].as_bool() == Some(true) {
+                None
+            } else {
+                b["password"].as_str().map(str::to_string)
+            };
+            inst.start_engine(self.engine.as_ref(), password);
+        }
         let name = inst.name.clone();
         self.project(call.project).instances.push(inst);
         let mut v = call.example();
@@ -383,6 +465,10 @@ impl Store {
                 .instances
                 .iter()
                 .any(|i| i.id == id && i.idle());
+            // The engine restarted or flushed it first; if it could not, this instance
+            // failed (and its status says ERROR when the engine is down).
+            let engine_failed = matches!(call.fact(&id), Some(Err(_)));
+            let idle = idle && !engine_failed;
             if idle {
                 let fails = action != "flush" && self.take_failure(WorkKind::Restart);
                 let end = if fails { "ERROR" } else { RUNNING };
@@ -505,6 +591,9 @@ impl Store {
         p.settle(now);
         match p.instances.iter_mut().find(|i| i.id == id) {
             Some(i) if i.change.is_none() => {
+                // The real Redis stops at once: its port is closed when the deletion is
+                // accepted, as the record lingers for the delay.
+                i.stop_engine();
                 let status = i.status.clone();
                 i.change = Some(Change {
                     walk: Walk::hold(now, delay, status.clone(), status),

@@ -14,6 +14,7 @@
 //!   Center has one.
 
 use super::{invalid, not_found, put, Call, Project, Reply, Store, Task, Walk, WorkKind};
+use crate::engine::{AclUser, Fact};
 use crate::synthetic;
 use crate::time::iso;
 use crate::TaskStatus;
@@ -112,6 +113,19 @@ pub(crate) struct InstanceExtras {
 }
 
 impl InstanceExtras {
+    /// The name and password of an account that is not being deleted.
+    pub(crate) fn account(&self, id: &str) -> Option<(&str, &str)> {
+        self.accounts
+            .iter()
+            .find(|a| a.id == id && a.deleting_until.is_none())
+            .map(|a| (a.name.as_str(), a.password.as_str()))
+    }
+
+    /// Whether an account has that name.
+    pub(crate) fn has_account_named(&self, name: &str) -> bool {
+        self.accounts.iter().any(|a| a.name == name)
+    }
+
     pub(crate) fn settle(&mut self, now: SystemTime) {
         if self
             .pending_whitelist
@@ -283,6 +297,19 @@ impl Store {
             return false;
         };
         inst.extras.accounts.retain(|a| a.id != account_id);
+        if let Some(e) = inst.engine() {
+            // A seeded account has no password: nobody can log in as it until one is set.
+            e.edit(|d| {
+                d.accounts.insert(
+                    name.to_string(),
+                    AclUser {
+                        role: "read".to_string(),
+                        password: None,
+                    },
+                );
+            });
+            e.apply_later();
+        }
         inst.extras.accounts.push(AclAccount {
             id: account_id.to_string(),
             name: name.to_string(),
@@ -350,6 +377,9 @@ impl Project {
                     }
                 }
                 "UpdateInstanceConfig" => {
+                    if let Some(Ok(Fact::Refused(why))) = call.fact(&iid) {
+                        return Err(Reply::Error(400, dcs_model::codes::DCS_4066, why.clone()));
+                    }
                     inst.extras.config = Some(Walk::new(
                         now,
                         ctx.delay,
@@ -600,9 +630,39 @@ impl Project {
                 put(&mut v, "config_time", json!(iso(at)));
                 put(&mut v, "instance_id", json!(iid));
                 put(&mut v, "status", json!(status));
+                if let Some(e) = inst.engine() {
+                    // The engine's own values where it has the parameter.
+                    let engine_values = match call.fact(&iid) {
+                        Some(Ok(Fact::Params(m))) => Some(m),
+                        _ => None,
+                    };
+                    let desired = e.desired();
+                    let items: Vec<Value> = crate::engine_params::PARAMS
+                        .iter()
+                        .map(|p| {
+                            let value = engine_values
+                                .and_then(|m| m.get(p.name))
+                                .or_else(|| desired.params.get(p.name))
+                                .map_or(p.default, String::as_str);
+                            json!({
+                                "param_id": p.id,
+                                "param_name": p.name,
+                                "param_value": value,
+                                "default_value": p.default,
+                                "value_type": p.value_type,
+                                "value_range": p.range,
+                                "description": p.description,
+                            })
+                        })
+                        .collect();
+                    put(&mut v, "redis_config", json!(items));
+                }
                 Ok(Reply::Json(v))
             }
             "UpdateConfigurations" => {
+                if let Some(Ok(Fact::Refused(why))) = call.fact(&iid) {
+                    return Err(Reply::Error(400, dcs_model::codes::DCS_4066, why.clone()));
+                }
                 let inst = self.instance(&iid)?;
                 inst.extras.config = Some(Walk::new(
                     now,

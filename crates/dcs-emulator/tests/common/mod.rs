@@ -116,3 +116,27 @@ pub async fn call_op<C: OperationCall>(case: Case, make: impl FnOnce(&DcsClient)
     assert_eq!(reqs.len(), 1, "{}", case.name);
     assert_eq!(reqs[0].status, 200, "{}", case.name);
 }
+
+/// The `redis-server` of this machine, for tests that put a real Redis behind instances.
+/// Without one the test is skipped, saying so past the harness's capture; in CI (`CI` set)
+/// or with `DCS_REQUIRE_REDIS=1` a missing `redis-server` fails the test instead.
+pub fn redis_engine(test: &str) -> Option<dcs_emulator::EngineConfig> {
+    match dcs_emulator::EngineConfig::redis_server() {
+        Ok(e) => Some(e),
+        Err(e) => {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+            let required = std::env::var("DCS_REQUIRE_REDIS").is_ok_and(|v| v == "1");
+            if ci || required {
+                panic!(
+                    "{test}: a real redis-server is required here (CI or DCS_REQUIRE_REDIS=1): {e}"
+                );
+            }
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{test}: SKIPPED: needs redis-server ({e}); .ci/run installs it"
+            );
+            None
+        }
+    }
+}
