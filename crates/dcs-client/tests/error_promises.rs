@@ -13,122 +13,15 @@ use dcs_client::{
     ClientConfig, Credentials, DcsClient, Error, ErrorKind, RequestOptions, RetryPolicy,
 };
 use std::error::Error as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod raw;
+use raw::{answer, head, Raw, RawServer};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 const AK: &str = "ERRTESTAK00000000001";
 const SK: &str = "error-promises-secret-key-0123456789";
 const PROJECT: &str = "0a1b2c3d4e5f40718293a4b5c6d7e8f9";
-
-/// What the raw server does with one request.
-#[derive(Clone)]
-enum Raw {
-    /// Writes these bytes, then closes.
-    Send(Vec<u8>),
-    /// Closes the connection with a reset, before any byte.
-    Reset,
-    /// Writes these bytes, then holds the connection open without another byte.
-    Hang(Vec<u8>),
-}
-
-/// An HTTP/1.1 answer: status, extra header lines, body (its true length).
-fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Raw {
-    Raw::Send(head(status, headers, body.len(), body))
-}
-
-fn head(status: u16, headers: &[(&str, &str)], length: usize, body: &str) -> Vec<u8> {
-    let mut h = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        h.push_str(&format!("{k}: {v}\r\n"));
-    }
-    h.push_str("\r\n");
-    h.push_str(body);
-    h.into_bytes()
-}
-
-/// A loopback server answering the n-th connection with `script[n]` (the last again once
-/// the script runs out).
-struct RawServer {
-    endpoint: String,
-    seen: Arc<AtomicUsize>,
-}
-
-impl RawServer {
-    async fn start(script: Vec<Raw>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(AtomicUsize::new(0));
-        let count = seen.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    return;
-                };
-                let script = script.clone();
-                let count = count.clone();
-                tokio::spawn(async move {
-                    if !read_request(&mut sock).await {
-                        return;
-                    }
-                    let n = count.fetch_add(1, Ordering::SeqCst);
-                    match script[n.min(script.len() - 1)].clone() {
-                        Raw::Send(bytes) => {
-                            let _ = sock.write_all(&bytes).await;
-                            let _ = sock.shutdown().await;
-                        }
-                        Raw::Reset => {
-                            let _ = sock.set_linger(Some(Duration::ZERO));
-                            drop(sock);
-                        }
-                        Raw::Hang(bytes) => {
-                            let _ = sock.write_all(&bytes).await;
-                            tokio::time::sleep(Duration::from_secs(3600)).await;
-                        }
-                    }
-                });
-            }
-        });
-        Self { endpoint, seen }
-    }
-
-    fn requests(&self) -> usize {
-        self.seen.load(Ordering::SeqCst)
-    }
-}
-
-/// Reads one request head and its `Content-Length` body; false when the peer went away.
-async fn read_request(sock: &mut TcpStream) -> bool {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 4096];
-    let end = loop {
-        let Ok(n) = sock.read(&mut tmp).await else {
-            return false;
-        };
-        if n == 0 {
-            return false;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-    };
-    let text = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-    let len: usize = text
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buf.len() - end < len {
-        match sock.read(&mut tmp).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => buf.extend_from_slice(&tmp[..n]),
-        }
-    }
-    true
-}
 
 fn client(endpoint: &str, retry: RetryPolicy) -> DcsClient {
     DcsClient::builder()
