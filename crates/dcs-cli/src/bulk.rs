@@ -702,3 +702,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod promises;
