@@ -200,6 +200,10 @@ async fn a_not_found_that_was_not_read_whole_or_is_not_a_dcs_body_is_not_gone() 
     assert_eq!(e.error_code(), Some("DCS.4001"), "{e}");
     assert_eq!(truths(&e), ["is_not_found"], "{e}");
     assert!(e.to_string().contains("not read whole"), "{e}");
+    assert!(
+        e.error_body().unwrap().raw_truncated(),
+        "the body was not read whole"
+    );
     // The right code in another shape of body.
     let server = RawServer::start(vec![answer(
         404,
@@ -543,6 +547,7 @@ async fn a_secret_echoed_anywhere_in_a_json_error_body_is_redacted() {
     let server = RawServer::start(vec![answer(400, &[], body)]).await;
     let e = delete_once(&server.endpoint).await;
     assert_eq!(e.error_body().unwrap().raw(), body.as_bytes());
+    assert!(!e.error_body().unwrap().raw_truncated());
 }
 
 #[tokio::test]
