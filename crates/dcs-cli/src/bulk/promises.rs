@@ -488,3 +488,13 @@ fn the_bar_moves_by_one_and_clears_at_the_end() {
     bar.finish();
     assert!(bar.0.is_finished());
 }
+
+#[test]
+fn progress_lines_come_every_tenth_and_at_the_end() {
+    let due =
+        |total: usize| -> Vec<usize> { (1..=total).filter(|d| Lines::due(*d, total)).collect() };
+    assert_eq!(due(25), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 25]);
+    assert_eq!(due(100), [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    assert_eq!(due(3), [1, 2, 3]);
+    assert_eq!(due(1), [1]);
+}
