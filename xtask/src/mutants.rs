@@ -77,12 +77,7 @@ pub const TARGETS: &[Target] = &[
     Target {
         file: "crates/dcs-transport/src/chain.rs",
         package: "dcs-transport",
-        tests: &[
-            "--lib",
-            "--test=credentials",
-            "--test=hostile_config",
-            "--test=metadata",
-        ],
+        tests: &["--lib", "--test=resolve", "--test=hostile_config"],
         timeout: 120,
     },
     Target {
