@@ -418,7 +418,8 @@ fn touches(diff: &str, file: &str) -> bool {
 fn cargo_mutants(root: &Path, explicit: Option<&Path>) -> Result<PathBuf, String> {
     let want = format!("cargo-mutants {VERSION}");
     let version = |p: &Path| -> Option<String> {
-        let out = Command::new(p).arg("--version").output().ok()?;
+        // Run as cargo runs a subcommand: `cargo-mutants mutants --version`.
+        let out = Command::new(p).args(["mutants", "--version"]).output().ok()?;
         Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
     if let Some(p) = explicit {
