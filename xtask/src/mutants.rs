@@ -419,7 +419,10 @@ fn cargo_mutants(root: &Path, explicit: Option<&Path>) -> Result<PathBuf, String
     let want = format!("cargo-mutants {VERSION}");
     let version = |p: &Path| -> Option<String> {
         // Run as cargo runs a subcommand: `cargo-mutants mutants --version`.
-        let out = Command::new(p).args(["mutants", "--version"]).output().ok()?;
+        let out = Command::new(p)
+            .args(["mutants", "--version"])
+            .output()
+            .ok()?;
         Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
     if let Some(p) = explicit {
