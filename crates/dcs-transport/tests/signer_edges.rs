@@ -83,7 +83,7 @@ fn malformed_authorization_headers_are_named_as_such() {
         ),
         format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={SIG}0"),
         format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Extra=1, Signature={SIG}"),
-        format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date"),
+        "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date".to_string(),
         format!("HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={SIG}"),
     ] {
         assert_eq!(
