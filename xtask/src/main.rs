@@ -10,6 +10,10 @@
 //!                                         --check fails when the code's API differs
 //! cargo xtask ci                          fmt check, codegen and spec checks, clippy, tests,
 //!                                         cargo-deny (if installed)
+//! cargo xtask mutants [--file PATH] [--in-diff BASE] [--max-mutants N]
+//!                                         cargo-mutants (pinned) on the files that carry
+//!                                         promises, each with the tests that reach it; the
+//!                                         score per file (see TESTING.md)
 //! cargo xtask bench [--only signer|e2e] [ARGS...]
 //!                                         the signer micro-benchmarks and the loopback
 //!                                         end-to-end benchmark; ARGS go to the bench binaries
@@ -22,6 +26,7 @@ mod bench_build;
 mod bench_cli;
 mod bench_engine;
 mod codegen;
+mod mutants;
 mod public_api;
 mod spec;
 
@@ -53,6 +58,15 @@ commands:
            cargo test --workspace
            cargo deny check licenses bans sources   (only when cargo-deny is installed)
            Stops at the first failing step with a non-zero exit.
+  mutants [--file PATH] [--in-diff BASE] [--max-mutants N] [--timeout SECS] [--jobs N]
+          [--in-place] [--cargo-mutants PATH] [--list]
+           cargo-mutants 27.1.0 (installed with `cargo install --locked` into target/tools
+           unless --cargo-mutants names one of that version) on each file that carries
+           promises, with the tests that reach it; prints caught, missed, timeouts, unviable
+           and the score per file, and fails under 90%. --file: one of them; --in-diff BASE:
+           only mutants on lines changed since BASE; --max-mutants: past N per file, a
+           round-robin sample; --in-place: mutate this tree (only in a scratch clone).
+           Exclusions, each with its reason: .cargo/mutants.toml. See TESTING.md.
   bench [--only signer|e2e|list|cli|dist] [ARGS...]   (dist: [--no-build])
            cargo bench -p xtask --bench signer [-- ARGS]
            cargo bench -p xtask --bench e2e [-- ARGS]
@@ -84,6 +98,7 @@ fn main() -> ExitCode {
         Some("public-api") if rest.is_empty() => public_api::run(&root(), false),
         Some("public-api") if rest == ["--check"] => public_api::run(&root(), true),
         Some("bench") => bench(&rest),
+        Some("mutants") => mutants::run(&root(), &rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -117,10 +117,18 @@ impl Progress for Bar {
 /// A line on stderr every 10 %. A closed stderr loses the lines, never the run.
 pub struct Lines;
 
+impl Lines {
+    /// Whether `done` of `total` gets a line: every tenth of the total (every task under
+    /// ten), and the last.
+    fn due(done: usize, total: usize) -> bool {
+        let step = (total / 10).max(1);
+        done.is_multiple_of(step) || done == total
+    }
+}
+
 impl Progress for Lines {
     fn inc(&self, done: usize, total: usize) {
-        let step = (total / 10).max(1);
-        if done.is_multiple_of(step) || done == total {
+        if Self::due(done, total) {
             errln!("progress: {done}/{total}");
         }
     }
@@ -702,3 +710,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod promises;

@@ -42,7 +42,7 @@ impl Req {
 }
 
 /// An answer, or none at all (the connection is held open, unanswered).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Resp {
     Answer {
         status: u16,
@@ -51,6 +51,11 @@ enum Resp {
         headers: Vec<(&'static str, String)>,
     },
     Never,
+    /// `then`, once `ready` says so (polled every few milliseconds; at most [`DEADLINE`]).
+    When {
+        ready: Arc<dyn Fn() -> bool + Send + Sync>,
+        then: Box<Resp>,
+    },
 }
 
 fn json(status: u16, body: impl Into<String>) -> Resp {
@@ -159,7 +164,16 @@ impl Lying {
                         return;
                     };
                     rec.lock().unwrap().push(req.clone());
-                    match handler(&req) {
+                    let mut resp = handler(&req);
+                    while let Resp::When { ready, then } = resp {
+                        let waiting = Instant::now();
+                        while !ready() && waiting.elapsed() < DEADLINE {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                        resp = *then;
+                    }
+                    match resp {
+                        Resp::When { .. } => unreachable!("unwrapped above"),
                         Resp::Never => {
                             // Hold the connection open, unanswered, until the client leaves.
                             let mut sink = [0u8; 64];
@@ -737,12 +751,23 @@ fn signal_when(
 
 /// Row 9: Ctrl-C during a throttling pause ends the pause at once; the throttled tasks are
 /// reported failed (they were sent), not "not attempted".
+///
+/// Both DELETEs must be sent before the first 429 comes back (the crew's pause would hold the
+/// second one back otherwise, and which comes first would depend on the machine's load): the
+/// first throttled answer waits until the second request has arrived.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_ends_a_throttling_pause_at_once() {
-    let svc = Lying::start(|r| {
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let svc = Lying::start(move |r| {
         if r.task().is_some() {
-            throttled("50")
+            use std::sync::atomic::Ordering::SeqCst;
+            seen.fetch_add(1, SeqCst);
+            let seen = seen.clone();
+            Resp::When {
+                ready: Arc::new(move || seen.load(SeqCst) >= 2),
+                then: Box::new(throttled("50")),
+            }
         } else {
             page(&[], Some(0))
         }
