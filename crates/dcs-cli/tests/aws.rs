@@ -622,7 +622,6 @@ async fn errors_say_what_fixes_them() {
 
 /// With no credentials anywhere and a metadata address that answers 403 (a proxy, a
 /// sandbox), the message is "no credentials found" with each source tried, exit 2.
-#[ignore = "needs the configuration side of issue 20 item 2 (issue 18's branch): a metadata 403 counts as not on ECS"]
 #[tokio::test(flavor = "multi_thread")]
 async fn no_credentials_with_a_metadata_address_that_answers_403() {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
