@@ -311,7 +311,7 @@ impl Project {
         let total = found.len();
         let example = call.example();
         let tpl = template(&example, "records");
-        let records: Vec<Value> = page(call, &found)?
+        let records: Vec<Value> = page(call, &found)
             .into_iter()
             .map(|a| {
                 let mut v = tpl.clone();
@@ -339,7 +339,7 @@ impl Project {
         let total = found.len();
         let example = call.example();
         let tpl = template(&example, "diagnosis_report_list");
-        let items: Vec<Value> = page(call, &found)?
+        let items: Vec<Value> = page(call, &found)
             .into_iter()
             .map(|r| {
                 let mut v = tpl.clone();

@@ -199,7 +199,7 @@ impl Store {
                 let total = found.len();
                 let example = call.example();
                 let tpl = template(&example, "backup_record_response");
-                let items: Vec<Value> = page(call, &found)?
+                let items: Vec<Value> = page(call, &found)
                     .into_iter()
                     .map(|b| {
                         let status = b.status(now);
@@ -258,7 +258,7 @@ impl Store {
                 let total = found.len();
                 let example = call.example();
                 let tpl = template(&example, "restore_record_response");
-                let items: Vec<Value> = page(call, &found)?
+                let items: Vec<Value> = page(call, &found)
                     .into_iter()
                     .map(|r| {
                         let status = r.walk.at(now);

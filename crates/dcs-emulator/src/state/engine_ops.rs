@@ -232,7 +232,7 @@ fn slowlog(call: &Call<'_>, entries: &[SlowEntry]) -> Result<Reply, Reply> {
         }
     });
     let total = found.len();
-    let items: Vec<Value> = page(call, &found)?
+    let items: Vec<Value> = page(call, &found)
         .into_iter()
         .map(|e| {
             let ip = e.client.rsplit_once(':').map_or("", |(ip, _)| ip);
@@ -284,7 +284,7 @@ fn client_list(call: &Call<'_>, clients: &[BTreeMap<String, String>]) -> Result<
     let number = |c: &BTreeMap<String, String>, k: &str| {
         c.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)
     };
-    let items: Vec<Value> = page(call, &found)?
+    let items: Vec<Value> = page(call, &found)
         .into_iter()
         .map(|c| {
             json!({

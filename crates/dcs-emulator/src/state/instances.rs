@@ -641,7 +641,7 @@ impl Project {
                 let total = found.len();
                 let example = call.example();
                 let tpl = template(&example, "instances");
-                let items: Vec<Value> = page(call, &found)?
+                let items: Vec<Value> = page(call, &found)
                     .into_iter()
                     .map(|i| {
                         let mut v = tpl.clone();

@@ -298,7 +298,7 @@ impl Project {
         let total = found.len();
         let example = call.example();
         let tpl = template(&example, "migration_tasks");
-        let items: Vec<Value> = page(call, &found)?
+        let items: Vec<Value> = page(call, &found)
             .into_iter()
             .map(|t| {
                 let mut v = tpl.clone();

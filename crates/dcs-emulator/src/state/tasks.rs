@@ -154,7 +154,7 @@ impl Store {
         let total = tasks.len();
         let example = call.example();
         let tpl = template(&example, "tasks");
-        let items: Vec<Value> = page(call, &tasks)?
+        let items: Vec<Value> = page(call, &tasks)
             .into_iter()
             .map(|t| {
                 let mut v = tpl.clone();
