@@ -2,7 +2,7 @@
 //! group under a heading, and one call type per operation (`dcs_client::calls::<Op>Call`)
 //! with a setter for each query parameter and body field.
 
-use super::emit_model::{cfg, enum_of, one, operation_doc, rules_text, setter_arg};
+use super::emit_model::{cfg, enum_of, one, operation_doc, presence, rules_text, setter_arg};
 use super::plan::{Kind, Op, Plan, SetterTarget};
 use super::text::{doc_lines, first_sentence, lit};
 use super::Files;
@@ -210,11 +210,7 @@ fn call_type(t: &mut String, p: &Plan, op: &Op) {
             }
         };
         let mut d = format!("Sets {what}: {}", lower_first(first_sentence(&s.doc)));
-        let mut facts = vec![if s.required {
-            "**Required.**".to_string()
-        } else {
-            "Optional.".to_string()
-        }];
+        let mut facts = vec![presence(s.required).to_string()];
         let rules = rules_text(&s.rules);
         if !rules.is_empty() {
             facts.push(format!("Checked before sending: {rules}."));

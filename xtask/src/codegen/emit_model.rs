@@ -224,13 +224,14 @@ fn model(out: &mut String, p: &Plan, m: &Model) -> Result<(), String> {
             let (arg, conv) = setter_arg(&f.ty);
             // rustdoc cannot link a field named by a raw identifier (`r#type`).
             let link = if f.rust.starts_with("r#") {
-                format!("`{}`", f.json)
+                format!("the field `{}`", f.json)
             } else {
                 format!("[`{}`](Self::{})", f.json, f.rust)
             };
             let _ = writeln!(
                 out,
-                "/// Sets {link}.\npub fn with_{json}(mut self, v: {arg}) -> Self {{ self.{rust} = Some({conv}); self }}",
+                "/// Sets {link}. {}\npub fn with_{json}(mut self, v: {arg}) -> Self {{ self.{rust} = Some({conv}); self }}",
+                presence(f.required),
                 json = f.json,
                 rust = f.rust,
             );
@@ -269,6 +270,17 @@ fn model(out: &mut String, p: &Plan, m: &Model) -> Result<(), String> {
         out.push_str("}\n}\n\n");
     }
     Ok(())
+}
+
+/// What a setter's doc says about its field: required (bold, as `validate()` rejects the
+/// value unset) or optional. The dcs-model setters and the dcs-client call builders word it
+/// alike.
+pub fn presence(required: bool) -> &'static str {
+    if required {
+        "**Required.**"
+    } else {
+        "Optional."
+    }
 }
 
 /// A setter's argument type and the conversion into the field's type.
@@ -675,15 +687,34 @@ fn request(out: &mut String, p: &Plan, op: &Op) -> Result<(), String> {
                 format!("self.body.get_or_insert_with(Default::default).{rust} = Some({conv});")
             }
         };
+        // What it sets, and a link to the field (none for a raw identifier, `r#type`, which
+        // rustdoc cannot link).
         let what = match &s.target {
-            SetterTarget::Query(_) => {
-                format!("the query parameter `{}`", s.name.trim_start_matches("r#"))
+            SetterTarget::Query(rust) => {
+                let name = s.name.trim_start_matches("r#");
+                if rust.starts_with("r#") {
+                    format!("the query parameter `{name}`")
+                } else {
+                    format!("the query parameter `{name}` ([`{rust}`](Self::{rust}))")
+                }
             }
-            SetterTarget::BodyField(_, json) => format!("`body.{json}`"),
+            SetterTarget::BodyField(rust, json) => {
+                let model = &op
+                    .body
+                    .as_ref()
+                    .ok_or("a body field setter has a body")?
+                    .model;
+                if rust.starts_with("r#") {
+                    format!("`body.{json}`")
+                } else {
+                    format!("`body.{json}` ([`{model}::{rust}`])")
+                }
+            }
         };
         let _ = writeln!(
             out,
-            "/// Sets {what}.\npub fn with_{}(mut self, v: {arg}) -> Self {{ {target} self }}",
+            "/// Sets {what}. {}\npub fn with_{}(mut self, v: {arg}) -> Self {{ {target} self }}",
+            presence(s.required),
             s.name.trim_start_matches("r#")
         );
     }

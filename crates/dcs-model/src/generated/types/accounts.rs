@@ -58,12 +58,12 @@ impl std::fmt::Debug for AclAccountModifyPasswordBody {
 #[cfg(feature = "accounts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
 impl AclAccountModifyPasswordBody {
-    /// Sets [`old_password`](Self::old_password).
+    /// Sets [`old_password`](Self::old_password). Optional.
     pub fn with_old_password(mut self, v: impl Into<String>) -> Self {
         self.old_password = Some(v.into());
         self
     }
-    /// Sets [`new_password`](Self::new_password).
+    /// Sets [`new_password`](Self::new_password). Optional.
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.new_password = Some(v.into());
         self
@@ -133,12 +133,12 @@ impl std::fmt::Debug for AclAccountResetPasswordBody {
 #[cfg(feature = "accounts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
 impl AclAccountResetPasswordBody {
-    /// Sets [`old_password`](Self::old_password).
+    /// Sets [`old_password`](Self::old_password). Optional.
     pub fn with_old_password(mut self, v: impl Into<String>) -> Self {
         self.old_password = Some(v.into());
         self
     }
-    /// Sets [`new_password`](Self::new_password).
+    /// Sets [`new_password`](Self::new_password). Optional.
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.new_password = Some(v.into());
         self
@@ -250,7 +250,7 @@ pub struct AclAccountRoleModifyBody {
 #[cfg(feature = "accounts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
 impl AclAccountRoleModifyBody {
-    /// Sets [`account_role`](Self::account_role).
+    /// Sets [`account_role`](Self::account_role). Optional.
     pub fn with_account_role(mut self, v: impl Into<AclAccountRole>) -> Self {
         self.account_role = Some(v.into());
         self
@@ -339,22 +339,22 @@ impl std::fmt::Debug for CreateAclAccountRequestBody {
 #[cfg(feature = "accounts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
 impl CreateAclAccountRequestBody {
-    /// Sets [`account_name`](Self::account_name).
+    /// Sets [`account_name`](Self::account_name). **Required.**
     pub fn with_account_name(mut self, v: impl Into<String>) -> Self {
         self.account_name = Some(v.into());
         self
     }
-    /// Sets [`account_role`](Self::account_role).
+    /// Sets [`account_role`](Self::account_role). **Required.**
     pub fn with_account_role(mut self, v: impl Into<AclAccountRole>) -> Self {
         self.account_role = Some(v.into());
         self
     }
-    /// Sets [`account_password`](Self::account_password).
+    /// Sets [`account_password`](Self::account_password). **Required.**
     pub fn with_account_password(mut self, v: impl Into<String>) -> Self {
         self.account_password = Some(v.into());
         self
     }
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
@@ -461,12 +461,12 @@ impl std::fmt::Debug for ModifyInstancePasswordBody {
 #[cfg(feature = "accounts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
 impl ModifyInstancePasswordBody {
-    /// Sets [`old_password`](Self::old_password).
+    /// Sets [`old_password`](Self::old_password). **Required.**
     pub fn with_old_password(mut self, v: impl Into<String>) -> Self {
         self.old_password = Some(v.into());
         self
     }
-    /// Sets [`new_password`](Self::new_password).
+    /// Sets [`new_password`](Self::new_password). **Required.**
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.new_password = Some(v.into());
         self
@@ -586,12 +586,12 @@ impl std::fmt::Debug for ResetInstancePasswordBody {
 #[cfg(feature = "accounts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
 impl ResetInstancePasswordBody {
-    /// Sets [`new_password`](Self::new_password).
+    /// Sets [`new_password`](Self::new_password). Optional.
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.new_password = Some(v.into());
         self
     }
-    /// Sets [`no_password_access`](Self::no_password_access).
+    /// Sets [`no_password_access`](Self::no_password_access). Optional.
     pub fn with_no_password_access(mut self, v: bool) -> Self {
         self.no_password_access = Some(v);
         self
@@ -743,7 +743,7 @@ pub struct UpdateAclAccountRemarkRequestBody {
 #[cfg(feature = "accounts")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounts")))]
 impl UpdateAclAccountRemarkRequestBody {
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
@@ -898,24 +898,24 @@ impl CreateAclAccountRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.account_name`.
+    /// Sets `body.account_name` ([`CreateAclAccountRequestBody::account_name`]). **Required.**
     pub fn with_account_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).account_name = Some(v.into());
         self
     }
-    /// Sets `body.account_role`.
+    /// Sets `body.account_role` ([`CreateAclAccountRequestBody::account_role`]). **Required.**
     pub fn with_account_role(mut self, v: impl Into<AclAccountRole>) -> Self {
         self.body.get_or_insert_with(Default::default).account_role = Some(v.into());
         self
     }
-    /// Sets `body.account_password`.
+    /// Sets `body.account_password` ([`CreateAclAccountRequestBody::account_password`]). **Required.**
     pub fn with_account_password(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .account_password = Some(v.into());
         self
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`CreateAclAccountRequestBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
@@ -1183,12 +1183,12 @@ impl ResetAclAccountPassWordRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.old_password`.
+    /// Sets `body.old_password` ([`AclAccountResetPasswordBody::old_password`]). Optional.
     pub fn with_old_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).old_password = Some(v.into());
         self
     }
-    /// Sets `body.new_password`.
+    /// Sets `body.new_password` ([`AclAccountResetPasswordBody::new_password`]). Optional.
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).new_password = Some(v.into());
         self
@@ -1283,12 +1283,12 @@ impl ResetPasswordRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.new_password`.
+    /// Sets `body.new_password` ([`ResetInstancePasswordBody::new_password`]). Optional.
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).new_password = Some(v.into());
         self
     }
-    /// Sets `body.no_password_access`.
+    /// Sets `body.no_password_access` ([`ResetInstancePasswordBody::no_password_access`]). Optional.
     pub fn with_no_password_access(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -1384,7 +1384,7 @@ impl UpdateAclAccountRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.account_role`.
+    /// Sets `body.account_role` ([`AclAccountRoleModifyBody::account_role`]). Optional.
     pub fn with_account_role(mut self, v: impl Into<AclAccountRole>) -> Self {
         self.body.get_or_insert_with(Default::default).account_role = Some(v.into());
         self
@@ -1484,12 +1484,12 @@ impl UpdateAclAccountPassWordRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.old_password`.
+    /// Sets `body.old_password` ([`AclAccountModifyPasswordBody::old_password`]). Optional.
     pub fn with_old_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).old_password = Some(v.into());
         self
     }
-    /// Sets `body.new_password`.
+    /// Sets `body.new_password` ([`AclAccountModifyPasswordBody::new_password`]). Optional.
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).new_password = Some(v.into());
         self
@@ -1590,7 +1590,7 @@ impl UpdateAclAccountRemarkRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`UpdateAclAccountRemarkRequestBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
@@ -1685,12 +1685,12 @@ impl UpdatePasswordRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.old_password`.
+    /// Sets `body.old_password` ([`ModifyInstancePasswordBody::old_password`]). **Required.**
     pub fn with_old_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).old_password = Some(v.into());
         self
     }
-    /// Sets `body.new_password`.
+    /// Sets `body.new_password` ([`ModifyInstancePasswordBody::new_password`]). **Required.**
     pub fn with_new_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).new_password = Some(v.into());
         self

@@ -38,12 +38,12 @@ pub struct AutoscanConfigRequest {
 #[cfg(feature = "analysis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
 impl AutoscanConfigRequest {
-    /// Sets [`enable_auto_scan`](Self::enable_auto_scan).
+    /// Sets [`enable_auto_scan`](Self::enable_auto_scan). **Required.**
     pub fn with_enable_auto_scan(mut self, v: bool) -> Self {
         self.enable_auto_scan = Some(v);
         self
     }
-    /// Sets [`schedule_at`](Self::schedule_at).
+    /// Sets [`schedule_at`](Self::schedule_at). **Required.**
     pub fn with_schedule_at(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.schedule_at = Some(v.into_iter().map(Into::into).collect());
         self
@@ -386,12 +386,12 @@ pub struct CreateOfflineKeyAnalysisRequestBody {
 #[cfg(feature = "analysis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
 impl CreateOfflineKeyAnalysisRequestBody {
-    /// Sets [`node_id`](Self::node_id).
+    /// Sets [`node_id`](Self::node_id). **Required.**
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.node_id = Some(v.into());
         self
     }
-    /// Sets [`backup_id`](Self::backup_id).
+    /// Sets [`backup_id`](Self::backup_id). Optional.
     pub fn with_backup_id(mut self, v: impl Into<String>) -> Self {
         self.backup_id = Some(v.into());
         self
@@ -1686,27 +1686,27 @@ pub struct UpdateAutoScanConfigRequestBody {
 #[cfg(feature = "analysis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
 impl UpdateAutoScanConfigRequestBody {
-    /// Sets [`enable_auto_scan`](Self::enable_auto_scan).
+    /// Sets [`enable_auto_scan`](Self::enable_auto_scan). Optional.
     pub fn with_enable_auto_scan(mut self, v: bool) -> Self {
         self.enable_auto_scan = Some(v);
         self
     }
-    /// Sets [`first_scan_at`](Self::first_scan_at).
+    /// Sets [`first_scan_at`](Self::first_scan_at). Optional.
     pub fn with_first_scan_at(mut self, v: impl Into<String>) -> Self {
         self.first_scan_at = Some(v.into());
         self
     }
-    /// Sets [`interval`](Self::interval).
+    /// Sets [`interval`](Self::interval). Optional.
     pub fn with_interval(mut self, v: impl Into<i64>) -> Self {
         self.interval = Some(v.into());
         self
     }
-    /// Sets [`timeout`](Self::timeout).
+    /// Sets [`timeout`](Self::timeout). Optional.
     pub fn with_timeout(mut self, v: impl Into<i64>) -> Self {
         self.timeout = Some(v.into());
         self
     }
-    /// Sets [`scan_keys_count`](Self::scan_keys_count).
+    /// Sets [`scan_keys_count`](Self::scan_keys_count). Optional.
     pub fn with_scan_keys_count(mut self, v: impl Into<i64>) -> Self {
         self.scan_keys_count = Some(v.into());
         self
@@ -2165,12 +2165,12 @@ impl CreateOfflineKeyAnalysisRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.node_id`.
+    /// Sets `body.node_id` ([`CreateOfflineKeyAnalysisRequestBody::node_id`]). **Required.**
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).node_id = Some(v.into());
         self
     }
-    /// Sets `body.backup_id`.
+    /// Sets `body.backup_id` ([`CreateOfflineKeyAnalysisRequestBody::backup_id`]). Optional.
     pub fn with_backup_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).backup_id = Some(v.into());
         self
@@ -2624,17 +2624,17 @@ impl ListBigkeyScanTasksRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `status`.
+    /// Sets the query parameter `status` ([`status`](Self::status)). Optional.
     pub fn with_status(mut self, v: impl Into<AnalysisStatus>) -> Self {
         self.status = Some(v.into());
         self
@@ -2774,17 +2774,17 @@ impl ListHotKeyScanTasksRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `status`.
+    /// Sets the query parameter `status` ([`status`](Self::status)). Optional.
     pub fn with_status(mut self, v: impl Into<AnalysisStatus>) -> Self {
         self.status = Some(v.into());
         self
@@ -2923,17 +2923,17 @@ impl ListOfflineKeyAnalysisTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `status`.
+    /// Sets the query parameter `status` ([`status`](Self::status)). Optional.
     pub fn with_status(mut self, v: impl Into<AnalysisStatus>) -> Self {
         self.status = Some(v.into());
         self
@@ -3396,17 +3396,17 @@ impl ShowExpireKeyScanInfoRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `status`.
+    /// Sets the query parameter `status` ([`status`](Self::status)). Optional.
     pub fn with_status(mut self, v: impl Into<AnalysisStatus>) -> Self {
         self.status = Some(v.into());
         self
@@ -3776,14 +3776,14 @@ impl UpdateBigkeyAutoscanConfigRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.enable_auto_scan`.
+    /// Sets `body.enable_auto_scan` ([`AutoscanConfigRequest::enable_auto_scan`]). **Required.**
     pub fn with_enable_auto_scan(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enable_auto_scan = Some(v);
         self
     }
-    /// Sets `body.schedule_at`.
+    /// Sets `body.schedule_at` ([`AutoscanConfigRequest::schedule_at`]). **Required.**
     pub fn with_schedule_at(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).schedule_at =
             Some(v.into_iter().map(Into::into).collect());
@@ -3877,29 +3877,29 @@ impl UpdateExpireAutoScanConfigRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.enable_auto_scan`.
+    /// Sets `body.enable_auto_scan` ([`UpdateAutoScanConfigRequestBody::enable_auto_scan`]). Optional.
     pub fn with_enable_auto_scan(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enable_auto_scan = Some(v);
         self
     }
-    /// Sets `body.first_scan_at`.
+    /// Sets `body.first_scan_at` ([`UpdateAutoScanConfigRequestBody::first_scan_at`]). Optional.
     pub fn with_first_scan_at(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).first_scan_at = Some(v.into());
         self
     }
-    /// Sets `body.interval`.
+    /// Sets `body.interval` ([`UpdateAutoScanConfigRequestBody::interval`]). Optional.
     pub fn with_interval(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).interval = Some(v.into());
         self
     }
-    /// Sets `body.timeout`.
+    /// Sets `body.timeout` ([`UpdateAutoScanConfigRequestBody::timeout`]). Optional.
     pub fn with_timeout(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).timeout = Some(v.into());
         self
     }
-    /// Sets `body.scan_keys_count`.
+    /// Sets `body.scan_keys_count` ([`UpdateAutoScanConfigRequestBody::scan_keys_count`]). Optional.
     pub fn with_scan_keys_count(mut self, v: impl Into<i64>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -3992,14 +3992,14 @@ impl UpdateHotkeyAutoScanConfigRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.enable_auto_scan`.
+    /// Sets `body.enable_auto_scan` ([`AutoscanConfigRequest::enable_auto_scan`]). **Required.**
     pub fn with_enable_auto_scan(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enable_auto_scan = Some(v);
         self
     }
-    /// Sets `body.schedule_at`.
+    /// Sets `body.schedule_at` ([`AutoscanConfigRequest::schedule_at`]). **Required.**
     pub fn with_schedule_at(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).schedule_at =
             Some(v.into_iter().map(Into::into).collect());

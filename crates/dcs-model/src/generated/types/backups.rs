@@ -38,12 +38,12 @@ pub struct BackupInstanceBody {
 #[cfg(feature = "backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
 impl BackupInstanceBody {
-    /// Sets [`remark`](Self::remark).
+    /// Sets [`remark`](Self::remark). Optional.
     pub fn with_remark(mut self, v: impl Into<String>) -> Self {
         self.remark = Some(v.into());
         self
     }
-    /// Sets [`backup_format`](Self::backup_format).
+    /// Sets [`backup_format`](Self::backup_format). Optional.
     pub fn with_backup_format(mut self, v: impl Into<BackupFormat>) -> Self {
         self.backup_format = Some(v.into());
         self
@@ -233,7 +233,7 @@ pub struct DownloadBackupFilesReq {
 #[cfg(feature = "backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
 impl DownloadBackupFilesReq {
-    /// Sets [`expiration`](Self::expiration).
+    /// Sets [`expiration`](Self::expiration). **Required.**
     pub fn with_expiration(mut self, v: impl Into<i64>) -> Self {
         self.expiration = Some(v.into());
         self
@@ -505,12 +505,12 @@ pub struct RestoreInstanceBody {
 #[cfg(feature = "backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "backups")))]
 impl RestoreInstanceBody {
-    /// Sets [`backup_id`](Self::backup_id).
+    /// Sets [`backup_id`](Self::backup_id). **Required.**
     pub fn with_backup_id(mut self, v: impl Into<String>) -> Self {
         self.backup_id = Some(v.into());
         self
     }
-    /// Sets [`remark`](Self::remark).
+    /// Sets [`remark`](Self::remark). Optional.
     pub fn with_remark(mut self, v: impl Into<String>) -> Self {
         self.remark = Some(v.into());
         self
@@ -599,12 +599,12 @@ impl CopyInstanceRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.remark`.
+    /// Sets `body.remark` ([`BackupInstanceBody::remark`]). Optional.
     pub fn with_remark(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).remark = Some(v.into());
         self
     }
-    /// Sets `body.backup_format`.
+    /// Sets `body.backup_format` ([`BackupInstanceBody::backup_format`]). Optional.
     pub fn with_backup_format(mut self, v: impl Into<BackupFormat>) -> Self {
         self.body.get_or_insert_with(Default::default).backup_format = Some(v.into());
         self
@@ -790,7 +790,7 @@ impl ListBackupFileLinksRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.expiration`.
+    /// Sets `body.expiration` ([`DownloadBackupFilesReq::expiration`]). **Required.**
     pub fn with_expiration(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).expiration = Some(v.into());
         self
@@ -915,22 +915,22 @@ impl ListBackupRecordsRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `begin_time`.
+    /// Sets the query parameter `begin_time` ([`begin_time`](Self::begin_time)). Optional.
     pub fn with_begin_time(mut self, v: impl Into<String>) -> Self {
         self.begin_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `end_time`.
+    /// Sets the query parameter `end_time` ([`end_time`](Self::end_time)). Optional.
     pub fn with_end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
@@ -1097,22 +1097,22 @@ impl ListRestoreRecordsRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `begin_time`.
+    /// Sets the query parameter `begin_time` ([`begin_time`](Self::begin_time)). Optional.
     pub fn with_begin_time(mut self, v: impl Into<String>) -> Self {
         self.begin_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `end_time`.
+    /// Sets the query parameter `end_time` ([`end_time`](Self::end_time)). Optional.
     pub fn with_end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
@@ -1253,12 +1253,12 @@ impl RestoreInstanceRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.backup_id`.
+    /// Sets `body.backup_id` ([`RestoreInstanceBody::backup_id`]). **Required.**
     pub fn with_backup_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).backup_id = Some(v.into());
         self
     }
-    /// Sets `body.remark`.
+    /// Sets `body.remark` ([`RestoreInstanceBody::remark`]). Optional.
     pub fn with_remark(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).remark = Some(v.into());
         self

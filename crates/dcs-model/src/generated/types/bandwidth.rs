@@ -178,7 +178,7 @@ pub struct UpdateBandwidthInfoRequest {
 #[cfg(feature = "bandwidth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bandwidth")))]
 impl UpdateBandwidthInfoRequest {
-    /// Sets [`group_bandwidths`](Self::group_bandwidths).
+    /// Sets [`group_bandwidths`](Self::group_bandwidths). Optional.
     pub fn with_group_bandwidths(
         mut self,
         v: impl IntoIterator<Item = UpdateGroupBandwidthInfoRequest>,
@@ -239,12 +239,12 @@ pub struct UpdateGroupBandwidthInfoRequest {
 #[cfg(feature = "bandwidth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bandwidth")))]
 impl UpdateGroupBandwidthInfoRequest {
-    /// Sets [`group_id`](Self::group_id).
+    /// Sets [`group_id`](Self::group_id). **Required.**
     pub fn with_group_id(mut self, v: impl Into<String>) -> Self {
         self.group_id = Some(v.into());
         self
     }
-    /// Sets [`target_bandwidth`](Self::target_bandwidth).
+    /// Sets [`target_bandwidth`](Self::target_bandwidth). **Required.**
     pub fn with_target_bandwidth(mut self, v: impl Into<i64>) -> Self {
         self.target_bandwidth = Some(v.into());
         self
@@ -336,32 +336,32 @@ pub struct UpdateInstanceBandwidthAutoScalingPolicyRequestBody {
 #[cfg(feature = "bandwidth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bandwidth")))]
 impl UpdateInstanceBandwidthAutoScalingPolicyRequestBody {
-    /// Sets [`window_size`](Self::window_size).
+    /// Sets [`window_size`](Self::window_size). **Required.**
     pub fn with_window_size(mut self, v: impl Into<i64>) -> Self {
         self.window_size = Some(v.into());
         self
     }
-    /// Sets [`bandwidth_usage_upper_threshold`](Self::bandwidth_usage_upper_threshold).
+    /// Sets [`bandwidth_usage_upper_threshold`](Self::bandwidth_usage_upper_threshold). **Required.**
     pub fn with_bandwidth_usage_upper_threshold(mut self, v: impl Into<i64>) -> Self {
         self.bandwidth_usage_upper_threshold = Some(v.into());
         self
     }
-    /// Sets [`scale_out_cooldown`](Self::scale_out_cooldown).
+    /// Sets [`scale_out_cooldown`](Self::scale_out_cooldown). Optional.
     pub fn with_scale_out_cooldown(mut self, v: impl Into<i64>) -> Self {
         self.scale_out_cooldown = Some(v.into());
         self
     }
-    /// Sets [`scale_in_enabled`](Self::scale_in_enabled).
+    /// Sets [`scale_in_enabled`](Self::scale_in_enabled). Optional.
     pub fn with_scale_in_enabled(mut self, v: bool) -> Self {
         self.scale_in_enabled = Some(v);
         self
     }
-    /// Sets [`bandwidth_usage_lower_threshold`](Self::bandwidth_usage_lower_threshold).
+    /// Sets [`bandwidth_usage_lower_threshold`](Self::bandwidth_usage_lower_threshold). Optional.
     pub fn with_bandwidth_usage_lower_threshold(mut self, v: impl Into<i64>) -> Self {
         self.bandwidth_usage_lower_threshold = Some(v.into());
         self
     }
-    /// Sets [`scale_in_cooldown`](Self::scale_in_cooldown).
+    /// Sets [`scale_in_cooldown`](Self::scale_in_cooldown). Optional.
     pub fn with_scale_in_cooldown(mut self, v: impl Into<i64>) -> Self {
         self.scale_in_cooldown = Some(v.into());
         self
@@ -787,7 +787,7 @@ impl UpdateBandwidthRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.group_bandwidths`.
+    /// Sets `body.group_bandwidths` ([`UpdateBandwidthInfoRequest::group_bandwidths`]). Optional.
     pub fn with_group_bandwidths(
         mut self,
         v: impl IntoIterator<Item = UpdateGroupBandwidthInfoRequest>,
@@ -969,40 +969,40 @@ impl UpdateInstanceBandwidthAutoScalingPolicyRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.window_size`.
+    /// Sets `body.window_size` ([`UpdateInstanceBandwidthAutoScalingPolicyRequestBody::window_size`]). **Required.**
     pub fn with_window_size(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).window_size = Some(v.into());
         self
     }
-    /// Sets `body.bandwidth_usage_upper_threshold`.
+    /// Sets `body.bandwidth_usage_upper_threshold` ([`UpdateInstanceBandwidthAutoScalingPolicyRequestBody::bandwidth_usage_upper_threshold`]). **Required.**
     pub fn with_bandwidth_usage_upper_threshold(mut self, v: impl Into<i64>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .bandwidth_usage_upper_threshold = Some(v.into());
         self
     }
-    /// Sets `body.scale_out_cooldown`.
+    /// Sets `body.scale_out_cooldown` ([`UpdateInstanceBandwidthAutoScalingPolicyRequestBody::scale_out_cooldown`]). Optional.
     pub fn with_scale_out_cooldown(mut self, v: impl Into<i64>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .scale_out_cooldown = Some(v.into());
         self
     }
-    /// Sets `body.scale_in_enabled`.
+    /// Sets `body.scale_in_enabled` ([`UpdateInstanceBandwidthAutoScalingPolicyRequestBody::scale_in_enabled`]). Optional.
     pub fn with_scale_in_enabled(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .scale_in_enabled = Some(v);
         self
     }
-    /// Sets `body.bandwidth_usage_lower_threshold`.
+    /// Sets `body.bandwidth_usage_lower_threshold` ([`UpdateInstanceBandwidthAutoScalingPolicyRequestBody::bandwidth_usage_lower_threshold`]). Optional.
     pub fn with_bandwidth_usage_lower_threshold(mut self, v: impl Into<i64>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .bandwidth_usage_lower_threshold = Some(v.into());
         self
     }
-    /// Sets `body.scale_in_cooldown`.
+    /// Sets `body.scale_in_cooldown` ([`UpdateInstanceBandwidthAutoScalingPolicyRequestBody::scale_in_cooldown`]). Optional.
     pub fn with_scale_in_cooldown(mut self, v: impl Into<i64>) -> Self {
         self.body
             .get_or_insert_with(Default::default)

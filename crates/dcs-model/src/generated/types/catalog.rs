@@ -608,37 +608,37 @@ impl ListFlavorsRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `instance_id`.
+    /// Sets the query parameter `instance_id` ([`instance_id`](Self::instance_id)). Optional.
     pub fn with_instance_id(mut self, v: impl Into<String>) -> Self {
         self.instance_id = Some(v.into());
         self
     }
-    /// Sets the query parameter `spec_code`.
+    /// Sets the query parameter `spec_code` ([`spec_code`](Self::spec_code)). Optional.
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.spec_code = Some(v.into());
         self
     }
-    /// Sets the query parameter `cache_mode`.
+    /// Sets the query parameter `cache_mode` ([`cache_mode`](Self::cache_mode)). Optional.
     pub fn with_cache_mode(mut self, v: impl Into<CacheMode>) -> Self {
         self.cache_mode = Some(v.into());
         self
     }
-    /// Sets the query parameter `engine`.
+    /// Sets the query parameter `engine` ([`engine`](Self::engine)). Optional.
     pub fn with_engine(mut self, v: impl Into<Engine>) -> Self {
         self.engine = Some(v.into());
         self
     }
-    /// Sets the query parameter `engine_version`.
+    /// Sets the query parameter `engine_version` ([`engine_version`](Self::engine_version)). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.engine_version = Some(v.into());
         self
     }
-    /// Sets the query parameter `cpu_type`.
+    /// Sets the query parameter `cpu_type` ([`cpu_type`](Self::cpu_type)). Optional.
     pub fn with_cpu_type(mut self, v: impl Into<CpuType>) -> Self {
         self.cpu_type = Some(v.into());
         self
     }
-    /// Sets the query parameter `capacity`.
+    /// Sets the query parameter `capacity` ([`capacity`](Self::capacity)). Optional.
     pub fn with_capacity(mut self, v: impl Into<String>) -> Self {
         self.capacity = Some(v.into());
         self

@@ -279,17 +279,17 @@ impl std::fmt::Debug for ExecuteCommandRequestBody {
 #[cfg(feature = "clients")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clients")))]
 impl ExecuteCommandRequestBody {
-    /// Sets [`client_id`](Self::client_id).
+    /// Sets [`client_id`](Self::client_id). Optional.
     pub fn with_client_id(mut self, v: impl Into<String>) -> Self {
         self.client_id = Some(v.into());
         self
     }
-    /// Sets [`command`](Self::command).
+    /// Sets [`command`](Self::command). Optional.
     pub fn with_command(mut self, v: impl Into<String>) -> Self {
         self.command = Some(v.into());
         self
     }
-    /// Sets [`database`](Self::database).
+    /// Sets [`database`](Self::database). Optional.
     pub fn with_database(mut self, v: impl Into<i64>) -> Self {
         self.database = Some(v.into());
         self
@@ -336,12 +336,12 @@ pub struct HangUpClientsRequestBody {
 #[cfg(feature = "clients")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clients")))]
 impl HangUpClientsRequestBody {
-    /// Sets [`node_id`](Self::node_id).
+    /// Sets [`node_id`](Self::node_id). **Required.**
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.node_id = Some(v.into());
         self
     }
-    /// Sets [`client_addrs`](Self::client_addrs).
+    /// Sets [`client_addrs`](Self::client_addrs). **Required.**
     pub fn with_client_addrs(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.client_addrs = Some(v.into_iter().map(Into::into).collect());
         self
@@ -393,12 +393,12 @@ pub struct HangUpKillAllClientsRequestBody {
 #[cfg(feature = "clients")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clients")))]
 impl HangUpKillAllClientsRequestBody {
-    /// Sets [`node_id`](Self::node_id).
+    /// Sets [`node_id`](Self::node_id). Optional.
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.node_id = Some(v.into());
         self
     }
-    /// Sets [`kill_all_nodes`](Self::kill_all_nodes).
+    /// Sets [`kill_all_nodes`](Self::kill_all_nodes). Optional.
     pub fn with_kill_all_nodes(mut self, v: bool) -> Self {
         self.kill_all_nodes = Some(v);
         self
@@ -483,7 +483,7 @@ impl std::fmt::Debug for LoginWebCliBody {
 #[cfg(feature = "clients")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clients")))]
 impl LoginWebCliBody {
-    /// Sets [`password`](Self::password).
+    /// Sets [`password`](Self::password). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.password = Some(v.into());
         self
@@ -566,7 +566,7 @@ pub struct LogoutWebCliBody {
 #[cfg(feature = "clients")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clients")))]
 impl LogoutWebCliBody {
-    /// Sets [`client_id`](Self::client_id).
+    /// Sets [`client_id`](Self::client_id). Optional.
     pub fn with_client_id(mut self, v: impl Into<String>) -> Self {
         self.client_id = Some(v.into());
         self
@@ -616,12 +616,12 @@ pub struct ScanClientsRequestBody {
 #[cfg(feature = "clients")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clients")))]
 impl ScanClientsRequestBody {
-    /// Sets [`node_id`](Self::node_id).
+    /// Sets [`node_id`](Self::node_id). **Required.**
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.node_id = Some(v.into());
         self
     }
-    /// Sets [`clean_cache`](Self::clean_cache).
+    /// Sets [`clean_cache`](Self::clean_cache). Optional.
     pub fn with_clean_cache(mut self, v: bool) -> Self {
         self.clean_cache = Some(v);
         self
@@ -690,17 +690,17 @@ impl ExecuteCommandMobilizationRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.client_id`.
+    /// Sets `body.client_id` ([`ExecuteCommandRequestBody::client_id`]). Optional.
     pub fn with_client_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).client_id = Some(v.into());
         self
     }
-    /// Sets `body.command`.
+    /// Sets `body.command` ([`ExecuteCommandRequestBody::command`]). Optional.
     pub fn with_command(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).command = Some(v.into());
         self
     }
-    /// Sets `body.database`.
+    /// Sets `body.database` ([`ExecuteCommandRequestBody::database`]). Optional.
     pub fn with_database(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).database = Some(v.into());
         self
@@ -796,12 +796,12 @@ impl HangUpClientsRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.node_id`.
+    /// Sets `body.node_id` ([`HangUpClientsRequestBody::node_id`]). **Required.**
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).node_id = Some(v.into());
         self
     }
-    /// Sets `body.client_addrs`.
+    /// Sets `body.client_addrs` ([`HangUpClientsRequestBody::client_addrs`]). **Required.**
     pub fn with_client_addrs(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).client_addrs =
             Some(v.into_iter().map(Into::into).collect());
@@ -898,12 +898,12 @@ impl HangUpKillAllClientsRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.node_id`.
+    /// Sets `body.node_id` ([`HangUpKillAllClientsRequestBody::node_id`]). Optional.
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).node_id = Some(v.into());
         self
     }
-    /// Sets `body.kill_all_nodes`.
+    /// Sets `body.kill_all_nodes` ([`HangUpKillAllClientsRequestBody::kill_all_nodes`]). Optional.
     pub fn with_kill_all_nodes(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -1043,32 +1043,32 @@ impl ListClientsRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `node_id`.
+    /// Sets the query parameter `node_id` ([`node_id`](Self::node_id)). Optional.
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.node_id = Some(v.into());
         self
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `addr`.
+    /// Sets the query parameter `addr` ([`addr`](Self::addr)). Optional.
     pub fn with_addr(mut self, v: impl Into<String>) -> Self {
         self.addr = Some(v.into());
         self
     }
-    /// Sets the query parameter `sort`.
+    /// Sets the query parameter `sort` ([`sort`](Self::sort)). Optional.
     pub fn with_sort(mut self, v: impl Into<String>) -> Self {
         self.sort = Some(v.into());
         self
     }
-    /// Sets the query parameter `order`.
+    /// Sets the query parameter `order` ([`order`](Self::order)). Optional.
     pub fn with_order(mut self, v: impl Into<String>) -> Self {
         self.order = Some(v.into());
         self
@@ -1187,7 +1187,7 @@ impl LoginWebCliRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.password`.
+    /// Sets `body.password` ([`LoginWebCliBody::password`]). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).password = Some(v.into());
         self
@@ -1280,7 +1280,7 @@ impl LogoffWebCliRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.client_id`.
+    /// Sets `body.client_id` ([`LogoutWebCliBody::client_id`]). Optional.
     pub fn with_client_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).client_id = Some(v.into());
         self
@@ -1376,12 +1376,12 @@ impl ScanClientsRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.node_id`.
+    /// Sets `body.node_id` ([`ScanClientsRequestBody::node_id`]). **Required.**
     pub fn with_node_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).node_id = Some(v.into());
         self
     }
-    /// Sets `body.clean_cache`.
+    /// Sets `body.clean_cache` ([`ScanClientsRequestBody::clean_cache`]). Optional.
     pub fn with_clean_cache(mut self, v: bool) -> Self {
         self.body.get_or_insert_with(Default::default).clean_cache = Some(v);
         self

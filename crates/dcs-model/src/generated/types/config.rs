@@ -175,42 +175,42 @@ pub struct CreateCustomTemplateBody {
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 impl CreateCustomTemplateBody {
-    /// Sets [`template_id`](Self::template_id).
+    /// Sets [`template_id`](Self::template_id). **Required.**
     pub fn with_template_id(mut self, v: impl Into<String>) -> Self {
         self.template_id = Some(v.into());
         self
     }
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). **Required.**
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets `type`.
+    /// Sets the field `type`. **Required.**
     pub fn with_type(mut self, v: impl Into<TemplateType>) -> Self {
         self.r#type = Some(v.into());
         self
     }
-    /// Sets [`engine`](Self::engine).
+    /// Sets [`engine`](Self::engine). Optional.
     pub fn with_engine(mut self, v: impl Into<Engine>) -> Self {
         self.engine = Some(v.into());
         self
     }
-    /// Sets [`cache_mode`](Self::cache_mode).
+    /// Sets [`cache_mode`](Self::cache_mode). Optional.
     pub fn with_cache_mode(mut self, v: impl Into<CacheMode>) -> Self {
         self.cache_mode = Some(v.into());
         self
     }
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
-    /// Sets [`engine_version`](Self::engine_version).
+    /// Sets [`engine_version`](Self::engine_version). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.engine_version = Some(v.into());
         self
     }
-    /// Sets [`params`](Self::params).
+    /// Sets [`params`](Self::params). **Required.**
     pub fn with_params(
         mut self,
         v: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -436,7 +436,7 @@ pub struct ModifyRedisConfigBody {
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 impl ModifyRedisConfigBody {
-    /// Sets [`redis_config`](Self::redis_config).
+    /// Sets [`redis_config`](Self::redis_config). Optional.
     pub fn with_redis_config(mut self, v: impl IntoIterator<Item = RedisConfig>) -> Self {
         self.redis_config = Some(v.into_iter().collect());
         self
@@ -571,17 +571,17 @@ pub struct RedisConfig {
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 impl RedisConfig {
-    /// Sets [`param_value`](Self::param_value).
+    /// Sets [`param_value`](Self::param_value). **Required.**
     pub fn with_param_value(mut self, v: impl Into<String>) -> Self {
         self.param_value = Some(v.into());
         self
     }
-    /// Sets [`param_name`](Self::param_name).
+    /// Sets [`param_name`](Self::param_name). **Required.**
     pub fn with_param_name(mut self, v: impl Into<String>) -> Self {
         self.param_name = Some(v.into());
         self
     }
-    /// Sets [`param_id`](Self::param_id).
+    /// Sets [`param_id`](Self::param_id). **Required.**
     pub fn with_param_id(mut self, v: impl Into<String>) -> Self {
         self.param_id = Some(v.into());
         self
@@ -746,17 +746,17 @@ pub struct UpdateCustomTemplateBody {
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 impl UpdateCustomTemplateBody {
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
-    /// Sets [`params`](Self::params).
+    /// Sets [`params`](Self::params). Optional.
     pub fn with_params(
         mut self,
         v: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -843,44 +843,44 @@ impl CreateCustomTemplateRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.template_id`.
+    /// Sets `body.template_id` ([`CreateCustomTemplateBody::template_id`]). **Required.**
     pub fn with_template_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).template_id = Some(v.into());
         self
     }
-    /// Sets `body.name`.
+    /// Sets `body.name` ([`CreateCustomTemplateBody::name`]). **Required.**
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).name = Some(v.into());
         self
     }
-    /// Sets `body.type`.
+    /// Sets `body.type`. **Required.**
     pub fn with_type(mut self, v: impl Into<TemplateType>) -> Self {
         self.body.get_or_insert_with(Default::default).r#type = Some(v.into());
         self
     }
-    /// Sets `body.engine`.
+    /// Sets `body.engine` ([`CreateCustomTemplateBody::engine`]). Optional.
     pub fn with_engine(mut self, v: impl Into<Engine>) -> Self {
         self.body.get_or_insert_with(Default::default).engine = Some(v.into());
         self
     }
-    /// Sets `body.cache_mode`.
+    /// Sets `body.cache_mode` ([`CreateCustomTemplateBody::cache_mode`]). Optional.
     pub fn with_cache_mode(mut self, v: impl Into<CacheMode>) -> Self {
         self.body.get_or_insert_with(Default::default).cache_mode = Some(v.into());
         self
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`CreateCustomTemplateBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
     }
-    /// Sets `body.engine_version`.
+    /// Sets `body.engine_version` ([`CreateCustomTemplateBody::engine_version`]). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .engine_version = Some(v.into());
         self
     }
-    /// Sets `body.params`.
+    /// Sets `body.params` ([`CreateCustomTemplateBody::params`]). **Required.**
     pub fn with_params(
         mut self,
         v: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -1063,12 +1063,12 @@ impl ListConfigHistoriesRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
@@ -1245,47 +1245,47 @@ impl ListConfigTemplatesRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `name`.
+    /// Sets the query parameter `name` ([`name`](Self::name)). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets the query parameter `template_id`.
+    /// Sets the query parameter `template_id` ([`template_id`](Self::template_id)). Optional.
     pub fn with_template_id(mut self, v: impl Into<String>) -> Self {
         self.template_id = Some(v.into());
         self
     }
-    /// Sets the query parameter `type`.
+    /// Sets the query parameter `type`. **Required.**
     pub fn with_type(mut self, v: impl Into<TemplateType>) -> Self {
         self.r#type = Some(v.into());
         self
     }
-    /// Sets the query parameter `engine`.
+    /// Sets the query parameter `engine` ([`engine`](Self::engine)). Optional.
     pub fn with_engine(mut self, v: impl Into<Engine>) -> Self {
         self.engine = Some(v.into());
         self
     }
-    /// Sets the query parameter `engine_version`.
+    /// Sets the query parameter `engine_version` ([`engine_version`](Self::engine_version)). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.engine_version = Some(v.into());
         self
     }
-    /// Sets the query parameter `cache_mode`.
+    /// Sets the query parameter `cache_mode` ([`cache_mode`](Self::cache_mode)). Optional.
     pub fn with_cache_mode(mut self, v: impl Into<CacheMode>) -> Self {
         self.cache_mode = Some(v.into());
         self
     }
-    /// Sets the query parameter `description`.
+    /// Sets the query parameter `description` ([`description`](Self::description)). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
@@ -1586,7 +1586,7 @@ impl ShowConfigTemplateRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `type`.
+    /// Sets the query parameter `type`. **Required.**
     pub fn with_type(mut self, v: impl Into<TemplateType>) -> Self {
         self.r#type = Some(v.into());
         self
@@ -1676,17 +1676,17 @@ impl UpdateConfigTemplateRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.name`.
+    /// Sets `body.name` ([`UpdateCustomTemplateBody::name`]). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).name = Some(v.into());
         self
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`UpdateCustomTemplateBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
     }
-    /// Sets `body.params`.
+    /// Sets `body.params` ([`UpdateCustomTemplateBody::params`]). Optional.
     pub fn with_params(
         mut self,
         v: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -1790,7 +1790,7 @@ impl UpdateConfigurationsRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.redis_config`.
+    /// Sets `body.redis_config` ([`ModifyRedisConfigBody::redis_config`]). Optional.
     pub fn with_redis_config(mut self, v: impl IntoIterator<Item = RedisConfig>) -> Self {
         self.body.get_or_insert_with(Default::default).redis_config = Some(v.into_iter().collect());
         self
@@ -1881,7 +1881,7 @@ impl UpdateInstanceConfigRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.redis_config`.
+    /// Sets `body.redis_config` ([`ModifyRedisConfigBody::redis_config`]). Optional.
     pub fn with_redis_config(mut self, v: impl IntoIterator<Item = RedisConfig>) -> Self {
         self.body.get_or_insert_with(Default::default).redis_config = Some(v.into_iter().collect());
         self

@@ -163,17 +163,17 @@ pub struct CreateDiagnosisTaskBody {
 #[cfg(feature = "diagnosis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "diagnosis")))]
 impl CreateDiagnosisTaskBody {
-    /// Sets [`begin_time`](Self::begin_time).
+    /// Sets [`begin_time`](Self::begin_time). **Required.**
     pub fn with_begin_time(mut self, v: impl Into<String>) -> Self {
         self.begin_time = Some(v.into());
         self
     }
-    /// Sets [`end_time`](Self::end_time).
+    /// Sets [`end_time`](Self::end_time). **Required.**
     pub fn with_end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
         self
     }
-    /// Sets [`node_ip_list`](Self::node_ip_list).
+    /// Sets [`node_ip_list`](Self::node_ip_list). Optional.
     pub fn with_node_ip_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.node_ip_list = Some(v.into_iter().map(Into::into).collect());
         self
@@ -231,7 +231,7 @@ pub struct DeleteDiagnosisReportRequest {
 #[cfg(feature = "diagnosis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "diagnosis")))]
 impl DeleteDiagnosisReportRequest {
-    /// Sets [`report_id_list`](Self::report_id_list).
+    /// Sets [`report_id_list`](Self::report_id_list). Optional.
     pub fn with_report_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.report_id_list = Some(v.into_iter().map(Into::into).collect());
         self
@@ -622,17 +622,17 @@ impl CreateDiagnosisTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.begin_time`.
+    /// Sets `body.begin_time` ([`CreateDiagnosisTaskBody::begin_time`]). **Required.**
     pub fn with_begin_time(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).begin_time = Some(v.into());
         self
     }
-    /// Sets `body.end_time`.
+    /// Sets `body.end_time` ([`CreateDiagnosisTaskBody::end_time`]). **Required.**
     pub fn with_end_time(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).end_time = Some(v.into());
         self
     }
-    /// Sets `body.node_ip_list`.
+    /// Sets `body.node_ip_list` ([`CreateDiagnosisTaskBody::node_ip_list`]). Optional.
     pub fn with_node_ip_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).node_ip_list =
             Some(v.into_iter().map(Into::into).collect());
@@ -722,7 +722,7 @@ impl DeleteDiagnosisTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.report_id_list`.
+    /// Sets `body.report_id_list` ([`DeleteDiagnosisReportRequest::report_id_list`]). Optional.
     pub fn with_report_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -826,12 +826,12 @@ impl ListDiagnosisTasksRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self

@@ -58,22 +58,22 @@ pub struct BackupPlan {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl BackupPlan {
-    /// Sets [`timezone_offset`](Self::timezone_offset).
+    /// Sets [`timezone_offset`](Self::timezone_offset). Optional.
     pub fn with_timezone_offset(mut self, v: impl Into<String>) -> Self {
         self.timezone_offset = Some(v.into());
         self
     }
-    /// Sets [`backup_at`](Self::backup_at).
+    /// Sets [`backup_at`](Self::backup_at). **Required.**
     pub fn with_backup_at(mut self, v: impl IntoIterator<Item = i64>) -> Self {
         self.backup_at = Some(v.into_iter().collect());
         self
     }
-    /// Sets [`period_type`](Self::period_type).
+    /// Sets [`period_type`](Self::period_type). **Required.**
     pub fn with_period_type(mut self, v: impl Into<String>) -> Self {
         self.period_type = Some(v.into());
         self
     }
-    /// Sets [`begin_at`](Self::begin_at).
+    /// Sets [`begin_at`](Self::begin_at). **Required.**
     pub fn with_begin_at(mut self, v: impl Into<String>) -> Self {
         self.begin_at = Some(v.into());
         self
@@ -136,17 +136,17 @@ pub struct BackupPolicy {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl BackupPolicy {
-    /// Sets [`backup_type`](Self::backup_type).
+    /// Sets [`backup_type`](Self::backup_type). **Required.**
     pub fn with_backup_type(mut self, v: impl Into<BackupType>) -> Self {
         self.backup_type = Some(v.into());
         self
     }
-    /// Sets [`save_days`](Self::save_days).
+    /// Sets [`save_days`](Self::save_days). Optional.
     pub fn with_save_days(mut self, v: impl Into<i64>) -> Self {
         self.save_days = Some(v.into());
         self
     }
-    /// Sets [`periodical_backup_plan`](Self::periodical_backup_plan).
+    /// Sets [`periodical_backup_plan`](Self::periodical_backup_plan). Optional.
     pub fn with_periodical_backup_plan(mut self, v: BackupPlan) -> Self {
         self.periodical_backup_plan = Some(v);
         self
@@ -300,7 +300,7 @@ pub struct BatchDeleteBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl BatchDeleteBody {
-    /// Sets [`instances`](Self::instances).
+    /// Sets [`instances`](Self::instances). Optional.
     pub fn with_instances(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.instances = Some(v.into_iter().map(Into::into).collect());
         self
@@ -419,27 +419,27 @@ pub struct BssParam {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl BssParam {
-    /// Sets [`is_auto_renew`](Self::is_auto_renew).
+    /// Sets [`is_auto_renew`](Self::is_auto_renew). Optional.
     pub fn with_is_auto_renew(mut self, v: impl Into<String>) -> Self {
         self.is_auto_renew = Some(v.into());
         self
     }
-    /// Sets [`charging_mode`](Self::charging_mode).
+    /// Sets [`charging_mode`](Self::charging_mode). **Required.**
     pub fn with_charging_mode(mut self, v: impl Into<ChargingMode>) -> Self {
         self.charging_mode = Some(v.into());
         self
     }
-    /// Sets [`is_auto_pay`](Self::is_auto_pay).
+    /// Sets [`is_auto_pay`](Self::is_auto_pay). Optional.
     pub fn with_is_auto_pay(mut self, v: impl Into<String>) -> Self {
         self.is_auto_pay = Some(v.into());
         self
     }
-    /// Sets [`period_type`](Self::period_type).
+    /// Sets [`period_type`](Self::period_type). Optional.
     pub fn with_period_type(mut self, v: impl Into<String>) -> Self {
         self.period_type = Some(v.into());
         self
     }
-    /// Sets [`period_num`](Self::period_num).
+    /// Sets [`period_num`](Self::period_num). Optional.
     pub fn with_period_num(mut self, v: impl Into<i64>) -> Self {
         self.period_num = Some(v.into());
         self
@@ -483,7 +483,7 @@ pub struct BssParamEntity {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl BssParamEntity {
-    /// Sets [`is_auto_pay`](Self::is_auto_pay).
+    /// Sets [`is_auto_pay`](Self::is_auto_pay). Optional.
     pub fn with_is_auto_pay(mut self, v: impl Into<String>) -> Self {
         self.is_auto_pay = Some(v.into());
         self
@@ -527,12 +527,12 @@ pub struct ChangeInstanceStatusBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl ChangeInstanceStatusBody {
-    /// Sets [`instances`](Self::instances).
+    /// Sets [`instances`](Self::instances). Optional.
     pub fn with_instances(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.instances = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`action`](Self::action).
+    /// Sets [`action`](Self::action). Optional.
     pub fn with_action(mut self, v: impl Into<InstanceAction>) -> Self {
         self.action = Some(v.into());
         self
@@ -869,147 +869,147 @@ impl std::fmt::Debug for CreateInstanceBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl CreateInstanceBody {
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). **Required.**
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets [`engine`](Self::engine).
+    /// Sets [`engine`](Self::engine). **Required.**
     pub fn with_engine(mut self, v: impl Into<Engine>) -> Self {
         self.engine = Some(v.into());
         self
     }
-    /// Sets [`engine_version`](Self::engine_version).
+    /// Sets [`engine_version`](Self::engine_version). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.engine_version = Some(v.into());
         self
     }
-    /// Sets [`capacity`](Self::capacity).
+    /// Sets [`capacity`](Self::capacity). **Required.**
     pub fn with_capacity(mut self, v: impl Into<f64>) -> Self {
         self.capacity = Some(v.into());
         self
     }
-    /// Sets [`spec_code`](Self::spec_code).
+    /// Sets [`spec_code`](Self::spec_code). **Required.**
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.spec_code = Some(v.into());
         self
     }
-    /// Sets [`az_codes`](Self::az_codes).
+    /// Sets [`az_codes`](Self::az_codes). **Required.**
     pub fn with_az_codes(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.az_codes = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`vpc_id`](Self::vpc_id).
+    /// Sets [`vpc_id`](Self::vpc_id). **Required.**
     pub fn with_vpc_id(mut self, v: impl Into<String>) -> Self {
         self.vpc_id = Some(v.into());
         self
     }
-    /// Sets [`subnet_id`](Self::subnet_id).
+    /// Sets [`subnet_id`](Self::subnet_id). **Required.**
     pub fn with_subnet_id(mut self, v: impl Into<String>) -> Self {
         self.subnet_id = Some(v.into());
         self
     }
-    /// Sets [`security_group_id`](Self::security_group_id).
+    /// Sets [`security_group_id`](Self::security_group_id). Optional.
     pub fn with_security_group_id(mut self, v: impl Into<String>) -> Self {
         self.security_group_id = Some(v.into());
         self
     }
-    /// Sets [`publicip_id`](Self::publicip_id).
+    /// Sets [`publicip_id`](Self::publicip_id). Optional.
     pub fn with_publicip_id(mut self, v: impl Into<String>) -> Self {
         self.publicip_id = Some(v.into());
         self
     }
-    /// Sets [`enterprise_project_id`](Self::enterprise_project_id).
+    /// Sets [`enterprise_project_id`](Self::enterprise_project_id). Optional.
     pub fn with_enterprise_project_id(mut self, v: impl Into<String>) -> Self {
         self.enterprise_project_id = Some(v.into());
         self
     }
-    /// Sets [`enterprise_project_name`](Self::enterprise_project_name).
+    /// Sets [`enterprise_project_name`](Self::enterprise_project_name). Optional.
     pub fn with_enterprise_project_name(mut self, v: impl Into<String>) -> Self {
         self.enterprise_project_name = Some(v.into());
         self
     }
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
-    /// Sets [`enable_ssl`](Self::enable_ssl).
+    /// Sets [`enable_ssl`](Self::enable_ssl). Optional.
     pub fn with_enable_ssl(mut self, v: bool) -> Self {
         self.enable_ssl = Some(v);
         self
     }
-    /// Sets [`private_ip`](Self::private_ip).
+    /// Sets [`private_ip`](Self::private_ip). Optional.
     pub fn with_private_ip(mut self, v: impl Into<String>) -> Self {
         self.private_ip = Some(v.into());
         self
     }
-    /// Sets [`instance_num`](Self::instance_num).
+    /// Sets [`instance_num`](Self::instance_num). Optional.
     pub fn with_instance_num(mut self, v: impl Into<i64>) -> Self {
         self.instance_num = Some(v.into());
         self
     }
-    /// Sets [`maintain_begin`](Self::maintain_begin).
+    /// Sets [`maintain_begin`](Self::maintain_begin). Optional.
     pub fn with_maintain_begin(mut self, v: impl Into<String>) -> Self {
         self.maintain_begin = Some(v.into());
         self
     }
-    /// Sets [`maintain_end`](Self::maintain_end).
+    /// Sets [`maintain_end`](Self::maintain_end). Optional.
     pub fn with_maintain_end(mut self, v: impl Into<String>) -> Self {
         self.maintain_end = Some(v.into());
         self
     }
-    /// Sets [`password`](Self::password).
+    /// Sets [`password`](Self::password). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.password = Some(v.into());
         self
     }
-    /// Sets [`no_password_access`](Self::no_password_access).
+    /// Sets [`no_password_access`](Self::no_password_access). Optional.
     pub fn with_no_password_access(mut self, v: bool) -> Self {
         self.no_password_access = Some(v);
         self
     }
-    /// Sets [`bss_param`](Self::bss_param).
+    /// Sets [`bss_param`](Self::bss_param). Optional.
     pub fn with_bss_param(mut self, v: BssParam) -> Self {
         self.bss_param = Some(v);
         self
     }
-    /// Sets [`instance_backup_policy`](Self::instance_backup_policy).
+    /// Sets [`instance_backup_policy`](Self::instance_backup_policy). Optional.
     pub fn with_instance_backup_policy(mut self, v: BackupPolicy) -> Self {
         self.instance_backup_policy = Some(v);
         self
     }
-    /// Sets [`tags`](Self::tags).
+    /// Sets [`tags`](Self::tags). Optional.
     pub fn with_tags(mut self, v: impl IntoIterator<Item = ResourceTag>) -> Self {
         self.tags = Some(v.into_iter().collect());
         self
     }
-    /// Sets [`access_user`](Self::access_user).
+    /// Sets [`access_user`](Self::access_user). Optional.
     pub fn with_access_user(mut self, v: impl Into<String>) -> Self {
         self.access_user = Some(v.into());
         self
     }
-    /// Sets [`enable_publicip`](Self::enable_publicip).
+    /// Sets [`enable_publicip`](Self::enable_publicip). Optional.
     pub fn with_enable_publicip(mut self, v: bool) -> Self {
         self.enable_publicip = Some(v);
         self
     }
-    /// Sets [`port`](Self::port).
+    /// Sets [`port`](Self::port). Optional.
     pub fn with_port(mut self, v: impl Into<i64>) -> Self {
         self.port = Some(v.into());
         self
     }
-    /// Sets [`rename_commands`](Self::rename_commands).
+    /// Sets [`rename_commands`](Self::rename_commands). Optional.
     pub fn with_rename_commands(mut self, v: serde_json::Value) -> Self {
         self.rename_commands = Some(v);
         self
     }
-    /// Sets [`template_id`](Self::template_id).
+    /// Sets [`template_id`](Self::template_id). Optional.
     pub fn with_template_id(mut self, v: impl Into<String>) -> Self {
         self.template_id = Some(v.into());
         self
     }
-    /// Sets [`spec_param`](Self::spec_param).
+    /// Sets [`spec_param`](Self::spec_param). Optional.
     pub fn with_spec_param(mut self, v: SpecParam) -> Self {
         self.spec_param = Some(v);
         self
@@ -1214,27 +1214,27 @@ impl std::fmt::Debug for CreateResizeOrderRequestBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl CreateResizeOrderRequestBody {
-    /// Sets [`auto_open_security_group_rule`](Self::auto_open_security_group_rule).
+    /// Sets [`auto_open_security_group_rule`](Self::auto_open_security_group_rule). Optional.
     pub fn with_auto_open_security_group_rule(mut self, v: bool) -> Self {
         self.auto_open_security_group_rule = Some(v);
         self
     }
-    /// Sets [`execute_immediately`](Self::execute_immediately).
+    /// Sets [`execute_immediately`](Self::execute_immediately). Optional.
     pub fn with_execute_immediately(mut self, v: bool) -> Self {
         self.execute_immediately = Some(v);
         self
     }
-    /// Sets [`new_capacity`](Self::new_capacity).
+    /// Sets [`new_capacity`](Self::new_capacity). Optional.
     pub fn with_new_capacity(mut self, v: impl Into<f64>) -> Self {
         self.new_capacity = Some(v.into());
         self
     }
-    /// Sets [`password`](Self::password).
+    /// Sets [`password`](Self::password). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.password = Some(v.into());
         self
     }
-    /// Sets [`spec_code`](Self::spec_code).
+    /// Sets [`spec_code`](Self::spec_code). Optional.
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.spec_code = Some(v.into());
         self
@@ -1574,7 +1574,7 @@ pub struct ExportInstancesTaskBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl ExportInstancesTaskBody {
-    /// Sets [`included_instances`](Self::included_instances).
+    /// Sets [`included_instances`](Self::included_instances). Optional.
     pub fn with_included_instances(
         mut self,
         v: impl IntoIterator<Item = impl Into<String>>,
@@ -1582,77 +1582,77 @@ impl ExportInstancesTaskBody {
         self.included_instances = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`region`](Self::region).
+    /// Sets [`region`](Self::region). **Required.**
     pub fn with_region(mut self, v: impl Into<String>) -> Self {
         self.region = Some(v.into());
         self
     }
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets [`capacity`](Self::capacity).
+    /// Sets [`capacity`](Self::capacity). Optional.
     pub fn with_capacity(mut self, v: impl Into<String>) -> Self {
         self.capacity = Some(v.into());
         self
     }
-    /// Sets [`instance_id`](Self::instance_id).
+    /// Sets [`instance_id`](Self::instance_id). Optional.
     pub fn with_instance_id(mut self, v: impl Into<String>) -> Self {
         self.instance_id = Some(v.into());
         self
     }
-    /// Sets [`ip`](Self::ip).
+    /// Sets [`ip`](Self::ip). Optional.
     pub fn with_ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
-    /// Sets [`available_zone`](Self::available_zone).
+    /// Sets [`available_zone`](Self::available_zone). Optional.
     pub fn with_available_zone(mut self, v: impl Into<String>) -> Self {
         self.available_zone = Some(v.into());
         self
     }
-    /// Sets [`status`](Self::status).
+    /// Sets [`status`](Self::status). Optional.
     pub fn with_status(mut self, v: impl Into<String>) -> Self {
         self.status = Some(v.into());
         self
     }
-    /// Sets [`product_type`](Self::product_type).
+    /// Sets [`product_type`](Self::product_type). Optional.
     pub fn with_product_type(mut self, v: impl Into<String>) -> Self {
         self.product_type = Some(v.into());
         self
     }
-    /// Sets [`cache_mode`](Self::cache_mode).
+    /// Sets [`cache_mode`](Self::cache_mode). Optional.
     pub fn with_cache_mode(mut self, v: impl Into<String>) -> Self {
         self.cache_mode = Some(v.into());
         self
     }
-    /// Sets [`engine`](Self::engine).
+    /// Sets [`engine`](Self::engine). Optional.
     pub fn with_engine(mut self, v: impl Into<String>) -> Self {
         self.engine = Some(v.into());
         self
     }
-    /// Sets [`engine_version`](Self::engine_version).
+    /// Sets [`engine_version`](Self::engine_version). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.engine_version = Some(v.into());
         self
     }
-    /// Sets [`cpu_type`](Self::cpu_type).
+    /// Sets [`cpu_type`](Self::cpu_type). Optional.
     pub fn with_cpu_type(mut self, v: impl Into<String>) -> Self {
         self.cpu_type = Some(v.into());
         self
     }
-    /// Sets [`enterprise_project_id`](Self::enterprise_project_id).
+    /// Sets [`enterprise_project_id`](Self::enterprise_project_id). Optional.
     pub fn with_enterprise_project_id(mut self, v: impl Into<String>) -> Self {
         self.enterprise_project_id = Some(v.into());
         self
     }
-    /// Sets [`charging_mode`](Self::charging_mode).
+    /// Sets [`charging_mode`](Self::charging_mode). Optional.
     pub fn with_charging_mode(mut self, v: impl Into<String>) -> Self {
         self.charging_mode = Some(v.into());
         self
     }
-    /// Sets [`tags`](Self::tags).
+    /// Sets [`tags`](Self::tags). Optional.
     pub fn with_tags(mut self, v: impl Into<String>) -> Self {
         self.tags = Some(v.into());
         self
@@ -2428,7 +2428,7 @@ pub struct MigrateAZRequestBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl MigrateAZRequestBody {
-    /// Sets [`new_available_zones`](Self::new_available_zones).
+    /// Sets [`new_available_zones`](Self::new_available_zones). Optional.
     pub fn with_new_available_zones(
         mut self,
         v: impl IntoIterator<Item = impl Into<String>>,
@@ -2436,7 +2436,7 @@ impl MigrateAZRequestBody {
         self.new_available_zones = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`execute_immediately`](Self::execute_immediately).
+    /// Sets [`execute_immediately`](Self::execute_immediately). Optional.
     pub fn with_execute_immediately(mut self, v: bool) -> Self {
         self.execute_immediately = Some(v);
         self
@@ -2536,42 +2536,42 @@ pub struct ModifyInstanceBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl ModifyInstanceBody {
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
-    /// Sets [`port`](Self::port).
+    /// Sets [`port`](Self::port). Optional.
     pub fn with_port(mut self, v: impl Into<i64>) -> Self {
         self.port = Some(v.into());
         self
     }
-    /// Sets [`rename_commands`](Self::rename_commands).
+    /// Sets [`rename_commands`](Self::rename_commands). Optional.
     pub fn with_rename_commands(mut self, v: RenameCommandResp) -> Self {
         self.rename_commands = Some(v);
         self
     }
-    /// Sets [`maintain_begin`](Self::maintain_begin).
+    /// Sets [`maintain_begin`](Self::maintain_begin). Optional.
     pub fn with_maintain_begin(mut self, v: impl Into<String>) -> Self {
         self.maintain_begin = Some(v.into());
         self
     }
-    /// Sets [`maintain_end`](Self::maintain_end).
+    /// Sets [`maintain_end`](Self::maintain_end). Optional.
     pub fn with_maintain_end(mut self, v: impl Into<String>) -> Self {
         self.maintain_end = Some(v.into());
         self
     }
-    /// Sets [`security_group_id`](Self::security_group_id).
+    /// Sets [`security_group_id`](Self::security_group_id). Optional.
     pub fn with_security_group_id(mut self, v: impl Into<String>) -> Self {
         self.security_group_id = Some(v.into());
         self
     }
-    /// Sets [`instance_backup_policy`](Self::instance_backup_policy).
+    /// Sets [`instance_backup_policy`](Self::instance_backup_policy). Optional.
     pub fn with_instance_backup_policy(mut self, v: BackupPolicy) -> Self {
         self.instance_backup_policy = Some(v);
         self
@@ -2768,47 +2768,47 @@ pub struct RenameCommandResp {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl RenameCommandResp {
-    /// Sets [`command`](Self::command).
+    /// Sets [`command`](Self::command). Optional.
     pub fn with_command(mut self, v: impl Into<String>) -> Self {
         self.command = Some(v.into());
         self
     }
-    /// Sets [`flushall`](Self::flushall).
+    /// Sets [`flushall`](Self::flushall). Optional.
     pub fn with_flushall(mut self, v: impl Into<String>) -> Self {
         self.flushall = Some(v.into());
         self
     }
-    /// Sets [`flushdb`](Self::flushdb).
+    /// Sets [`flushdb`](Self::flushdb). Optional.
     pub fn with_flushdb(mut self, v: impl Into<String>) -> Self {
         self.flushdb = Some(v.into());
         self
     }
-    /// Sets [`hgetall`](Self::hgetall).
+    /// Sets [`hgetall`](Self::hgetall). Optional.
     pub fn with_hgetall(mut self, v: impl Into<String>) -> Self {
         self.hgetall = Some(v.into());
         self
     }
-    /// Sets [`keys`](Self::keys).
+    /// Sets [`keys`](Self::keys). Optional.
     pub fn with_keys(mut self, v: impl Into<String>) -> Self {
         self.keys = Some(v.into());
         self
     }
-    /// Sets [`hscan`](Self::hscan).
+    /// Sets [`hscan`](Self::hscan). Optional.
     pub fn with_hscan(mut self, v: impl Into<String>) -> Self {
         self.hscan = Some(v.into());
         self
     }
-    /// Sets [`scan`](Self::scan).
+    /// Sets [`scan`](Self::scan). Optional.
     pub fn with_scan(mut self, v: impl Into<String>) -> Self {
         self.scan = Some(v.into());
         self
     }
-    /// Sets [`sscan`](Self::sscan).
+    /// Sets [`sscan`](Self::sscan). Optional.
     pub fn with_sscan(mut self, v: impl Into<String>) -> Self {
         self.sscan = Some(v.into());
         self
     }
-    /// Sets [`zscan`](Self::zscan).
+    /// Sets [`zscan`](Self::zscan). Optional.
     pub fn with_zscan(mut self, v: impl Into<String>) -> Self {
         self.zscan = Some(v.into());
         self
@@ -2902,42 +2902,42 @@ pub struct ResizeInstanceBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl ResizeInstanceBody {
-    /// Sets [`spec_code`](Self::spec_code).
+    /// Sets [`spec_code`](Self::spec_code). **Required.**
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.spec_code = Some(v.into());
         self
     }
-    /// Sets [`new_capacity`](Self::new_capacity).
+    /// Sets [`new_capacity`](Self::new_capacity). **Required.**
     pub fn with_new_capacity(mut self, v: impl Into<f64>) -> Self {
         self.new_capacity = Some(v.into());
         self
     }
-    /// Sets [`bss_param`](Self::bss_param).
+    /// Sets [`bss_param`](Self::bss_param). Optional.
     pub fn with_bss_param(mut self, v: BssParamEntity) -> Self {
         self.bss_param = Some(v);
         self
     }
-    /// Sets [`reserved_ip`](Self::reserved_ip).
+    /// Sets [`reserved_ip`](Self::reserved_ip). Optional.
     pub fn with_reserved_ip(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.reserved_ip = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`change_type`](Self::change_type).
+    /// Sets [`change_type`](Self::change_type). Optional.
     pub fn with_change_type(mut self, v: impl Into<ResizeChangeType>) -> Self {
         self.change_type = Some(v.into());
         self
     }
-    /// Sets [`available_zones`](Self::available_zones).
+    /// Sets [`available_zones`](Self::available_zones). Optional.
     pub fn with_available_zones(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.available_zones = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`node_list`](Self::node_list).
+    /// Sets [`node_list`](Self::node_list). Optional.
     pub fn with_node_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.node_list = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`execute_immediately`](Self::execute_immediately).
+    /// Sets [`execute_immediately`](Self::execute_immediately). Optional.
     pub fn with_execute_immediately(mut self, v: bool) -> Self {
         self.execute_immediately = Some(v);
         self
@@ -3007,12 +3007,12 @@ pub struct ResourceTag {
 #[cfg(any(feature = "instances", feature = "tags"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "instances", feature = "tags"))))]
 impl ResourceTag {
-    /// Sets [`key`](Self::key).
+    /// Sets [`key`](Self::key). **Required.**
     pub fn with_key(mut self, v: impl Into<String>) -> Self {
         self.key = Some(v.into());
         self
     }
-    /// Sets [`value`](Self::value).
+    /// Sets [`value`](Self::value). Optional.
     pub fn with_value(mut self, v: impl Into<String>) -> Self {
         self.value = Some(v.into());
         self
@@ -3629,17 +3629,17 @@ pub struct SpecParam {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl SpecParam {
-    /// Sets [`sharding_count`](Self::sharding_count).
+    /// Sets [`sharding_count`](Self::sharding_count). Optional.
     pub fn with_sharding_count(mut self, v: impl Into<i64>) -> Self {
         self.sharding_count = Some(v.into());
         self
     }
-    /// Sets [`replica_count`](Self::replica_count).
+    /// Sets [`replica_count`](Self::replica_count). Optional.
     pub fn with_replica_count(mut self, v: impl Into<i64>) -> Self {
         self.replica_count = Some(v.into());
         self
     }
-    /// Sets [`cache_mode`](Self::cache_mode).
+    /// Sets [`cache_mode`](Self::cache_mode). Optional.
     pub fn with_cache_mode(mut self, v: impl Into<String>) -> Self {
         self.cache_mode = Some(v.into());
         self
@@ -3689,12 +3689,12 @@ pub struct StartInstanceResizeCheckJobRequestBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl StartInstanceResizeCheckJobRequestBody {
-    /// Sets [`new_capacity`](Self::new_capacity).
+    /// Sets [`new_capacity`](Self::new_capacity). Optional.
     pub fn with_new_capacity(mut self, v: impl Into<i64>) -> Self {
         self.new_capacity = Some(v.into());
         self
     }
-    /// Sets [`spec_code`](Self::spec_code).
+    /// Sets [`spec_code`](Self::spec_code). Optional.
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.spec_code = Some(v.into());
         self
@@ -3897,12 +3897,12 @@ pub struct UpgradeMinorVersionRequestBody {
 #[cfg(feature = "instances")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instances")))]
 impl UpgradeMinorVersionRequestBody {
-    /// Sets [`proxy_minor_version`](Self::proxy_minor_version).
+    /// Sets [`proxy_minor_version`](Self::proxy_minor_version). Optional.
     pub fn with_proxy_minor_version(mut self, v: impl Into<String>) -> Self {
         self.proxy_minor_version = Some(v.into());
         self
     }
-    /// Sets [`engine_minor_version`](Self::engine_minor_version).
+    /// Sets [`engine_minor_version`](Self::engine_minor_version). Optional.
     pub fn with_engine_minor_version(mut self, v: impl Into<String>) -> Self {
         self.engine_minor_version = Some(v.into());
         self
@@ -3972,12 +3972,12 @@ impl BatchDeleteInstancesRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `all_failure`.
+    /// Sets the query parameter `all_failure` ([`all_failure`](Self::all_failure)). Optional.
     pub fn with_all_failure(mut self, v: bool) -> Self {
         self.all_failure = Some(v);
         self
     }
-    /// Sets `body.instances`.
+    /// Sets `body.instances` ([`BatchDeleteBody::instances`]). Optional.
     pub fn with_instances(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).instances =
             Some(v.into_iter().map(Into::into).collect());
@@ -4062,166 +4062,166 @@ impl CreateInstanceRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.name`.
+    /// Sets `body.name` ([`CreateInstanceBody::name`]). **Required.**
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).name = Some(v.into());
         self
     }
-    /// Sets `body.engine`.
+    /// Sets `body.engine` ([`CreateInstanceBody::engine`]). **Required.**
     pub fn with_engine(mut self, v: impl Into<Engine>) -> Self {
         self.body.get_or_insert_with(Default::default).engine = Some(v.into());
         self
     }
-    /// Sets `body.engine_version`.
+    /// Sets `body.engine_version` ([`CreateInstanceBody::engine_version`]). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .engine_version = Some(v.into());
         self
     }
-    /// Sets `body.capacity`.
+    /// Sets `body.capacity` ([`CreateInstanceBody::capacity`]). **Required.**
     pub fn with_capacity(mut self, v: impl Into<f64>) -> Self {
         self.body.get_or_insert_with(Default::default).capacity = Some(v.into());
         self
     }
-    /// Sets `body.spec_code`.
+    /// Sets `body.spec_code` ([`CreateInstanceBody::spec_code`]). **Required.**
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).spec_code = Some(v.into());
         self
     }
-    /// Sets `body.az_codes`.
+    /// Sets `body.az_codes` ([`CreateInstanceBody::az_codes`]). **Required.**
     pub fn with_az_codes(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).az_codes =
             Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.vpc_id`.
+    /// Sets `body.vpc_id` ([`CreateInstanceBody::vpc_id`]). **Required.**
     pub fn with_vpc_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).vpc_id = Some(v.into());
         self
     }
-    /// Sets `body.subnet_id`.
+    /// Sets `body.subnet_id` ([`CreateInstanceBody::subnet_id`]). **Required.**
     pub fn with_subnet_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).subnet_id = Some(v.into());
         self
     }
-    /// Sets `body.security_group_id`.
+    /// Sets `body.security_group_id` ([`CreateInstanceBody::security_group_id`]). Optional.
     pub fn with_security_group_id(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .security_group_id = Some(v.into());
         self
     }
-    /// Sets `body.publicip_id`.
+    /// Sets `body.publicip_id` ([`CreateInstanceBody::publicip_id`]). Optional.
     pub fn with_publicip_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).publicip_id = Some(v.into());
         self
     }
-    /// Sets `body.enterprise_project_id`.
+    /// Sets `body.enterprise_project_id` ([`CreateInstanceBody::enterprise_project_id`]). Optional.
     pub fn with_enterprise_project_id(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enterprise_project_id = Some(v.into());
         self
     }
-    /// Sets `body.enterprise_project_name`.
+    /// Sets `body.enterprise_project_name` ([`CreateInstanceBody::enterprise_project_name`]). Optional.
     pub fn with_enterprise_project_name(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enterprise_project_name = Some(v.into());
         self
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`CreateInstanceBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
     }
-    /// Sets `body.enable_ssl`.
+    /// Sets `body.enable_ssl` ([`CreateInstanceBody::enable_ssl`]). Optional.
     pub fn with_enable_ssl(mut self, v: bool) -> Self {
         self.body.get_or_insert_with(Default::default).enable_ssl = Some(v);
         self
     }
-    /// Sets `body.private_ip`.
+    /// Sets `body.private_ip` ([`CreateInstanceBody::private_ip`]). Optional.
     pub fn with_private_ip(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).private_ip = Some(v.into());
         self
     }
-    /// Sets `body.instance_num`.
+    /// Sets `body.instance_num` ([`CreateInstanceBody::instance_num`]). Optional.
     pub fn with_instance_num(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).instance_num = Some(v.into());
         self
     }
-    /// Sets `body.maintain_begin`.
+    /// Sets `body.maintain_begin` ([`CreateInstanceBody::maintain_begin`]). Optional.
     pub fn with_maintain_begin(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .maintain_begin = Some(v.into());
         self
     }
-    /// Sets `body.maintain_end`.
+    /// Sets `body.maintain_end` ([`CreateInstanceBody::maintain_end`]). Optional.
     pub fn with_maintain_end(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).maintain_end = Some(v.into());
         self
     }
-    /// Sets `body.password`.
+    /// Sets `body.password` ([`CreateInstanceBody::password`]). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).password = Some(v.into());
         self
     }
-    /// Sets `body.no_password_access`.
+    /// Sets `body.no_password_access` ([`CreateInstanceBody::no_password_access`]). Optional.
     pub fn with_no_password_access(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .no_password_access = Some(v);
         self
     }
-    /// Sets `body.bss_param`.
+    /// Sets `body.bss_param` ([`CreateInstanceBody::bss_param`]). Optional.
     pub fn with_bss_param(mut self, v: BssParam) -> Self {
         self.body.get_or_insert_with(Default::default).bss_param = Some(v);
         self
     }
-    /// Sets `body.instance_backup_policy`.
+    /// Sets `body.instance_backup_policy` ([`CreateInstanceBody::instance_backup_policy`]). Optional.
     pub fn with_instance_backup_policy(mut self, v: BackupPolicy) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .instance_backup_policy = Some(v);
         self
     }
-    /// Sets `body.tags`.
+    /// Sets `body.tags` ([`CreateInstanceBody::tags`]). Optional.
     pub fn with_tags(mut self, v: impl IntoIterator<Item = ResourceTag>) -> Self {
         self.body.get_or_insert_with(Default::default).tags = Some(v.into_iter().collect());
         self
     }
-    /// Sets `body.access_user`.
+    /// Sets `body.access_user` ([`CreateInstanceBody::access_user`]). Optional.
     pub fn with_access_user(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).access_user = Some(v.into());
         self
     }
-    /// Sets `body.enable_publicip`.
+    /// Sets `body.enable_publicip` ([`CreateInstanceBody::enable_publicip`]). Optional.
     pub fn with_enable_publicip(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enable_publicip = Some(v);
         self
     }
-    /// Sets `body.port`.
+    /// Sets `body.port` ([`CreateInstanceBody::port`]). Optional.
     pub fn with_port(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).port = Some(v.into());
         self
     }
-    /// Sets `body.rename_commands`.
+    /// Sets `body.rename_commands` ([`CreateInstanceBody::rename_commands`]). Optional.
     pub fn with_rename_commands(mut self, v: serde_json::Value) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .rename_commands = Some(v);
         self
     }
-    /// Sets `body.template_id`.
+    /// Sets `body.template_id` ([`CreateInstanceBody::template_id`]). Optional.
     pub fn with_template_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).template_id = Some(v.into());
         self
     }
-    /// Sets `body.spec_param`.
+    /// Sets `body.spec_param` ([`CreateInstanceBody::spec_param`]). Optional.
     pub fn with_spec_param(mut self, v: SpecParam) -> Self {
         self.body.get_or_insert_with(Default::default).spec_param = Some(v);
         self
@@ -4309,31 +4309,31 @@ impl CreateResizeOrderRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.auto_open_security_group_rule`.
+    /// Sets `body.auto_open_security_group_rule` ([`CreateResizeOrderRequestBody::auto_open_security_group_rule`]). Optional.
     pub fn with_auto_open_security_group_rule(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .auto_open_security_group_rule = Some(v);
         self
     }
-    /// Sets `body.execute_immediately`.
+    /// Sets `body.execute_immediately` ([`CreateResizeOrderRequestBody::execute_immediately`]). Optional.
     pub fn with_execute_immediately(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .execute_immediately = Some(v);
         self
     }
-    /// Sets `body.new_capacity`.
+    /// Sets `body.new_capacity` ([`CreateResizeOrderRequestBody::new_capacity`]). Optional.
     pub fn with_new_capacity(mut self, v: impl Into<f64>) -> Self {
         self.body.get_or_insert_with(Default::default).new_capacity = Some(v.into());
         self
     }
-    /// Sets `body.password`.
+    /// Sets `body.password` ([`CreateResizeOrderRequestBody::password`]). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).password = Some(v.into());
         self
     }
-    /// Sets `body.spec_code`.
+    /// Sets `body.spec_code` ([`CreateResizeOrderRequestBody::spec_code`]). Optional.
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).spec_code = Some(v.into());
         self
@@ -4505,7 +4505,7 @@ impl ExportExcelJobRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `job_id`.
+    /// Sets the query parameter `job_id` ([`job_id`](Self::job_id)). **Required.**
     pub fn with_job_id(mut self, v: impl Into<String>) -> Self {
         self.job_id = Some(v.into());
         self
@@ -4587,7 +4587,7 @@ impl ExportInstancesTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.included_instances`.
+    /// Sets `body.included_instances` ([`ExportInstancesTaskBody::included_instances`]). Optional.
     pub fn with_included_instances(
         mut self,
         v: impl IntoIterator<Item = impl Into<String>>,
@@ -4597,83 +4597,83 @@ impl ExportInstancesTaskRequest {
             .included_instances = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.region`.
+    /// Sets `body.region` ([`ExportInstancesTaskBody::region`]). **Required.**
     pub fn with_region(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).region = Some(v.into());
         self
     }
-    /// Sets `body.name`.
+    /// Sets `body.name` ([`ExportInstancesTaskBody::name`]). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).name = Some(v.into());
         self
     }
-    /// Sets `body.capacity`.
+    /// Sets `body.capacity` ([`ExportInstancesTaskBody::capacity`]). Optional.
     pub fn with_capacity(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).capacity = Some(v.into());
         self
     }
-    /// Sets `body.instance_id`.
+    /// Sets `body.instance_id` ([`ExportInstancesTaskBody::instance_id`]). Optional.
     pub fn with_instance_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).instance_id = Some(v.into());
         self
     }
-    /// Sets `body.ip`.
+    /// Sets `body.ip` ([`ExportInstancesTaskBody::ip`]). Optional.
     pub fn with_ip(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).ip = Some(v.into());
         self
     }
-    /// Sets `body.available_zone`.
+    /// Sets `body.available_zone` ([`ExportInstancesTaskBody::available_zone`]). Optional.
     pub fn with_available_zone(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .available_zone = Some(v.into());
         self
     }
-    /// Sets `body.status`.
+    /// Sets `body.status` ([`ExportInstancesTaskBody::status`]). Optional.
     pub fn with_status(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).status = Some(v.into());
         self
     }
-    /// Sets `body.product_type`.
+    /// Sets `body.product_type` ([`ExportInstancesTaskBody::product_type`]). Optional.
     pub fn with_product_type(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).product_type = Some(v.into());
         self
     }
-    /// Sets `body.cache_mode`.
+    /// Sets `body.cache_mode` ([`ExportInstancesTaskBody::cache_mode`]). Optional.
     pub fn with_cache_mode(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).cache_mode = Some(v.into());
         self
     }
-    /// Sets `body.engine`.
+    /// Sets `body.engine` ([`ExportInstancesTaskBody::engine`]). Optional.
     pub fn with_engine(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).engine = Some(v.into());
         self
     }
-    /// Sets `body.engine_version`.
+    /// Sets `body.engine_version` ([`ExportInstancesTaskBody::engine_version`]). Optional.
     pub fn with_engine_version(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .engine_version = Some(v.into());
         self
     }
-    /// Sets `body.cpu_type`.
+    /// Sets `body.cpu_type` ([`ExportInstancesTaskBody::cpu_type`]). Optional.
     pub fn with_cpu_type(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).cpu_type = Some(v.into());
         self
     }
-    /// Sets `body.enterprise_project_id`.
+    /// Sets `body.enterprise_project_id` ([`ExportInstancesTaskBody::enterprise_project_id`]). Optional.
     pub fn with_enterprise_project_id(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enterprise_project_id = Some(v.into());
         self
     }
-    /// Sets `body.charging_mode`.
+    /// Sets `body.charging_mode` ([`ExportInstancesTaskBody::charging_mode`]). Optional.
     pub fn with_charging_mode(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).charging_mode = Some(v.into());
         self
     }
-    /// Sets `body.tags`.
+    /// Sets `body.tags` ([`ExportInstancesTaskBody::tags`]). Optional.
     pub fn with_tags(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).tags = Some(v.into());
         self
@@ -4764,7 +4764,7 @@ impl ListInstanceOperationsRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `operation`.
+    /// Sets the query parameter `operation` ([`operation`](Self::operation)). **Required.**
     pub fn with_operation(mut self, v: impl Into<String>) -> Self {
         self.operation = Some(v.into());
         self
@@ -4923,52 +4923,52 @@ impl ListInstancesRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `instance_id`.
+    /// Sets the query parameter `instance_id` ([`instance_id`](Self::instance_id)). Optional.
     pub fn with_instance_id(mut self, v: impl Into<String>) -> Self {
         self.instance_id = Some(v.into());
         self
     }
-    /// Sets the query parameter `include_failure`.
+    /// Sets the query parameter `include_failure` ([`include_failure`](Self::include_failure)). Optional.
     pub fn with_include_failure(mut self, v: impl Into<String>) -> Self {
         self.include_failure = Some(v.into());
         self
     }
-    /// Sets the query parameter `include_delete`.
+    /// Sets the query parameter `include_delete` ([`include_delete`](Self::include_delete)). Optional.
     pub fn with_include_delete(mut self, v: impl Into<String>) -> Self {
         self.include_delete = Some(v.into());
         self
     }
-    /// Sets the query parameter `name`.
+    /// Sets the query parameter `name` ([`name`](Self::name)). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `status`.
+    /// Sets the query parameter `status` ([`status`](Self::status)). Optional.
     pub fn with_status(mut self, v: impl Into<InstanceStatus>) -> Self {
         self.status = Some(v.into());
         self
     }
-    /// Sets the query parameter `name_equal`.
+    /// Sets the query parameter `name_equal` ([`name_equal`](Self::name_equal)). Optional.
     pub fn with_name_equal(mut self, v: impl Into<String>) -> Self {
         self.name_equal = Some(v.into());
         self
     }
-    /// Sets the query parameter `tags`.
+    /// Sets the query parameter `tags` ([`tags`](Self::tags)). Optional.
     pub fn with_tags(mut self, v: impl Into<String>) -> Self {
         self.tags = Some(v.into());
         self
     }
-    /// Sets the query parameter `ip`.
+    /// Sets the query parameter `ip` ([`ip`](Self::ip)). Optional.
     pub fn with_ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
@@ -5094,7 +5094,7 @@ impl ListNumberOfInstancesInDifferentStatusRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `include_failure`.
+    /// Sets the query parameter `include_failure` ([`include_failure`](Self::include_failure)). Optional.
     pub fn with_include_failure(mut self, v: impl Into<String>) -> Self {
         self.include_failure = Some(v.into());
         self
@@ -5253,7 +5253,7 @@ impl MigrateAzRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.new_available_zones`.
+    /// Sets `body.new_available_zones` ([`MigrateAZRequestBody::new_available_zones`]). Optional.
     pub fn with_new_available_zones(
         mut self,
         v: impl IntoIterator<Item = impl Into<String>>,
@@ -5263,7 +5263,7 @@ impl MigrateAzRequest {
             .new_available_zones = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.execute_immediately`.
+    /// Sets `body.execute_immediately` ([`MigrateAZRequestBody::execute_immediately`]). Optional.
     pub fn with_execute_immediately(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -5360,46 +5360,46 @@ impl ResizeInstanceRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.spec_code`.
+    /// Sets `body.spec_code` ([`ResizeInstanceBody::spec_code`]). **Required.**
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).spec_code = Some(v.into());
         self
     }
-    /// Sets `body.new_capacity`.
+    /// Sets `body.new_capacity` ([`ResizeInstanceBody::new_capacity`]). **Required.**
     pub fn with_new_capacity(mut self, v: impl Into<f64>) -> Self {
         self.body.get_or_insert_with(Default::default).new_capacity = Some(v.into());
         self
     }
-    /// Sets `body.bss_param`.
+    /// Sets `body.bss_param` ([`ResizeInstanceBody::bss_param`]). Optional.
     pub fn with_bss_param(mut self, v: BssParamEntity) -> Self {
         self.body.get_or_insert_with(Default::default).bss_param = Some(v);
         self
     }
-    /// Sets `body.reserved_ip`.
+    /// Sets `body.reserved_ip` ([`ResizeInstanceBody::reserved_ip`]). Optional.
     pub fn with_reserved_ip(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).reserved_ip =
             Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.change_type`.
+    /// Sets `body.change_type` ([`ResizeInstanceBody::change_type`]). Optional.
     pub fn with_change_type(mut self, v: impl Into<ResizeChangeType>) -> Self {
         self.body.get_or_insert_with(Default::default).change_type = Some(v.into());
         self
     }
-    /// Sets `body.available_zones`.
+    /// Sets `body.available_zones` ([`ResizeInstanceBody::available_zones`]). Optional.
     pub fn with_available_zones(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .available_zones = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.node_list`.
+    /// Sets `body.node_list` ([`ResizeInstanceBody::node_list`]). Optional.
     pub fn with_node_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).node_list =
             Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.execute_immediately`.
+    /// Sets `body.execute_immediately` ([`ResizeInstanceBody::execute_immediately`]). Optional.
     pub fn with_execute_immediately(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -5487,13 +5487,13 @@ impl RestartOrFlushInstancesRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.instances`.
+    /// Sets `body.instances` ([`ChangeInstanceStatusBody::instances`]). Optional.
     pub fn with_instances(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).instances =
             Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.action`.
+    /// Sets `body.action` ([`ChangeInstanceStatusBody::action`]). Optional.
     pub fn with_action(mut self, v: impl Into<InstanceAction>) -> Self {
         self.body.get_or_insert_with(Default::default).action = Some(v.into());
         self
@@ -5741,12 +5741,12 @@ impl StartInstanceResizeCheckJobRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.new_capacity`.
+    /// Sets `body.new_capacity` ([`StartInstanceResizeCheckJobRequestBody::new_capacity`]). Optional.
     pub fn with_new_capacity(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).new_capacity = Some(v.into());
         self
     }
-    /// Sets `body.spec_code`.
+    /// Sets `body.spec_code` ([`StartInstanceResizeCheckJobRequestBody::spec_code`]). Optional.
     pub fn with_spec_code(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).spec_code = Some(v.into());
         self
@@ -5841,48 +5841,48 @@ impl UpdateInstanceRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.name`.
+    /// Sets `body.name` ([`ModifyInstanceBody::name`]). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).name = Some(v.into());
         self
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`ModifyInstanceBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
     }
-    /// Sets `body.port`.
+    /// Sets `body.port` ([`ModifyInstanceBody::port`]). Optional.
     pub fn with_port(mut self, v: impl Into<i64>) -> Self {
         self.body.get_or_insert_with(Default::default).port = Some(v.into());
         self
     }
-    /// Sets `body.rename_commands`.
+    /// Sets `body.rename_commands` ([`ModifyInstanceBody::rename_commands`]). Optional.
     pub fn with_rename_commands(mut self, v: RenameCommandResp) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .rename_commands = Some(v);
         self
     }
-    /// Sets `body.maintain_begin`.
+    /// Sets `body.maintain_begin` ([`ModifyInstanceBody::maintain_begin`]). Optional.
     pub fn with_maintain_begin(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .maintain_begin = Some(v.into());
         self
     }
-    /// Sets `body.maintain_end`.
+    /// Sets `body.maintain_end` ([`ModifyInstanceBody::maintain_end`]). Optional.
     pub fn with_maintain_end(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).maintain_end = Some(v.into());
         self
     }
-    /// Sets `body.security_group_id`.
+    /// Sets `body.security_group_id` ([`ModifyInstanceBody::security_group_id`]). Optional.
     pub fn with_security_group_id(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .security_group_id = Some(v.into());
         self
     }
-    /// Sets `body.instance_backup_policy`.
+    /// Sets `body.instance_backup_policy` ([`ModifyInstanceBody::instance_backup_policy`]). Optional.
     pub fn with_instance_backup_policy(mut self, v: BackupPolicy) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -5979,14 +5979,14 @@ impl UpgradeInstanceMinorVersionRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.proxy_minor_version`.
+    /// Sets `body.proxy_minor_version` ([`UpgradeMinorVersionRequestBody::proxy_minor_version`]). Optional.
     pub fn with_proxy_minor_version(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .proxy_minor_version = Some(v.into());
         self
     }
-    /// Sets `body.engine_minor_version`.
+    /// Sets `body.engine_minor_version` ([`UpgradeMinorVersionRequestBody::engine_minor_version`]). Optional.
     pub fn with_engine_minor_version(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)

@@ -340,17 +340,17 @@ impl CreateRedislogRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `query_time`.
+    /// Sets the query parameter `query_time` ([`query_time`](Self::query_time)). Optional.
     pub fn with_query_time(mut self, v: impl Into<i64>) -> Self {
         self.query_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `log_type`.
+    /// Sets the query parameter `log_type` ([`log_type`](Self::log_type)). **Required.**
     pub fn with_log_type(mut self, v: impl Into<String>) -> Self {
         self.log_type = Some(v.into());
         self
     }
-    /// Sets the query parameter `replication_id`.
+    /// Sets the query parameter `replication_id` ([`replication_id`](Self::replication_id)). Optional.
     pub fn with_replication_id(mut self, v: impl Into<String>) -> Self {
         self.replication_id = Some(v.into());
         self
@@ -555,17 +555,17 @@ impl ListRedislogRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `log_type`.
+    /// Sets the query parameter `log_type` ([`log_type`](Self::log_type)). **Required.**
     pub fn with_log_type(mut self, v: impl Into<String>) -> Self {
         self.log_type = Some(v.into());
         self
@@ -743,37 +743,37 @@ impl ListSlowlogRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `sort_key`.
+    /// Sets the query parameter `sort_key` ([`sort_key`](Self::sort_key)). Optional.
     pub fn with_sort_key(mut self, v: impl Into<String>) -> Self {
         self.sort_key = Some(v.into());
         self
     }
-    /// Sets the query parameter `sort_dir`.
+    /// Sets the query parameter `sort_dir` ([`sort_dir`](Self::sort_dir)). Optional.
     pub fn with_sort_dir(mut self, v: impl Into<String>) -> Self {
         self.sort_dir = Some(v.into());
         self
     }
-    /// Sets the query parameter `start_time`.
+    /// Sets the query parameter `start_time` ([`start_time`](Self::start_time)). **Required.**
     pub fn with_start_time(mut self, v: impl Into<String>) -> Self {
         self.start_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `end_time`.
+    /// Sets the query parameter `end_time` ([`end_time`](Self::end_time)). **Required.**
     pub fn with_end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `role`.
+    /// Sets the query parameter `role` ([`role`](Self::role)). Optional.
     pub fn with_role(mut self, v: impl Into<String>) -> Self {
         self.role = Some(v.into());
         self

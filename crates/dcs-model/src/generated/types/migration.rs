@@ -58,22 +58,22 @@ pub struct BackupFilesBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl BackupFilesBody {
-    /// Sets [`file_source`](Self::file_source).
+    /// Sets [`file_source`](Self::file_source). Optional.
     pub fn with_file_source(mut self, v: impl Into<String>) -> Self {
         self.file_source = Some(v.into());
         self
     }
-    /// Sets [`bucket_name`](Self::bucket_name).
+    /// Sets [`bucket_name`](Self::bucket_name). Optional.
     pub fn with_bucket_name(mut self, v: impl Into<String>) -> Self {
         self.bucket_name = Some(v.into());
         self
     }
-    /// Sets [`files`](Self::files).
+    /// Sets [`files`](Self::files). **Required.**
     pub fn with_files(mut self, v: impl IntoIterator<Item = Files>) -> Self {
         self.files = Some(v.into_iter().collect());
         self
     }
-    /// Sets [`backup_id`](Self::backup_id).
+    /// Sets [`backup_id`](Self::backup_id). Optional.
     pub fn with_backup_id(mut self, v: impl Into<String>) -> Self {
         self.backup_id = Some(v.into());
         self
@@ -162,7 +162,7 @@ pub struct BatchRestartOnlineMigrationTasksBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl BatchRestartOnlineMigrationTasksBody {
-    /// Sets [`migration_tasks`](Self::migration_tasks).
+    /// Sets [`migration_tasks`](Self::migration_tasks). **Required.**
     pub fn with_migration_tasks(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.migration_tasks = Some(v.into_iter().map(Into::into).collect());
         self
@@ -216,7 +216,7 @@ pub struct BatchStopMigrationTasksBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl BatchStopMigrationTasksBody {
-    /// Sets [`migration_tasks`](Self::migration_tasks).
+    /// Sets [`migration_tasks`](Self::migration_tasks). **Required.**
     pub fn with_migration_tasks(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.migration_tasks = Some(v.into_iter().map(Into::into).collect());
         self
@@ -308,17 +308,17 @@ impl std::fmt::Debug for ConfigMigrationInstanceBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl ConfigMigrationInstanceBody {
-    /// Sets [`id`](Self::id).
+    /// Sets [`id`](Self::id). Optional.
     pub fn with_id(mut self, v: impl Into<String>) -> Self {
         self.id = Some(v.into());
         self
     }
-    /// Sets [`addrs`](Self::addrs).
+    /// Sets [`addrs`](Self::addrs). Optional.
     pub fn with_addrs(mut self, v: impl Into<String>) -> Self {
         self.addrs = Some(v.into());
         self
     }
-    /// Sets [`password`](Self::password).
+    /// Sets [`password`](Self::password). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.password = Some(v.into());
         self
@@ -404,42 +404,42 @@ pub struct CreateMigrationTaskBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl CreateMigrationTaskBody {
-    /// Sets [`task_name`](Self::task_name).
+    /// Sets [`task_name`](Self::task_name). **Required.**
     pub fn with_task_name(mut self, v: impl Into<String>) -> Self {
         self.task_name = Some(v.into());
         self
     }
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
-    /// Sets [`migration_type`](Self::migration_type).
+    /// Sets [`migration_type`](Self::migration_type). **Required.**
     pub fn with_migration_type(mut self, v: impl Into<MigrationType>) -> Self {
         self.migration_type = Some(v.into());
         self
     }
-    /// Sets [`migration_method`](Self::migration_method).
+    /// Sets [`migration_method`](Self::migration_method). **Required.**
     pub fn with_migration_method(mut self, v: impl Into<MigrationMethod>) -> Self {
         self.migration_method = Some(v.into());
         self
     }
-    /// Sets [`backup_files`](Self::backup_files).
+    /// Sets [`backup_files`](Self::backup_files). Optional.
     pub fn with_backup_files(mut self, v: BackupFilesBody) -> Self {
         self.backup_files = Some(v);
         self
     }
-    /// Sets [`network_type`](Self::network_type).
+    /// Sets [`network_type`](Self::network_type). Optional.
     pub fn with_network_type(mut self, v: impl Into<MigrationNetworkType>) -> Self {
         self.network_type = Some(v.into());
         self
     }
-    /// Sets [`source_instance`](Self::source_instance).
+    /// Sets [`source_instance`](Self::source_instance). Optional.
     pub fn with_source_instance(mut self, v: SourceInstanceBody) -> Self {
         self.source_instance = Some(v);
         self
     }
-    /// Sets [`target_instance`](Self::target_instance).
+    /// Sets [`target_instance`](Self::target_instance). **Required.**
     pub fn with_target_instance(mut self, v: TargetInstanceBody) -> Self {
         self.target_instance = Some(v);
         self
@@ -575,27 +575,27 @@ pub struct CreateOnlineMigrationTaskBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl CreateOnlineMigrationTaskBody {
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). **Required.**
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets [`description`](Self::description).
+    /// Sets [`description`](Self::description). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
-    /// Sets [`vpc_id`](Self::vpc_id).
+    /// Sets [`vpc_id`](Self::vpc_id). **Required.**
     pub fn with_vpc_id(mut self, v: impl Into<String>) -> Self {
         self.vpc_id = Some(v.into());
         self
     }
-    /// Sets [`subnet_id`](Self::subnet_id).
+    /// Sets [`subnet_id`](Self::subnet_id). **Required.**
     pub fn with_subnet_id(mut self, v: impl Into<String>) -> Self {
         self.subnet_id = Some(v.into());
         self
     }
-    /// Sets [`security_group_id`](Self::security_group_id).
+    /// Sets [`security_group_id`](Self::security_group_id). **Required.**
     pub fn with_security_group_id(mut self, v: impl Into<String>) -> Self {
         self.security_group_id = Some(v.into());
         self
@@ -661,7 +661,7 @@ pub struct DeleteMigrateTaskRequest {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl DeleteMigrateTaskRequest {
-    /// Sets [`task_id_list`](Self::task_id_list).
+    /// Sets [`task_id_list`](Self::task_id_list). **Required.**
     pub fn with_task_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.task_id_list = Some(v.into_iter().map(Into::into).collect());
         self
@@ -738,17 +738,17 @@ pub struct Files {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl Files {
-    /// Sets [`file_name`](Self::file_name).
+    /// Sets [`file_name`](Self::file_name). **Required.**
     pub fn with_file_name(mut self, v: impl Into<String>) -> Self {
         self.file_name = Some(v.into());
         self
     }
-    /// Sets [`size`](Self::size).
+    /// Sets [`size`](Self::size). Optional.
     pub fn with_size(mut self, v: impl Into<String>) -> Self {
         self.size = Some(v.into());
         self
     }
-    /// Sets [`update_at`](Self::update_at).
+    /// Sets [`update_at`](Self::update_at). Optional.
     pub fn with_update_at(mut self, v: impl Into<String>) -> Self {
         self.update_at = Some(v.into());
         self
@@ -796,12 +796,12 @@ pub struct IpExchangeRequest {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl IpExchangeRequest {
-    /// Sets [`exchanged_ip`](Self::exchanged_ip).
+    /// Sets [`exchanged_ip`](Self::exchanged_ip). **Required.**
     pub fn with_exchanged_ip(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.exchanged_ip = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`is_exchange_domain`](Self::is_exchange_domain).
+    /// Sets [`is_exchange_domain`](Self::is_exchange_domain). **Required.**
     pub fn with_is_exchange_domain(mut self, v: bool) -> Self {
         self.is_exchange_domain = Some(v);
         self
@@ -1139,7 +1139,7 @@ pub struct MigrationUpdateRequestEntity {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl MigrationUpdateRequestEntity {
-    /// Sets [`resume_mode`](Self::resume_mode).
+    /// Sets [`resume_mode`](Self::resume_mode). Optional.
     pub fn with_resume_mode(mut self, v: impl Into<ResumeMode>) -> Self {
         self.resume_mode = Some(v.into());
         self
@@ -1206,27 +1206,27 @@ pub struct SetOnlineMigrationTaskBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl SetOnlineMigrationTaskBody {
-    /// Sets [`migration_method`](Self::migration_method).
+    /// Sets [`migration_method`](Self::migration_method). **Required.**
     pub fn with_migration_method(mut self, v: impl Into<MigrationMethod>) -> Self {
         self.migration_method = Some(v.into());
         self
     }
-    /// Sets [`resume_mode`](Self::resume_mode).
+    /// Sets [`resume_mode`](Self::resume_mode). **Required.**
     pub fn with_resume_mode(mut self, v: impl Into<ResumeMode>) -> Self {
         self.resume_mode = Some(v.into());
         self
     }
-    /// Sets [`bandwidth_limit_mb`](Self::bandwidth_limit_mb).
+    /// Sets [`bandwidth_limit_mb`](Self::bandwidth_limit_mb). Optional.
     pub fn with_bandwidth_limit_mb(mut self, v: impl Into<String>) -> Self {
         self.bandwidth_limit_mb = Some(v.into());
         self
     }
-    /// Sets [`source_instance`](Self::source_instance).
+    /// Sets [`source_instance`](Self::source_instance). **Required.**
     pub fn with_source_instance(mut self, v: ConfigMigrationInstanceBody) -> Self {
         self.source_instance = Some(v);
         self
     }
-    /// Sets [`target_instance`](Self::target_instance).
+    /// Sets [`target_instance`](Self::target_instance). **Required.**
     pub fn with_target_instance(mut self, v: ConfigMigrationInstanceBody) -> Self {
         self.target_instance = Some(v);
         self
@@ -1648,47 +1648,47 @@ impl std::fmt::Debug for SourceInstanceBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl SourceInstanceBody {
-    /// Sets [`addrs`](Self::addrs).
+    /// Sets [`addrs`](Self::addrs). **Required.**
     pub fn with_addrs(mut self, v: impl Into<String>) -> Self {
         self.addrs = Some(v.into());
         self
     }
-    /// Sets [`password`](Self::password).
+    /// Sets [`password`](Self::password). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.password = Some(v.into());
         self
     }
-    /// Sets [`task_status`](Self::task_status).
+    /// Sets [`task_status`](Self::task_status). Optional.
     pub fn with_task_status(mut self, v: impl Into<String>) -> Self {
         self.task_status = Some(v.into());
         self
     }
-    /// Sets [`id`](Self::id).
+    /// Sets [`id`](Self::id). Optional.
     pub fn with_id(mut self, v: impl Into<String>) -> Self {
         self.id = Some(v.into());
         self
     }
-    /// Sets [`ip`](Self::ip).
+    /// Sets [`ip`](Self::ip). Optional.
     pub fn with_ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
-    /// Sets [`port`](Self::port).
+    /// Sets [`port`](Self::port). Optional.
     pub fn with_port(mut self, v: impl Into<String>) -> Self {
         self.port = Some(v.into());
         self
     }
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets [`proxy_multi_db`](Self::proxy_multi_db).
+    /// Sets [`proxy_multi_db`](Self::proxy_multi_db). Optional.
     pub fn with_proxy_multi_db(mut self, v: bool) -> Self {
         self.proxy_multi_db = Some(v);
         self
     }
-    /// Sets [`db`](Self::db).
+    /// Sets [`db`](Self::db). Optional.
     pub fn with_db(mut self, v: impl Into<String>) -> Self {
         self.db = Some(v.into());
         self
@@ -2037,47 +2037,47 @@ impl std::fmt::Debug for TargetInstanceBody {
 #[cfg(feature = "migration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "migration")))]
 impl TargetInstanceBody {
-    /// Sets [`id`](Self::id).
+    /// Sets [`id`](Self::id). **Required.**
     pub fn with_id(mut self, v: impl Into<String>) -> Self {
         self.id = Some(v.into());
         self
     }
-    /// Sets [`name`](Self::name).
+    /// Sets [`name`](Self::name). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
-    /// Sets [`password`](Self::password).
+    /// Sets [`password`](Self::password). Optional.
     pub fn with_password(mut self, v: impl Into<String>) -> Self {
         self.password = Some(v.into());
         self
     }
-    /// Sets [`task_status`](Self::task_status).
+    /// Sets [`task_status`](Self::task_status). Optional.
     pub fn with_task_status(mut self, v: impl Into<String>) -> Self {
         self.task_status = Some(v.into());
         self
     }
-    /// Sets [`ip`](Self::ip).
+    /// Sets [`ip`](Self::ip). Optional.
     pub fn with_ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
-    /// Sets [`port`](Self::port).
+    /// Sets [`port`](Self::port). Optional.
     pub fn with_port(mut self, v: impl Into<String>) -> Self {
         self.port = Some(v.into());
         self
     }
-    /// Sets [`addrs`](Self::addrs).
+    /// Sets [`addrs`](Self::addrs). Optional.
     pub fn with_addrs(mut self, v: impl Into<String>) -> Self {
         self.addrs = Some(v.into());
         self
     }
-    /// Sets [`proxy_multi_db`](Self::proxy_multi_db).
+    /// Sets [`proxy_multi_db`](Self::proxy_multi_db). Optional.
     pub fn with_proxy_multi_db(mut self, v: bool) -> Self {
         self.proxy_multi_db = Some(v);
         self
     }
-    /// Sets [`db`](Self::db).
+    /// Sets [`db`](Self::db). Optional.
     pub fn with_db(mut self, v: impl Into<String>) -> Self {
         self.db = Some(v.into());
         self
@@ -2141,7 +2141,7 @@ impl BatchRestartOnlineMigrationTasksRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.migration_tasks`.
+    /// Sets `body.migration_tasks` ([`BatchRestartOnlineMigrationTasksBody::migration_tasks`]). **Required.**
     pub fn with_migration_tasks(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -2227,7 +2227,7 @@ impl BatchStopMigrationTasksRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.migration_tasks`.
+    /// Sets `body.migration_tasks` ([`BatchStopMigrationTasksBody::migration_tasks`]). **Required.**
     pub fn with_migration_tasks(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -2317,48 +2317,48 @@ impl CreateMigrationTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.task_name`.
+    /// Sets `body.task_name` ([`CreateMigrationTaskBody::task_name`]). **Required.**
     pub fn with_task_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).task_name = Some(v.into());
         self
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`CreateMigrationTaskBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
     }
-    /// Sets `body.migration_type`.
+    /// Sets `body.migration_type` ([`CreateMigrationTaskBody::migration_type`]). **Required.**
     pub fn with_migration_type(mut self, v: impl Into<MigrationType>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .migration_type = Some(v.into());
         self
     }
-    /// Sets `body.migration_method`.
+    /// Sets `body.migration_method` ([`CreateMigrationTaskBody::migration_method`]). **Required.**
     pub fn with_migration_method(mut self, v: impl Into<MigrationMethod>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .migration_method = Some(v.into());
         self
     }
-    /// Sets `body.backup_files`.
+    /// Sets `body.backup_files` ([`CreateMigrationTaskBody::backup_files`]). Optional.
     pub fn with_backup_files(mut self, v: BackupFilesBody) -> Self {
         self.body.get_or_insert_with(Default::default).backup_files = Some(v);
         self
     }
-    /// Sets `body.network_type`.
+    /// Sets `body.network_type` ([`CreateMigrationTaskBody::network_type`]). Optional.
     pub fn with_network_type(mut self, v: impl Into<MigrationNetworkType>) -> Self {
         self.body.get_or_insert_with(Default::default).network_type = Some(v.into());
         self
     }
-    /// Sets `body.source_instance`.
+    /// Sets `body.source_instance` ([`CreateMigrationTaskBody::source_instance`]). Optional.
     pub fn with_source_instance(mut self, v: SourceInstanceBody) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .source_instance = Some(v);
         self
     }
-    /// Sets `body.target_instance`.
+    /// Sets `body.target_instance` ([`CreateMigrationTaskBody::target_instance`]). **Required.**
     pub fn with_target_instance(mut self, v: TargetInstanceBody) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -2445,27 +2445,27 @@ impl CreateOnlineMigrationTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.name`.
+    /// Sets `body.name` ([`CreateOnlineMigrationTaskBody::name`]). **Required.**
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).name = Some(v.into());
         self
     }
-    /// Sets `body.description`.
+    /// Sets `body.description` ([`CreateOnlineMigrationTaskBody::description`]). Optional.
     pub fn with_description(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).description = Some(v.into());
         self
     }
-    /// Sets `body.vpc_id`.
+    /// Sets `body.vpc_id` ([`CreateOnlineMigrationTaskBody::vpc_id`]). **Required.**
     pub fn with_vpc_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).vpc_id = Some(v.into());
         self
     }
-    /// Sets `body.subnet_id`.
+    /// Sets `body.subnet_id` ([`CreateOnlineMigrationTaskBody::subnet_id`]). **Required.**
     pub fn with_subnet_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).subnet_id = Some(v.into());
         self
     }
-    /// Sets `body.security_group_id`.
+    /// Sets `body.security_group_id` ([`CreateOnlineMigrationTaskBody::security_group_id`]). **Required.**
     pub fn with_security_group_id(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -2548,7 +2548,7 @@ impl DeleteMigrationTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.task_id_list`.
+    /// Sets `body.task_id_list` ([`DeleteMigrateTaskRequest::task_id_list`]). **Required.**
     pub fn with_task_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).task_id_list =
             Some(v.into_iter().map(Into::into).collect());
@@ -2643,13 +2643,13 @@ impl ExchangeInstanceIpRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.exchanged_ip`.
+    /// Sets `body.exchanged_ip` ([`IpExchangeRequest::exchanged_ip`]). **Required.**
     pub fn with_exchanged_ip(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).exchanged_ip =
             Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.is_exchange_domain`.
+    /// Sets `body.is_exchange_domain` ([`IpExchangeRequest::is_exchange_domain`]). **Required.**
     pub fn with_is_exchange_domain(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -2756,17 +2756,17 @@ impl ListMigrationTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `name`.
+    /// Sets the query parameter `name` ([`name`](Self::name)). Optional.
     pub fn with_name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
@@ -2903,17 +2903,17 @@ impl ListMigrationTaskLogsRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `log_level`.
+    /// Sets the query parameter `log_level` ([`log_level`](Self::log_level)). Optional.
     pub fn with_log_level(mut self, v: impl Into<String>) -> Self {
         self.log_level = Some(v.into());
         self
@@ -3125,33 +3125,33 @@ impl SetOnlineMigrationTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.migration_method`.
+    /// Sets `body.migration_method` ([`SetOnlineMigrationTaskBody::migration_method`]). **Required.**
     pub fn with_migration_method(mut self, v: impl Into<MigrationMethod>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .migration_method = Some(v.into());
         self
     }
-    /// Sets `body.resume_mode`.
+    /// Sets `body.resume_mode` ([`SetOnlineMigrationTaskBody::resume_mode`]). **Required.**
     pub fn with_resume_mode(mut self, v: impl Into<ResumeMode>) -> Self {
         self.body.get_or_insert_with(Default::default).resume_mode = Some(v.into());
         self
     }
-    /// Sets `body.bandwidth_limit_mb`.
+    /// Sets `body.bandwidth_limit_mb` ([`SetOnlineMigrationTaskBody::bandwidth_limit_mb`]). Optional.
     pub fn with_bandwidth_limit_mb(mut self, v: impl Into<String>) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .bandwidth_limit_mb = Some(v.into());
         self
     }
-    /// Sets `body.source_instance`.
+    /// Sets `body.source_instance` ([`SetOnlineMigrationTaskBody::source_instance`]). **Required.**
     pub fn with_source_instance(mut self, v: ConfigMigrationInstanceBody) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .source_instance = Some(v);
         self
     }
-    /// Sets `body.target_instance`.
+    /// Sets `body.target_instance` ([`SetOnlineMigrationTaskBody::target_instance`]). **Required.**
     pub fn with_target_instance(mut self, v: ConfigMigrationInstanceBody) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -3568,7 +3568,7 @@ impl UpdateMigrationTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.resume_mode`.
+    /// Sets `body.resume_mode` ([`MigrationUpdateRequestEntity::resume_mode`]). Optional.
     pub fn with_resume_mode(mut self, v: impl Into<ResumeMode>) -> Self {
         self.body.get_or_insert_with(Default::default).resume_mode = Some(v.into());
         self

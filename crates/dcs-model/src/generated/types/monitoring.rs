@@ -347,17 +347,17 @@ impl ListMonitoredObjectsRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `dim_name`.
+    /// Sets the query parameter `dim_name` ([`dim_name`](Self::dim_name)). **Required.**
     pub fn with_dim_name(mut self, v: impl Into<String>) -> Self {
         self.dim_name = Some(v.into());
         self
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
@@ -478,7 +478,7 @@ impl ListMonitoredObjectsOfInstanceRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `dim_name`.
+    /// Sets the query parameter `dim_name` ([`dim_name`](Self::dim_name)). **Required.**
     pub fn with_dim_name(mut self, v: impl Into<String>) -> Self {
         self.dim_name = Some(v.into());
         self

@@ -135,17 +135,17 @@ pub struct ModifyIpWhitelistBody {
 #[cfg(feature = "network")]
 #[cfg_attr(docsrs, doc(cfg(feature = "network")))]
 impl ModifyIpWhitelistBody {
-    /// Sets [`instance_id`](Self::instance_id).
+    /// Sets [`instance_id`](Self::instance_id). Optional.
     pub fn with_instance_id(mut self, v: impl Into<String>) -> Self {
         self.instance_id = Some(v.into());
         self
     }
-    /// Sets [`enable_whitelist`](Self::enable_whitelist).
+    /// Sets [`enable_whitelist`](Self::enable_whitelist). **Required.**
     pub fn with_enable_whitelist(mut self, v: bool) -> Self {
         self.enable_whitelist = Some(v);
         self
     }
-    /// Sets [`whitelist`](Self::whitelist).
+    /// Sets [`whitelist`](Self::whitelist). **Required.**
     pub fn with_whitelist(mut self, v: impl IntoIterator<Item = Whitelist>) -> Self {
         self.whitelist = Some(v.into_iter().collect());
         self
@@ -286,7 +286,7 @@ pub struct UpdateClientIpTransparentTransmissionRequestBody {
 #[cfg(feature = "network")]
 #[cfg_attr(docsrs, doc(cfg(feature = "network")))]
 impl UpdateClientIpTransparentTransmissionRequestBody {
-    /// Sets [`transparent_client_ip_enable`](Self::transparent_client_ip_enable).
+    /// Sets [`transparent_client_ip_enable`](Self::transparent_client_ip_enable). Optional.
     pub fn with_transparent_client_ip_enable(mut self, v: bool) -> Self {
         self.transparent_client_ip_enable = Some(v);
         self
@@ -384,17 +384,17 @@ pub struct UpdatePublicIpRequestBody {
 #[cfg(feature = "network")]
 #[cfg_attr(docsrs, doc(cfg(feature = "network")))]
 impl UpdatePublicIpRequestBody {
-    /// Sets [`publicip_id`](Self::publicip_id).
+    /// Sets [`publicip_id`](Self::publicip_id). Optional.
     pub fn with_publicip_id(mut self, v: impl Into<String>) -> Self {
         self.publicip_id = Some(v.into());
         self
     }
-    /// Sets [`enable_ssl`](Self::enable_ssl).
+    /// Sets [`enable_ssl`](Self::enable_ssl). Optional.
     pub fn with_enable_ssl(mut self, v: bool) -> Self {
         self.enable_ssl = Some(v);
         self
     }
-    /// Sets [`elb_id`](Self::elb_id).
+    /// Sets [`elb_id`](Self::elb_id). Optional.
     pub fn with_elb_id(mut self, v: impl Into<String>) -> Self {
         self.elb_id = Some(v.into());
         self
@@ -453,7 +453,7 @@ pub struct UpdateSSLSwitchRequestBody {
 #[cfg(feature = "network")]
 #[cfg_attr(docsrs, doc(cfg(feature = "network")))]
 impl UpdateSSLSwitchRequestBody {
-    /// Sets [`enabled`](Self::enabled).
+    /// Sets [`enabled`](Self::enabled). **Required.**
     pub fn with_enabled(mut self, v: bool) -> Self {
         self.enabled = Some(v);
         self
@@ -536,12 +536,12 @@ pub struct Whitelist {
 #[cfg(feature = "network")]
 #[cfg_attr(docsrs, doc(cfg(feature = "network")))]
 impl Whitelist {
-    /// Sets [`group_name`](Self::group_name).
+    /// Sets [`group_name`](Self::group_name). **Required.**
     pub fn with_group_name(mut self, v: impl Into<String>) -> Self {
         self.group_name = Some(v.into());
         self
     }
-    /// Sets [`ip_list`](Self::ip_list).
+    /// Sets [`ip_list`](Self::ip_list). **Required.**
     pub fn with_ip_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.ip_list = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1042,7 +1042,7 @@ impl UpdateClientIpTransparentTransmissionRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.transparent_client_ip_enable`.
+    /// Sets `body.transparent_client_ip_enable` ([`UpdateClientIpTransparentTransmissionRequestBody::transparent_client_ip_enable`]). Optional.
     pub fn with_transparent_client_ip_enable(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
@@ -1150,19 +1150,19 @@ impl UpdateIpWhitelistRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.instance_id`.
+    /// Sets `body.instance_id` ([`ModifyIpWhitelistBody::instance_id`]). Optional.
     pub fn with_body_instance_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).instance_id = Some(v.into());
         self
     }
-    /// Sets `body.enable_whitelist`.
+    /// Sets `body.enable_whitelist` ([`ModifyIpWhitelistBody::enable_whitelist`]). **Required.**
     pub fn with_enable_whitelist(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enable_whitelist = Some(v);
         self
     }
-    /// Sets `body.whitelist`.
+    /// Sets `body.whitelist` ([`ModifyIpWhitelistBody::whitelist`]). **Required.**
     pub fn with_whitelist(mut self, v: impl IntoIterator<Item = Whitelist>) -> Self {
         self.body.get_or_insert_with(Default::default).whitelist = Some(v.into_iter().collect());
         self
@@ -1257,19 +1257,19 @@ impl UpdateIpWhitelistAsyncRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.instance_id`.
+    /// Sets `body.instance_id` ([`ModifyIpWhitelistBody::instance_id`]). Optional.
     pub fn with_body_instance_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).instance_id = Some(v.into());
         self
     }
-    /// Sets `body.enable_whitelist`.
+    /// Sets `body.enable_whitelist` ([`ModifyIpWhitelistBody::enable_whitelist`]). **Required.**
     pub fn with_enable_whitelist(mut self, v: bool) -> Self {
         self.body
             .get_or_insert_with(Default::default)
             .enable_whitelist = Some(v);
         self
     }
-    /// Sets `body.whitelist`.
+    /// Sets `body.whitelist` ([`ModifyIpWhitelistBody::whitelist`]). **Required.**
     pub fn with_whitelist(mut self, v: impl IntoIterator<Item = Whitelist>) -> Self {
         self.body.get_or_insert_with(Default::default).whitelist = Some(v.into_iter().collect());
         self
@@ -1362,17 +1362,17 @@ impl UpdatePublicIpRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.publicip_id`.
+    /// Sets `body.publicip_id` ([`UpdatePublicIpRequestBody::publicip_id`]). Optional.
     pub fn with_publicip_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).publicip_id = Some(v.into());
         self
     }
-    /// Sets `body.enable_ssl`.
+    /// Sets `body.enable_ssl` ([`UpdatePublicIpRequestBody::enable_ssl`]). Optional.
     pub fn with_enable_ssl(mut self, v: bool) -> Self {
         self.body.get_or_insert_with(Default::default).enable_ssl = Some(v);
         self
     }
-    /// Sets `body.elb_id`.
+    /// Sets `body.elb_id` ([`UpdatePublicIpRequestBody::elb_id`]). Optional.
     pub fn with_elb_id(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).elb_id = Some(v.into());
         self
@@ -1465,7 +1465,7 @@ impl UpdateSslSwitchRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.enabled`.
+    /// Sets `body.enabled` ([`UpdateSSLSwitchRequestBody::enabled`]). **Required.**
     pub fn with_enabled(mut self, v: bool) -> Self {
         self.body.get_or_insert_with(Default::default).enabled = Some(v);
         self

@@ -105,12 +105,12 @@ pub struct ChangeNodesStartStopStatusBody {
 #[cfg(feature = "nodes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "nodes")))]
 impl ChangeNodesStartStopStatusBody {
-    /// Sets [`node_ids`](Self::node_ids).
+    /// Sets [`node_ids`](Self::node_ids). Optional.
     pub fn with_node_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.node_ids = Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets [`action`](Self::action).
+    /// Sets [`action`](Self::action). Optional.
     pub fn with_action(mut self, v: impl Into<NodeAction>) -> Self {
         self.action = Some(v.into());
         self
@@ -565,7 +565,7 @@ pub struct PriorityBody {
 #[cfg(feature = "nodes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "nodes")))]
 impl PriorityBody {
-    /// Sets [`slave_priority_weight`](Self::slave_priority_weight).
+    /// Sets [`slave_priority_weight`](Self::slave_priority_weight). **Required.**
     pub fn with_slave_priority_weight(mut self, v: impl Into<i64>) -> Self {
         self.slave_priority_weight = Some(v.into());
         self
@@ -949,12 +949,12 @@ impl BatchShowNodesInformationRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
@@ -1243,13 +1243,13 @@ impl ChangeNodesStartStopStatusRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.node_ids`.
+    /// Sets `body.node_ids` ([`ChangeNodesStartStopStatusBody::node_ids`]). Optional.
     pub fn with_node_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.get_or_insert_with(Default::default).node_ids =
             Some(v.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `body.action`.
+    /// Sets `body.action` ([`ChangeNodesStartStopStatusBody::action`]). Optional.
     pub fn with_action(mut self, v: impl Into<NodeAction>) -> Self {
         self.body.get_or_insert_with(Default::default).action = Some(v.into());
         self
@@ -1791,7 +1791,7 @@ impl UpdateSlavePriorityRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.slave_priority_weight`.
+    /// Sets `body.slave_priority_weight` ([`PriorityBody::slave_priority_weight`]). **Required.**
     pub fn with_slave_priority_weight(mut self, v: impl Into<i64>) -> Self {
         self.body
             .get_or_insert_with(Default::default)

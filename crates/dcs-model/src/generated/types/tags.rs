@@ -35,12 +35,12 @@ pub struct CreateOrDeleteInstanceTags {
 #[cfg(feature = "tags")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tags")))]
 impl CreateOrDeleteInstanceTags {
-    /// Sets [`action`](Self::action).
+    /// Sets [`action`](Self::action). **Required.**
     pub fn with_action(mut self, v: impl Into<TagAction>) -> Self {
         self.action = Some(v.into());
         self
     }
-    /// Sets [`tags`](Self::tags).
+    /// Sets [`tags`](Self::tags). **Required.**
     pub fn with_tags(mut self, v: impl IntoIterator<Item = ResourceTag>) -> Self {
         self.tags = Some(v.into_iter().collect());
         self
@@ -180,12 +180,12 @@ impl BatchCreateOrDeleteTagsRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.action`.
+    /// Sets `body.action` ([`CreateOrDeleteInstanceTags::action`]). **Required.**
     pub fn with_action(mut self, v: impl Into<TagAction>) -> Self {
         self.body.get_or_insert_with(Default::default).action = Some(v.into());
         self
     }
-    /// Sets `body.tags`.
+    /// Sets `body.tags` ([`CreateOrDeleteInstanceTags::tags`]). **Required.**
     pub fn with_tags(mut self, v: impl IntoIterator<Item = ResourceTag>) -> Self {
         self.body.get_or_insert_with(Default::default).tags = Some(v.into_iter().collect());
         self

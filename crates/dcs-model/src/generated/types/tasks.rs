@@ -50,7 +50,7 @@ pub struct DeleteCenterTaskRequestBody {
 #[cfg(feature = "tasks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tasks")))]
 impl DeleteCenterTaskRequestBody {
-    /// Sets [`message`](Self::message).
+    /// Sets [`message`](Self::message). Optional.
     pub fn with_message(mut self, v: impl Into<String>) -> Self {
         self.message = Some(v.into());
         self
@@ -877,7 +877,7 @@ impl DeleteCenterTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets `body.message`.
+    /// Sets `body.message` ([`DeleteCenterTaskRequestBody::message`]). Optional.
     pub fn with_message(mut self, v: impl Into<String>) -> Self {
         self.body.get_or_insert_with(Default::default).message = Some(v.into());
         self
@@ -998,22 +998,22 @@ impl ListBackgroundTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `start_time`.
+    /// Sets the query parameter `start_time` ([`start_time`](Self::start_time)). Optional.
     pub fn with_start_time(mut self, v: impl Into<String>) -> Self {
         self.start_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `end_time`.
+    /// Sets the query parameter `end_time` ([`end_time`](Self::end_time)). Optional.
     pub fn with_end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
         self
@@ -1180,22 +1180,22 @@ impl ListCenterTaskRequest {
             ..Default::default()
         }
     }
-    /// Sets the query parameter `offset`.
+    /// Sets the query parameter `offset` ([`offset`](Self::offset)). Optional.
     pub fn with_offset(mut self, v: impl Into<i64>) -> Self {
         self.offset = Some(v.into());
         self
     }
-    /// Sets the query parameter `limit`.
+    /// Sets the query parameter `limit` ([`limit`](Self::limit)). Optional.
     pub fn with_limit(mut self, v: impl Into<i64>) -> Self {
         self.limit = Some(v.into());
         self
     }
-    /// Sets the query parameter `start_time`.
+    /// Sets the query parameter `start_time` ([`start_time`](Self::start_time)). Optional.
     pub fn with_start_time(mut self, v: impl Into<String>) -> Self {
         self.start_time = Some(v.into());
         self
     }
-    /// Sets the query parameter `end_time`.
+    /// Sets the query parameter `end_time` ([`end_time`](Self::end_time)). Optional.
     pub fn with_end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
         self
