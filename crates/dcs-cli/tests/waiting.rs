@@ -1,14 +1,16 @@
-//! Issue 17 item 5 and issue 20 item 5: `--wait` and `dcs wait` against the emulator with a
-//! real operation delay. Each test checks only where a wait ends (the final state, the exit
-//! code), never how long it took, so more intermediate states in the emulator change nothing.
+//! Issue 17 item 5 and issue 20 item 5: `--wait` and `dcs wait` end to end, the real `dcs`
+//! binary against the real `dcs-emulator` binary over TCP, with a real operation delay (the
+//! emulator's `--operation-delay`) and a seeded instance (its `--seed`). Each test checks only
+//! where a wait ends (the final state, the exit code), never how long it took, so more
+//! intermediate states in the emulator change nothing.
 
 mod support;
 
 use std::time::Duration;
 use support::*;
 
-/// The longest pause between polls in these tests (the emulator's work takes about a
-/// second, not minutes).
+/// The longest pause between polls in these tests (the emulator's work takes a few hundred
+/// milliseconds, not minutes).
 const FAST: &str = "200ms";
 
 fn id_of(v: &serde_json::Value) -> String {
@@ -17,10 +19,9 @@ fn id_of(v: &serde_json::Value) -> String {
 
 /// Create, resize, restart, back up, restore, a job operation and delete, each with
 /// `--wait`, through the porcelain and through `dcs call`: each prints the final state.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_daily_loop_waits_for_each_step() {
-    let emu = emulator().await;
-    emu.set_operation_delay(Duration::from_millis(800));
+#[test]
+fn the_daily_loop_waits_for_each_step() {
+    let emu = EmulatorProcess::start(Duration::from_millis(300), None);
     let e = emu.endpoint();
     let w = ["--wait", "--wait-interval", FAST];
 
@@ -43,7 +44,7 @@ async fn the_daily_loop_waits_for_each_step() {
         "json",
     ];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v = json(&out);
     assert_eq!(v["status"], "RUNNING", "{v}");
@@ -65,7 +66,7 @@ async fn the_daily_loop_waits_for_each_step() {
         "redis.single.xu1.large.2",
     ];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v = json(&out);
     assert_eq!(v["status"], "RUNNING", "{v}");
@@ -73,13 +74,13 @@ async fn the_daily_loop_waits_for_each_step() {
 
     let mut args = vec!["instances", "restart", &id];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(json(&out)["status"], "RUNNING");
 
     let mut args = vec!["backups", "create", &id, "--remark", "nightly"];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let backup = json(&out);
     assert_eq!(
@@ -90,7 +91,7 @@ async fn the_daily_loop_waits_for_each_step() {
 
     let mut args = vec!["backups", "restore", &id, &backup_id];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let restore = json(&out);
     assert_eq!(restore["status"], "succeed", "{restore}");
@@ -100,20 +101,20 @@ async fn the_daily_loop_waits_for_each_step() {
     let input = format!(r#"{{"instance_id": "{id}", "body": {{"enabled": true}}}}"#);
     let mut args = vec!["call", "UpdateSslSwitch", "--input-json", &input];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let job = json(&out);
     assert_eq!(job["status"], "SUCCESS", "{job}");
 
     // Started without waiting, then waited for by id.
-    let out = dcs(&["call", "UpdateSslSwitch", "--input-json", &input], &e).await;
+    let out = dcs_blocking(&["call", "UpdateSslSwitch", "--input-json", &input], &e);
     let job_id = json(&out)["job_id"].as_str().unwrap().to_string();
-    let out = dcs(&["wait", "job", &job_id, "--interval", FAST], &e).await;
+    let out = dcs_blocking(&["wait", "job", &job_id, "--interval", FAST], &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(json(&out)["status"], "SUCCESS");
-    let out = dcs(&["backups", "create", &id], &e).await;
+    let out = dcs_blocking(&["backups", "create", &id], &e);
     let b2 = json(&out)["backup_id"].as_str().unwrap().to_string();
-    let out = dcs(
+    let out = dcs_blocking(
         &[
             "wait",
             "backup",
@@ -127,11 +128,10 @@ async fn the_daily_loop_waits_for_each_step() {
             "status",
         ],
         &e,
-    )
-    .await;
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "succeed\n");
-    let out = dcs(
+    let out = dcs_blocking(
         &[
             "wait",
             "instance",
@@ -142,15 +142,14 @@ async fn the_daily_loop_waits_for_each_step() {
             "status",
         ],
         &e,
-    )
-    .await;
+    );
     assert_eq!(text(&out.stdout), "\"RUNNING\"\n");
 
     // The same create through `dcs call`: the final state, not the create's answer.
     let body = r#"{"body": {"name": "loop-2", "engine": "Redis", "capacity": 0.125, "spec_code": "s", "az_codes": ["a"], "vpc_id": "v", "subnet_id": "s"}}"#;
     let mut args = vec!["call", "create-instance", "--input-json", body];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v = json(&out);
     assert_eq!(
@@ -163,11 +162,11 @@ async fn the_daily_loop_waits_for_each_step() {
     // Deleting, waited for until the instance is gone.
     let mut args = vec!["instances", "delete", &id];
     args.extend(w);
-    let out = dcs(&args, &e).await;
+    let out = dcs_blocking(&args, &e);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(json(&out)["state"], "DELETED");
-    assert_eq!(emu.instance_status(PROJECT, &id), None);
-    let out = dcs(
+    assert_eq!(emu.instance_status(&id), None);
+    let out = dcs_blocking(
         &[
             "call",
             "DeleteSingleInstance",
@@ -175,10 +174,9 @@ async fn the_daily_loop_waits_for_each_step() {
             &format!(r#"{{"instance_id": "{id2}"}}"#),
         ],
         &e,
-    )
-    .await;
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = dcs(
+    let out = dcs_blocking(
         &[
             "wait",
             "instance",
@@ -189,28 +187,26 @@ async fn the_daily_loop_waits_for_each_step() {
             FAST,
         ],
         &e,
-    )
-    .await;
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(emu.instance_status(PROJECT, &id2), None);
+    assert_eq!(emu.instance_status(&id2), None);
 }
 
 /// `--wait` turns busy retries on: a change refused because the instance is still being
 /// created waits for it to be RUNNING and is sent again (UpdateInstance is safe to resend).
-#[tokio::test(flavor = "multi_thread")]
-async fn wait_sends_again_after_instance_busy() {
-    let emu = emulator().await;
-    emu.set_operation_delay(Duration::from_secs(2));
+#[test]
+fn wait_sends_again_after_instance_busy() {
+    let emu = EmulatorProcess::start(Duration::from_secs(2), None);
     let e = emu.endpoint();
     let body = r#"{"body": {"name": "busy-1", "engine": "Redis", "capacity": 1, "spec_code": "s", "az_codes": ["a"], "vpc_id": "v", "subnet_id": "s"}}"#;
-    let out = dcs(&["call", "CreateInstance", "--input-json", body], &e).await;
+    let out = dcs_blocking(&["call", "CreateInstance", "--input-json", body], &e);
     let id = json(&out)["instances"][0]["instance_id"]
         .as_str()
         .unwrap()
         .to_string();
     let input = format!(r#"{{"instance_id": "{id}", "body": {{"description": "changed"}}}}"#);
     // Without --wait: refused at once (the instance is CREATING).
-    let out = dcs(&["call", "UpdateInstance", "--input-json", &input], &e).await;
+    let out = dcs_blocking(&["call", "UpdateInstance", "--input-json", &input], &e);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("DCS.4026"),
@@ -222,7 +218,7 @@ async fn wait_sends_again_after_instance_busy() {
         "the hint: {}",
         text(&out.stderr)
     );
-    let out = dcs(
+    let out = dcs_blocking(
         &[
             "call",
             "UpdateInstance",
@@ -233,10 +229,9 @@ async fn wait_sends_again_after_instance_busy() {
             FAST,
         ],
         &e,
-    )
-    .await;
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = dcs(
+    let out = dcs_blocking(
         &[
             "instances",
             "show",
@@ -247,19 +242,20 @@ async fn wait_sends_again_after_instance_busy() {
             "text",
         ],
         &e,
-    )
-    .await;
+    );
     assert_eq!(text(&out.stdout), "changed\n");
 }
 
 /// A seeded CREATEFAILED instance ends the wait at once: exit 1, the state named on stderr
 /// (and in the JSON error).
-#[tokio::test(flavor = "multi_thread")]
-async fn a_failure_state_ends_the_wait_with_exit_1() {
-    let emu = emulator().await;
-    emu.seed_instance(PROJECT, "broken-1", "CREATEFAILED");
+#[test]
+fn a_failure_state_ends_the_wait_with_exit_1() {
+    let emu = EmulatorProcess::start(
+        Duration::from_millis(300),
+        Some(r#"{"instances": [{"id": "broken-1", "status": "CREATEFAILED"}]}"#),
+    );
     let e = emu.endpoint();
-    let out = dcs(&["wait", "instance", "broken-1"], &e).await;
+    let out = dcs_blocking(&["wait", "instance", "broken-1"], &e);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
@@ -267,7 +263,7 @@ async fn a_failure_state_ends_the_wait_with_exit_1() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
-    let out = dcs(&["wait", "instance", "broken-1", "-o", "json"], &e).await;
+    let out = dcs_blocking(&["wait", "instance", "broken-1", "-o", "json"], &e);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(
         text(&out.stderr)
@@ -280,19 +276,18 @@ async fn a_failure_state_ends_the_wait_with_exit_1() {
     assert_eq!(v["error"]["state"], "CREATEFAILED", "{v}");
     assert_eq!(v["error"]["kind"], "wait_failed", "{v}");
     // An instance that does not exist is not waited for.
-    let out = dcs(&["wait", "instance", "no-such-instance"], &e).await;
+    let out = dcs_blocking(&["wait", "instance", "no-such-instance"], &e);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }
 
 /// A budget that runs out is exit 124, saying what was seen last; the create's answer (the
 /// new id) is still printed.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_wait_that_runs_out_exits_124() {
-    let emu = emulator().await;
-    emu.set_operation_delay(Duration::from_secs(600));
+#[test]
+fn a_wait_that_runs_out_exits_124() {
+    let emu = EmulatorProcess::start(Duration::from_secs(600), None);
     let e = emu.endpoint();
     let body = r#"{"body": {"name": "slow-1", "engine": "Redis", "capacity": 1, "spec_code": "s", "az_codes": ["a"], "vpc_id": "v", "subnet_id": "s"}}"#;
-    let out = dcs(
+    let out = dcs_blocking(
         &[
             "call",
             "CreateInstance",
@@ -305,24 +300,22 @@ async fn a_wait_that_runs_out_exits_124() {
             FAST,
         ],
         &e,
-    )
-    .await;
+    );
     assert_eq!(out.status.code(), Some(124), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(err.contains("gave up waiting for instance"), "{err}");
     assert!(err.contains("last state CREATING"), "{err}");
     let v = json(&out);
     assert!(v["instances"][0]["instance_id"].is_string(), "{v}");
-    let out = dcs(&["wait", "job", "no-such-job", "--timeout", "1s"], &e).await;
+    let out = dcs_blocking(&["wait", "job", "no-such-job", "--timeout", "1s"], &e);
     assert_ne!(out.status.code(), Some(0));
 }
 
 /// Ctrl-C during a wait: exit 130, saying what was being waited for.
 #[cfg(unix)]
-#[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_ends_a_wait_with_130() {
-    let emu = emulator().await;
-    emu.set_operation_delay(Duration::from_secs(600));
+#[test]
+fn ctrl_c_ends_a_wait_with_130() {
+    let emu = EmulatorProcess::start(Duration::from_secs(600), None);
     let e = emu.endpoint();
     let cmd = command(
         &[
@@ -346,10 +339,7 @@ async fn ctrl_c_ends_a_wait_with_130() {
         ],
         &e,
     );
-    let (status, _out, err) =
-        tokio::task::spawn_blocking(move || signal_after(cmd, "waiting for instance", "-INT"))
-            .await
-            .unwrap();
+    let (status, _out, err) = signal_after(cmd, "waiting for instance", "-INT");
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(
         err.contains("interrupted: stopped waiting for instance"),
