@@ -314,3 +314,39 @@ fn the_idle_timer_runs_once_and_only_when_something_can_expire() {
         );
     }
 }
+
+/// An idle connection is usable strictly before its idle timeout and not at it: on the
+/// injected clock, a call one millisecond before reuses the connection, a call exactly at
+/// the timeout after the last check-in opens a new one.
+#[tokio::test]
+async fn an_idle_connection_expires_exactly_at_its_idle_timeout() {
+    let server = Server::start(Mode::KeepAlive, Duration::ZERO).await;
+    let time = dcs_transport::ManualTime::new(
+        std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+    );
+    let idle = Duration::from_secs(10);
+    let client = HttpClient::builder(
+        Endpoint::parse(&server.url).unwrap(),
+        Credentials::new("HWTESTAKPOOL00000002", "pool-slots-secret"),
+    )
+    .config(
+        ClientConfig::default()
+            .retry(RetryPolicy::disabled())
+            .pool_idle_timeout(idle),
+    )
+    .clock(Arc::new(time.clone()))
+    .sleeper(Arc::new(time.clone()))
+    .build()
+    .unwrap();
+    assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+    time.advance(idle - Duration::from_millis(1));
+    assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+    assert_eq!(
+        server.accepted(),
+        1,
+        "reused one millisecond before the timeout"
+    );
+    time.advance(idle);
+    assert_eq!(client.send(&delete()).await.unwrap().status(), 200);
+    assert_eq!(server.accepted(), 2, "not reused at the timeout itself");
+}
