@@ -537,6 +537,18 @@ async fn a_secret_echoed_anywhere_in_a_json_error_body_is_redacted() {
     let e = delete_once(&server.endpoint).await;
     let decoded: serde_json::Value = serde_json::from_slice(e.error_body().unwrap().raw()).unwrap();
     assert!(!decoded.to_string().contains(SK), "{decoded}");
+    // Two elements and nothing else: every change counts, not only an odd number of them.
+    let body = format!(
+        r#"{{"error_code":"DCS.4005","error_msg":"bad","details":["{escaped}","{escaped}"]}}"#
+    );
+    let server = RawServer::start(vec![answer(400, &[], &body)]).await;
+    let e = delete_once(&server.endpoint).await;
+    let decoded: serde_json::Value = serde_json::from_slice(e.error_body().unwrap().raw()).unwrap();
+    assert!(!decoded.to_string().contains(SK), "{decoded}");
+    assert_eq!(
+        decoded["details"],
+        serde_json::json!(["** redacted **", "** redacted **"])
+    );
     // The message itself.
     let body = format!(r#"{{"error_code":"DCS.4005","error_msg":"your key {escaped}"}}"#);
     let server = RawServer::start(vec![answer(400, &[], &body)]).await;
