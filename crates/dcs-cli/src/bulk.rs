@@ -114,10 +114,22 @@ impl Progress for Bar {
     }
 }
 
-/// A line on stderr every 10 %. A closed stderr loses the lines, never the run.
-pub struct Lines;
+/// A line every 10 %, on stderr ([`Lines::stderr`]). A closed stderr loses the lines, never
+/// the run.
+pub struct Lines {
+    out: fn(&str),
+}
 
 impl Lines {
+    /// Lines on stderr.
+    pub fn stderr() -> Self {
+        Lines {
+            out: |line| {
+                errln!("{line}");
+            },
+        }
+    }
+
     /// Whether `done` of `total` gets a line: every tenth of the total (every task under
     /// ten), and the last.
     fn due(done: usize, total: usize) -> bool {
@@ -129,7 +141,7 @@ impl Lines {
 impl Progress for Lines {
     fn inc(&self, done: usize, total: usize) {
         if Self::due(done, total) {
-            errln!("progress: {done}/{total}");
+            (self.out)(&format!("progress: {done}/{total}"));
         }
     }
     fn finish(&self) {}

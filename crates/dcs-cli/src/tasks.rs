@@ -360,7 +360,7 @@ pub async fn delete(ctx: &Ctx, opts: DeleteOpts) -> ExitCode {
         }
         Arc::new(bulk::Bar(bar))
     } else {
-        Arc::new(bulk::Lines)
+        Arc::new(bulk::Lines::stderr())
     };
     let summary = bulk::delete_all(
         client,

@@ -498,3 +498,19 @@ fn progress_lines_come_every_tenth_and_at_the_end() {
     assert_eq!(due(3), [1, 2, 3]);
     assert_eq!(due(1), [1]);
 }
+
+#[test]
+fn progress_lines_say_how_far_the_run_is() {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let lines = Lines {
+        out: |l| SEEN.lock().unwrap().push(l.to_string()),
+    };
+    for done in 1..=20 {
+        lines.inc(done, 20);
+    }
+    lines.finish();
+    let seen = SEEN.lock().unwrap().clone();
+    assert_eq!(seen.len(), 10, "{seen:?}");
+    assert_eq!(seen[0], "progress: 2/20");
+    assert_eq!(seen[9], "progress: 20/20");
+}
