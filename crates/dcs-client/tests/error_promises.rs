@@ -724,3 +724,59 @@ fn sanitize_escapes_controls_and_invisible_characters_and_caps_length() {
     assert!(s.ends_with("... (301 characters in all)"), "{s}");
     assert_eq!(dcs_client::sanitize(&"y".repeat(300)), "y".repeat(300));
 }
+
+#[tokio::test]
+async fn no_credentials_anywhere_is_a_configuration_error() {
+    // The metadata address answers 403 (not an ECS server): the chain finds nothing at the
+    // first call.
+    let metadata = RawServer::start(vec![answer(403, &[], "denied"); 4]).await;
+    let dcs = RawServer::start(vec![answer(200, &[], "{}")]).await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HOME", "/home/nobody"),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+            ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", &metadata.endpoint),
+        ]))
+        .build()
+        .unwrap();
+    let e = client
+        .delete_center_task("task-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+    assert!(e.is_no_credentials(), "{e}");
+    assert!(e.to_string().contains("no credentials found"), "{e}");
+    assert_eq!(dcs.requests(), 0);
+}
+
+#[tokio::test]
+async fn a_project_lookup_that_cannot_reach_iam_is_the_networks_failure() {
+    // A port nothing listens on: the lookup fails to connect, which is a transport failure
+    // (like any call's), not a configuration error.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let iam = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dcs = RawServer::start(vec![answer(200, &[], "{}")]).await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
+            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &iam),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ]))
+        .config(dcs_client::ClientConfig::default().retry(dcs_client::RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+    let e = client
+        .delete_center_task("task-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(e.is_connect(), "{e}");
+    assert_eq!(dcs.requests(), 0);
+}
