@@ -36,7 +36,7 @@ fn client(endpoint: &str, retry: RetryPolicy) -> DcsClient {
 
 /// The names of every predicate that is true of `e`.
 fn truths(e: &Error) -> Vec<&'static str> {
-    let all: [(&str, bool); 21] = [
+    let all: [(&str, bool); 22] = [
         ("is_unauthorized", e.is_unauthorized()),
         ("is_forbidden", e.is_forbidden()),
         ("is_throttled", e.is_throttled()),
@@ -58,6 +58,7 @@ fn truths(e: &Error) -> Vec<&'static str> {
         ("was_applied", e.was_applied()),
         ("is_clock_skew", e.is_clock_skew()),
         ("is_wait_timeout", e.is_wait_timeout()),
+        ("is_no_credentials", e.is_no_credentials()),
     ];
     all.iter().filter(|(_, t)| *t).map(|(n, _)| *n).collect()
 }
@@ -746,7 +747,7 @@ async fn no_credentials_anywhere_is_a_configuration_error() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config, "{e}");
-    assert!(e.is_no_credentials(), "{e}");
+    assert_eq!(truths(&e), ["is_no_credentials"], "{e}");
     assert!(e.to_string().contains("no credentials found"), "{e}");
     assert_eq!(dcs.requests(), 0);
 }
@@ -778,5 +779,38 @@ async fn a_project_lookup_that_cannot_reach_iam_is_the_networks_failure() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(e.is_connect(), "{e}");
+    assert!(!e.is_timeout(), "{e}");
+    assert_eq!(dcs.requests(), 0);
+}
+
+#[tokio::test]
+async fn a_project_lookup_iam_never_answers_is_a_timeout() {
+    let iam = RawServer::start(vec![Raw::Hang(Vec::new())]).await;
+    let dcs = RawServer::start(vec![answer(200, &[], "{}")]).await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
+            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &iam.endpoint),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ]))
+        .config(
+            dcs_client::ClientConfig::default()
+                .attempt_timeout(Duration::from_millis(200))
+                .total_timeout(Duration::from_secs(1))
+                .retry(dcs_client::RetryPolicy::disabled()),
+        )
+        .build()
+        .unwrap();
+    let e = client
+        .delete_center_task("task-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(e.is_timeout(), "{e}");
+    assert!(!e.is_connect(), "{e}");
     assert_eq!(dcs.requests(), 0);
 }
