@@ -77,7 +77,12 @@ pub const TARGETS: &[Target] = &[
     Target {
         file: "crates/dcs-config/src/chain.rs",
         package: "dcs-config",
-        tests: &["--lib", "--test=resolve", "--test=hostile_config"],
+        tests: &[
+            "--lib",
+            "--test=resolve",
+            "--test=hostile_config",
+            "--test=metadata",
+        ],
         timeout: 120,
     },
     Target {
