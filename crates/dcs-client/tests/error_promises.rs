@@ -748,6 +748,12 @@ async fn no_credentials_anywhere_is_a_configuration_error() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config, "{e}");
     assert_eq!(truths(&e), ["is_no_credentials"], "{e}");
+    // The chain's own error is the cause.
+    let cause = e.source().expect("the credential chain's error");
+    assert!(
+        cause.to_string().contains("no credentials found"),
+        "{cause}"
+    );
     assert!(e.to_string().contains("no credentials found"), "{e}");
     assert_eq!(dcs.requests(), 0);
 }
@@ -780,6 +786,7 @@ async fn a_project_lookup_that_cannot_reach_iam_is_the_networks_failure() {
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(e.is_connect(), "{e}");
     assert!(!e.is_timeout(), "{e}");
+    assert!(e.source().is_some(), "the lookup's error is the cause: {e}");
     assert_eq!(dcs.requests(), 0);
 }
 
