@@ -553,3 +553,68 @@ async fn project_id_precedence_and_iam_endpoint_choice() {
         "{e:?}"
     );
 }
+
+#[test]
+fn an_empty_key_in_a_profile_is_named_not_used() {
+    let fs = MapFs::new().with_file(HOME_CREDENTIALS, "[basic]\nak =\nsk = SK\n".to_string());
+    let e = load(&[], fs, region()).unwrap_err();
+    let (p, cause) = broken(&e);
+    assert_eq!(p, "profile");
+    assert!(cause.contains(&format!("{HOME_CREDENTIALS}:2")), "{cause}");
+    assert!(cause.contains("`ak` is empty"), "{cause}");
+}
+
+/// A Pod Identity URL with a query and no path is asked at `/` with that query.
+#[tokio::test]
+async fn a_pod_identity_url_without_a_path_posts_to_the_root() {
+    let pod =
+        Mock::start(|_, _| Reply::new(200, key_body("AK_POD", "2026-11-28T06:00:00.000000Z")))
+            .await;
+    let uri = format!("{}?x=1", pod.url);
+    let fs = MapFs::new().with_file("/var/run/pod-token", "pod-token-canary\n");
+    let ctx = ctx_with(
+        &[
+            NO_METADATA,
+            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+            (
+                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                "/var/run/pod-token",
+            ),
+        ],
+        fs,
+        &manual_clock(),
+    );
+    let cfg = ResolvedConfig::load(&ctx, region()).unwrap();
+    assert_eq!(ak_of(&cfg).await, "AK_POD");
+    assert_eq!(pod.lines(), [("POST".to_string(), "/?x=1".to_string())]);
+}
+
+/// A Pod Identity token file with nothing in it (or only blanks) is refused before anything
+/// is sent: no request with an empty `Authorization`.
+#[tokio::test]
+async fn an_empty_pod_identity_token_is_refused_unsent() {
+    let pod = Mock::start(|_, _| Reply::new(500, "must not be asked")).await;
+    let uri = format!("{}/v1/credentials", pod.url);
+    for token in ["", "  \n"] {
+        let fs = MapFs::new().with_file("/var/run/pod-token", token.to_string());
+        let ctx = ctx_with(
+            &[
+                NO_METADATA,
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+                (
+                    "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    "/var/run/pod-token",
+                ),
+            ],
+            fs,
+            &manual_clock(),
+        );
+        let cfg = ResolvedConfig::load(&ctx, region()).unwrap();
+        let e = cfg.credentials().provide_credentials().await.unwrap_err();
+        assert!(
+            e.to_string().contains("empty, or not a header value"),
+            "{e}"
+        );
+    }
+    assert_eq!(pod.accepted(), 0);
+}
