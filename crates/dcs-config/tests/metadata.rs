@@ -444,3 +444,76 @@ async fn a_failed_refresh_keeps_still_valid_credentials() {
         "expired: the failure shows: {e}"
     );
 }
+
+/// Pod Identity through the same cache: the token is sent as it is (inner spaces included),
+/// and a failed refresh of still-valid credentials is logged under the provider's name.
+#[tokio::test(flavor = "current_thread")]
+async fn pod_identity_refresh_failures_are_logged_under_its_name() {
+    let pod = Mock::start(|s, i| {
+        if i == 0 && s.header("authorization") == Some("Bearer pod token") {
+            Reply::new(200, key_body("AK_POD", IN_ONE_HOUR))
+        } else {
+            Reply::new(500, "pod identity is down")
+        }
+    })
+    .await;
+    let uri = format!("{}/v1/credentials", pod.url);
+    let clock = manual_clock();
+    let ctx = ctx_with(
+        &[
+            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+            (
+                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                "/var/run/pod-token",
+            ),
+        ],
+        dcs_config::MapFs::new().with_file("/var/run/pod-token", "Bearer pod token\n"),
+        &clock,
+    );
+    let p = CachingProvider::new(
+        dcs_config::PodIdentityProvider::from_context(&ctx)
+            .unwrap()
+            .unwrap(),
+        Arc::new(clock.clone()),
+    );
+    let logged = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let _log = tracing::subscriber::set_default(Capture(logged.clone()));
+    let ak = |c: dcs_config::Credentials| c.access_key_id().to_string();
+    assert_eq!(ak(p.provide_credentials().await.unwrap()), "AK_POD");
+    clock.advance(Duration::from_secs(45 * 60));
+    assert_eq!(ak(p.provide_credentials().await.unwrap()), "AK_POD");
+    assert_eq!(pod.seen().len(), 2, "a refresh was tried");
+    let logged = logged.lock().unwrap().clone();
+    assert!(
+        logged.iter().any(|l| l == "provider=pod-identity"),
+        "{logged:?}"
+    );
+}
+
+/// Every field of every event, as `name=value`.
+struct Capture(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Fields<'a>(&'a mut Vec<String>);
+        impl tracing::field::Visit for Fields<'_> {
+            fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+                self.0.push(format!("{}={v}", f.name()));
+            }
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                self.0.push(format!("{}={v:?}", f.name()));
+            }
+        }
+        event.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
