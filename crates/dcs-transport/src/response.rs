@@ -226,7 +226,9 @@ impl ClockSkew {
 /// holds none.
 pub(crate) fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
     const MARK: &[u8] = crate::credentials::REDACTED.as_bytes();
-    if secret.is_empty() {
+    // An answer shorter than the secret cannot hold it: most answers (an empty 204, a small
+    // JSON object) are done here without building a searcher.
+    if secret.is_empty() || body.len() < secret.len() {
         return None;
     }
     // Every answer is scanned, so the search is memchr's vectorised one (a large list must
@@ -252,6 +254,14 @@ pub(crate) fn redact(body: &Bytes, secret: &[u8]) -> Option<Bytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_exactly_the_secret_is_redacted_and_a_shorter_one_is_left() {
+        let body = Bytes::from_static(b"TOK");
+        assert_eq!(redact(&body, b"TOK").unwrap(), &b"** redacted **"[..]);
+        assert!(redact(&Bytes::from_static(b"TO"), b"TOK").is_none());
+        assert!(redact(&Bytes::new(), b"TOK").is_none());
+    }
 
     #[test]
     fn redact_replaces_every_occurrence_and_nothing_else() {
