@@ -711,6 +711,10 @@ mod tests {
         assert_eq!(resolve("answer.job_id", &req, &ans), ["j-1"]);
         assert_eq!(resolve("answer.n", &req, &ans), ["7"]);
         assert!(resolve("answer.missing", &req, &ans).is_empty());
+        // `[]` says a list: a list read as one value, or one value read as a list, names
+        // nothing (a table row that does not fit the answer finds no resource).
+        assert!(resolve("body.instances", &req, &ans).is_empty());
+        assert!(resolve("body.account_name[]", &req, &ans).is_empty());
         // A text answer: JSON inside, or `job_id:VALUE`.
         assert_eq!(
             resolve("answer.job_id", &req, &json!("{\"job_id\":\"j-2\"}")),
