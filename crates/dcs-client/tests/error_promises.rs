@@ -615,6 +615,31 @@ async fn configuration_errors_say_nothing_was_sent() {
     assert!(format!("{e:?}").contains("config"), "{e:?}");
 }
 
+/// The error of one `DeleteCenterTask` from a client with keys and a region but no project id,
+/// so the project is looked up at `iam` first (retries off); `dcs` must never be asked.
+async fn after_a_project_lookup_at(iam: &str, config: dcs_client::ClientConfig) -> Error {
+    let dcs = RawServer::start(vec![answer(200, &[], "{}")]).await;
+    let client = DcsClient::builder()
+        .context(ctx(&[
+            ("HUAWEICLOUD_SDK_AK", AK),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
+            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", iam),
+            ("DCS_ENDPOINT", &dcs.endpoint),
+            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ]))
+        .config(config.retry(RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+    let e = client
+        .delete_center_task("task-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(dcs.requests(), 0, "nothing reached DCS: {e}");
+    e
+}
+
 #[tokio::test]
 async fn a_refused_project_lookup_keeps_iams_trace_id() {
     let iam = RawServer::start(vec![answer(
@@ -623,27 +648,10 @@ async fn a_refused_project_lookup_keeps_iams_trace_id() {
         r#"{"error":{"code":"403","message":"denied"}}"#,
     )])
     .await;
-    let dcs = RawServer::start(vec![answer(200, &[], "{}")]).await;
-    let client = DcsClient::builder()
-        .context(ctx(&[
-            ("HUAWEICLOUD_SDK_AK", AK),
-            ("HUAWEICLOUD_SDK_SK", SK),
-            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
-            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &iam.endpoint),
-            ("DCS_ENDPOINT", &dcs.endpoint),
-            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
-        ]))
-        .build()
-        .unwrap();
-    let e = client
-        .delete_center_task("task-1")
-        .send()
-        .await
-        .unwrap_err();
+    let e = after_a_project_lookup_at(&iam.endpoint, Default::default()).await;
     assert_eq!(e.kind(), ErrorKind::Config, "{e}");
     assert_eq!(e.iam_trace_id(), Some("trace-77"), "{e}");
     assert!(e.to_string().contains("(IAM trace id trace-77)"), "{e}");
-    assert_eq!(dcs.requests(), 0);
 }
 
 #[tokio::test]
@@ -765,59 +773,24 @@ async fn a_project_lookup_that_cannot_reach_iam_is_the_networks_failure() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let iam = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let dcs = RawServer::start(vec![answer(200, &[], "{}")]).await;
-    let client = DcsClient::builder()
-        .context(ctx(&[
-            ("HUAWEICLOUD_SDK_AK", AK),
-            ("HUAWEICLOUD_SDK_SK", SK),
-            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
-            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &iam),
-            ("DCS_ENDPOINT", &dcs.endpoint),
-            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
-        ]))
-        .config(dcs_client::ClientConfig::default().retry(dcs_client::RetryPolicy::disabled()))
-        .build()
-        .unwrap();
-    let e = client
-        .delete_center_task("task-1")
-        .send()
-        .await
-        .unwrap_err();
+    let e = after_a_project_lookup_at(&iam, Default::default()).await;
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(e.is_connect(), "{e}");
     assert!(!e.is_timeout(), "{e}");
     assert!(e.source().is_some(), "the lookup's error is the cause: {e}");
-    assert_eq!(dcs.requests(), 0);
 }
 
 #[tokio::test]
 async fn a_project_lookup_iam_never_answers_is_a_timeout() {
     let iam = RawServer::start(vec![Raw::Hang(Vec::new())]).await;
-    let dcs = RawServer::start(vec![answer(200, &[], "{}")]).await;
-    let client = DcsClient::builder()
-        .context(ctx(&[
-            ("HUAWEICLOUD_SDK_AK", AK),
-            ("HUAWEICLOUD_SDK_SK", SK),
-            ("HUAWEICLOUD_SDK_REGION", "cn-north-4"),
-            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &iam.endpoint),
-            ("DCS_ENDPOINT", &dcs.endpoint),
-            ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
-        ]))
-        .config(
-            dcs_client::ClientConfig::default()
-                .attempt_timeout(Duration::from_millis(200))
-                .total_timeout(Duration::from_secs(1))
-                .retry(dcs_client::RetryPolicy::disabled()),
-        )
-        .build()
-        .unwrap();
-    let e = client
-        .delete_center_task("task-1")
-        .send()
-        .await
-        .unwrap_err();
+    let e = after_a_project_lookup_at(
+        &iam.endpoint,
+        dcs_client::ClientConfig::default()
+            .attempt_timeout(Duration::from_millis(200))
+            .total_timeout(Duration::from_secs(1)),
+    )
+    .await;
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(e.is_timeout(), "{e}");
     assert!(!e.is_connect(), "{e}");
-    assert_eq!(dcs.requests(), 0);
 }

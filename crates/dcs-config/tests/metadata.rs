@@ -459,17 +459,7 @@ async fn pod_identity_refresh_failures_are_logged_under_its_name() {
     .await;
     let uri = format!("{}/v1/credentials", pod.url);
     let clock = manual_clock();
-    let ctx = ctx_with(
-        &[
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
-            (
-                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                "/var/run/pod-token",
-            ),
-        ],
-        dcs_config::MapFs::new().with_file("/var/run/pod-token", "Bearer pod token\n"),
-        &clock,
-    );
+    let ctx = pod_ctx(&uri, "Bearer pod token\n", &clock, &[]);
     let p = CachingProvider::new(
         dcs_config::PodIdentityProvider::from_context(&ctx)
             .unwrap()

@@ -571,19 +571,7 @@ async fn a_pod_identity_url_without_a_path_posts_to_the_root() {
         Mock::start(|_, _| Reply::new(200, key_body("AK_POD", "2026-11-28T06:00:00.000000Z")))
             .await;
     let uri = format!("{}?x=1", pod.url);
-    let fs = MapFs::new().with_file("/var/run/pod-token", "pod-token-canary\n");
-    let ctx = ctx_with(
-        &[
-            NO_METADATA,
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
-            (
-                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                "/var/run/pod-token",
-            ),
-        ],
-        fs,
-        &manual_clock(),
-    );
+    let ctx = pod_ctx(&uri, "pod-token-canary\n", &manual_clock(), &[]);
     let cfg = ResolvedConfig::load(&ctx, region()).unwrap();
     assert_eq!(ak_of(&cfg).await, "AK_POD");
     assert_eq!(pod.lines(), [("POST".to_string(), "/?x=1".to_string())]);
@@ -596,19 +584,7 @@ async fn an_empty_pod_identity_token_is_refused_unsent() {
     let pod = Mock::start(|_, _| Reply::new(500, "must not be asked")).await;
     let uri = format!("{}/v1/credentials", pod.url);
     for token in ["", "  \n"] {
-        let fs = MapFs::new().with_file("/var/run/pod-token", token.to_string());
-        let ctx = ctx_with(
-            &[
-                NO_METADATA,
-                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
-                (
-                    "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                    "/var/run/pod-token",
-                ),
-            ],
-            fs,
-            &manual_clock(),
-        );
+        let ctx = pod_ctx(&uri, token, &manual_clock(), &[]);
         let cfg = ResolvedConfig::load(&ctx, region()).unwrap();
         let e = cfg.credentials().provide_credentials().await.unwrap_err();
         assert!(

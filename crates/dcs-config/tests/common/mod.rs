@@ -180,6 +180,22 @@ pub fn ctx_with(vars: &[(&str, &str)], fs: MapFs, clock: &ManualTime) -> Context
     Context::new(Arc::new(env), Arc::new(fs), Arc::new(clock.clone()))
 }
 
+/// A context for Pod Identity at `uri`, with `token` in its token file
+/// (`/var/run/pod-token`), metadata turned off, and these other variables.
+pub fn pod_ctx(uri: &str, token: &str, clock: &ManualTime, vars: &[(&str, &str)]) -> Context {
+    let mut all = vec![
+        ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri),
+        (
+            "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            "/var/run/pod-token",
+        ),
+    ];
+    all.extend_from_slice(vars);
+    let fs = MapFs::new().with_file("/var/run/pod-token", token.to_string());
+    ctx_with(&all, fs, clock)
+}
+
 /// A context over these variables, no files.
 pub fn ctx(vars: &[(&str, &str)]) -> Context {
     ctx_with(vars, MapFs::new(), &manual_clock())
