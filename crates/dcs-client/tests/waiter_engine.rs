@@ -661,3 +661,25 @@ fn wait_options_show_what_is_set() {
         "WaitOptions { budget: None, interval: Some(1.5s), observer: false }"
     );
 }
+
+/// Every failure state of a migration task ends its wait at once and is named, the two the
+/// emulator never reaches (`MIGRATION_FAILED`, `RELEASED`) included.
+#[tokio::test]
+async fn every_failure_state_of_a_migration_task_ends_its_wait() {
+    for state in ["FAILED", "MIGRATION_FAILED", "TERMINATED", "RELEASED"] {
+        let server = RawServer::start(vec![
+            ok(r#"{"status":"MIGRATING"}"#),
+            ok(&format!(r#"{{"status":"{state}"}}"#)),
+            ok(r#"{"status":"SUCCESS"}"#),
+        ])
+        .await;
+        let time = now();
+        let e = client(&server.endpoint, &time)
+            .wait_for_migration_task("t-1")
+            .wait()
+            .await
+            .unwrap_err();
+        assert_eq!(e.failure_state(), Some(state), "{e}");
+        assert_eq!(server.requests(), 2, "{state}");
+    }
+}
