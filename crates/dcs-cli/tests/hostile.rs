@@ -4,11 +4,14 @@
 //! hostile pipes, files and queries. Every run has a deadline: a command still running then
 //! is killed and the test fails (a hang is the bug, not a slow machine).
 
+mod support;
+
 use std::collections::HashMap;
 use std::io::Read;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
+use support::wait_or_kill;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const AK: &str = "HOSTILETESTAK0000001";
@@ -286,45 +289,9 @@ fn command(args: &[&str], endpoint: &str) -> Command {
     cmd
 }
 
-/// Waits for `child` up to [`DEADLINE`]; a child still running then is killed and the test
-/// fails.
-fn wait_or_kill(child: &mut Child, what: &str) -> ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {DEADLINE:?} (hung)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs `cmd` to its end (within the deadline), collecting stdout and stderr.
-fn run(mut cmd: Command, what: &str) -> Output {
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let status = wait_or_kill(&mut child, what);
-    Output {
-        status,
-        stdout: o.join().unwrap(),
-        stderr: e.join().unwrap(),
-    }
+/// Runs `cmd` to its end (within the shared deadline), collecting stdout and stderr.
+fn run(cmd: Command, what: &str) -> Output {
+    support::run_with(cmd, None, what)
 }
 
 async fn dcs(args: &[&str], endpoint: &str) -> Output {

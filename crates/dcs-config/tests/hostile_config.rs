@@ -63,18 +63,12 @@ async fn a_non_ascii_expiry_from_the_metadata_service_is_an_error_not_a_panic() 
 async fn a_non_ascii_expiry_from_pod_identity_is_an_error_not_a_panic() {
     let pod = Mock::start(|_, _| Reply::new(200, canary_body("2026-01-01T00:00:0\u{e9}"))).await;
     let uri = format!("{}/v1/credentials", pod.url);
-    let fs = dcs_config::MapFs::new().with_file("/var/run/pod-token", "pod-token\n");
-    let ctx = ctx_with(
-        &[
-            NO_METADATA,
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
-            (
-                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                "/var/run/pod-token",
-            ),
-        ],
-        fs,
+    let ctx = pod_ctx(
+        &uri,
+        "pod-token
+",
         &manual_clock(),
+        &[],
     );
     let cfg = ResolvedConfig::load(&ctx, Overrides::default().region("cn-north-4")).unwrap();
     let e = cfg
@@ -126,18 +120,12 @@ async fn a_failed_credentials_answer_is_never_quoted() {
     let b = body.clone();
     let pod = Mock::start(move |_, _| Reply::new(500, b.clone())).await;
     let uri = format!("{}/v1/credentials", pod.url);
-    let fs = dcs_config::MapFs::new().with_file("/var/run/pod-token", "pod-token\n");
-    let ctx = ctx_with(
-        &[
-            NO_METADATA,
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
-            (
-                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                "/var/run/pod-token",
-            ),
-        ],
-        fs,
+    let ctx = pod_ctx(
+        &uri,
+        "pod-token
+",
         &manual_clock(),
+        &[],
     );
     let cfg = ResolvedConfig::load(&ctx, Overrides::default().region("cn-north-4")).unwrap();
     let e = cfg
