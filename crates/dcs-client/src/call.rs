@@ -3,7 +3,7 @@
 //! functions, so 137 operations add almost no code to compile.
 
 use crate::{DcsClient, Error};
-use dcs_model::operation::{Decode, Operation, OperationMeta, ResponseKind};
+use dcs_model::operation::{Decode, HttpMethod, Operation, OperationMeta, ResponseKind};
 use dcs_model::query::QueryWriter;
 use dcs_transport::signer::HEADER_PROJECT_ID;
 use dcs_transport::{BodyState, Method, Request, Response, ResponseStream, Streamed};
@@ -346,8 +346,14 @@ fn build(
     body: Option<Vec<u8>>,
     options: &RequestOptions,
 ) -> Request {
-    // Every HttpMethod is a standard method name, which always parses.
-    let method = Method::from_bytes(meta.method.as_str().as_bytes()).unwrap_or(Method::GET);
+    let method = match meta.method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        // A method added later is a standard name too, which always parses.
+        other => Method::from_bytes(other.as_str().as_bytes()).unwrap_or(Method::GET),
+    };
     let mut req = Request::new(method, path)
         .content_type(meta.content_type)
         .idempotent(meta.retry_safe);

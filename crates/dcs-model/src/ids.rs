@@ -269,7 +269,13 @@ pub fn validate_path_param(field: &'static str, value: &str) -> Result<(), Valid
     if value.is_empty() {
         return fail(Rule::Empty);
     }
-    let actual = value.chars().count();
+    // Ids are ASCII: one byte is one character, and the checks below need no decoding.
+    let ascii = value.is_ascii();
+    let actual = if ascii {
+        value.len()
+    } else {
+        value.chars().count()
+    };
     if actual > PATH_PARAM_MAX_CHARS {
         return fail(Rule::TooLong {
             max: PATH_PARAM_MAX_CHARS,
@@ -279,11 +285,19 @@ pub fn validate_path_param(field: &'static str, value: &str) -> Result<(), Valid
     if value == "." || value == ".." {
         return fail(Rule::DotSegment);
     }
-    if let Some((at, ch)) = value
-        .chars()
-        .enumerate()
-        .find(|&(_, ch)| is_forbidden_path_char(ch))
-    {
+    let forbidden = if ascii {
+        value
+            .bytes()
+            .map(char::from)
+            .enumerate()
+            .find(|&(_, ch)| is_forbidden_path_char(ch))
+    } else {
+        value
+            .chars()
+            .enumerate()
+            .find(|&(_, ch)| is_forbidden_path_char(ch))
+    };
+    if let Some((at, ch)) = forbidden {
         return fail(Rule::ForbiddenChar { ch, at });
     }
     Ok(())
@@ -295,7 +309,18 @@ pub fn validate_path_param(field: &'static str, value: &str) -> Result<(), Valid
 /// `%XX` (upper-case hex) for each byte of its UTF-8 encoding.
 /// For example `"tâche"` becomes `"t%C3%A2che"`.
 pub fn encode_path_segment(value: &str) -> String {
-    utf8_percent_encode(value, SEGMENT_ENCODE_SET).to_string()
+    let mut out = String::with_capacity(value.len());
+    push_path_segment(&mut out, value);
+    out
+}
+
+/// Appends `value` to `out`, percent-encoded as [`encode_path_segment`] does, without an
+/// intermediate string: what the generated operations build their paths with.
+pub fn push_path_segment(out: &mut String, value: &str) {
+    // Unreserved runs come through as one piece each, encoded bytes as `%XX` pieces.
+    for piece in utf8_percent_encode(value, SEGMENT_ENCODE_SET) {
+        out.push_str(piece);
+    }
 }
 
 /// Checks a project id: 1 to 64 ASCII letters, digits, `-` or `_`. Huawei Cloud's project

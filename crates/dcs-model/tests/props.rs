@@ -1,4 +1,7 @@
-use dcs_model::ids::{encode_path_segment, validate_path_param};
+use dcs_model::ids::{
+    encode_path_segment, is_forbidden_path_char, push_path_segment, validate_path_param, Rule,
+};
+use dcs_model::limits::PATH_PARAM_MAX_CHARS;
 use dcs_model::ErrorBody;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
@@ -16,8 +19,51 @@ fn id_like() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The path-parameter rules spelled out character by character: what `validate_path_param`
+/// must decide, whether it reads the value as bytes (ASCII) or as characters.
+fn path_rule_by_chars(value: &str) -> Option<Rule> {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.is_empty() {
+        return Some(Rule::Empty);
+    }
+    if chars.len() > PATH_PARAM_MAX_CHARS {
+        return Some(Rule::TooLong {
+            max: PATH_PARAM_MAX_CHARS,
+            actual: chars.len(),
+        });
+    }
+    if value == "." || value == ".." {
+        return Some(Rule::DotSegment);
+    }
+    let (at, &ch) = chars
+        .iter()
+        .enumerate()
+        .find(|(_, c)| is_forbidden_path_char(**c))?;
+    Some(Rule::ForbiddenChar { ch, at })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn path_params_are_judged_by_characters(
+        value in prop_oneof![
+            id_like(),
+            "[ -~\t\n\u{b}\u{c}\r\u{0}\u{7f}]{0,40}",
+            "[a-z]{250,260}",
+            "[a-zé]{250,260}",
+        ]
+    ) {
+        let got = validate_path_param("task_id", &value).err().map(|e| e.rule().clone());
+        prop_assert_eq!(got, path_rule_by_chars(&value));
+    }
+
+    #[test]
+    fn pushing_a_segment_appends_its_encoding(prefix in "[a-z/]{0,8}", value in id_like()) {
+        let mut out = prefix.clone();
+        push_path_segment(&mut out, &value);
+        prop_assert_eq!(out, format!("{prefix}{}", encode_path_segment(&value)));
+    }
 
     #[test]
     fn validated_ids_encode_safely_and_decode_back(field in field_name(), value in id_like()) {

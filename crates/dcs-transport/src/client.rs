@@ -22,8 +22,10 @@ use http::header::{HeaderName, HeaderValue};
 use http::Method;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, SystemTime};
 use tracing::Instrument;
 
@@ -285,7 +287,13 @@ impl HttpClientBuilder {
             self.config.proxy = Some(crate::proxy::ProxySettings::all(p?));
         }
         let credentials = match (self.provider, self.credentials) {
-            (Some(p), _) => CredentialSource::Provider(p),
+            // Keys that cannot change are signed with directly: no provider call, clone and
+            // check before every attempt. Keys that fail the check stay behind the provider,
+            // so the failure is reported at the call, as for any provider.
+            (Some(p), _) => match p.fixed_credentials().filter(|c| c.validate().is_ok()) {
+                Some(c) => CredentialSource::Fixed(Arc::new(c)),
+                None => CredentialSource::Provider(p),
+            },
             (None, Some(c)) => {
                 c.validate()?;
                 CredentialSource::Fixed(Arc::new(c))
@@ -477,6 +485,17 @@ impl Limits {
 struct Until {
     deadline: Duration,
     timer: tokio::time::Instant,
+    /// A reading of the client's clock taken just before, for the first look at idle
+    /// connections (`None`: read the clock then).
+    look: Option<Duration>,
+}
+
+/// When an attempt starts: the wall-clock time it is signed with, and the client's
+/// monotonic reading its deadlines count from.
+#[derive(Debug, Clone, Copy)]
+struct AttemptStart {
+    signing: SystemTime,
+    at: Duration,
 }
 
 /// Why a request did not get an answer on one endpoint.
@@ -593,10 +612,13 @@ impl HttpClient {
             request_id = tracing::field::Empty,
             elapsed_us = tracing::field::Empty,
         );
-        let t0 = self.inner.clock.monotonic();
+        // Timed only when someone records the span: each clock reading costs.
+        let t0 = (!span.is_disabled()).then(|| self.inner.clock.monotonic());
         let out = self.send_inner(req, false).instrument(span.clone()).await;
-        let elapsed = self.inner.clock.monotonic().saturating_sub(t0);
-        span.record("elapsed_us", elapsed.as_micros() as u64);
+        if let Some(t0) = t0 {
+            let elapsed = self.inner.clock.monotonic().saturating_sub(t0);
+            span.record("elapsed_us", elapsed.as_micros() as u64);
+        }
         match out {
             Ok(Streamed::Buffered(r)) => {
                 span.record("attempts", r.attempts);
@@ -654,7 +676,10 @@ impl HttpClient {
             return Err(TransportError::no_runtime().finish(0, false, None));
         }
         let limits = Limits::for_request(&inner.config, req)?;
-        let deadline = inner.clock.monotonic().saturating_add(limits.total_timeout);
+        let start = inner.clock.monotonic();
+        let deadline = start.saturating_add(limits.total_timeout);
+        // The first attempt starts on the reading just taken; later ones read the clock.
+        let mut reading = Some(start);
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
         let mut last_answer: Option<Response> = None;
@@ -665,7 +690,8 @@ impl HttpClient {
             attempt += 1;
             let offset = inner.clock_offset.load(Ordering::Relaxed);
             let now = shift(inner.clock.now(), offset);
-            let remaining = deadline.saturating_sub(inner.clock.monotonic());
+            let at = reading.take().unwrap_or_else(|| inner.clock.monotonic());
+            let remaining = deadline.saturating_sub(at);
             if remaining.is_zero() {
                 return Err(TransportError::new(
                     TransportErrorKind::Timeout(TimeoutKind::Total),
@@ -682,7 +708,7 @@ impl HttpClient {
             let outcome = self
                 .attempt(
                     req,
-                    now,
+                    AttemptStart { signing: now, at },
                     budget_for_attempt,
                     kind,
                     limits.max_response_bytes,
@@ -983,17 +1009,36 @@ impl HttpClient {
         budget: Duration,
         connected: impl Fn(),
     ) -> Result<(Conn, http::Response<hyper::body::Incoming>), SendFailure> {
+        let mut reading = until.look;
         loop {
             // Until a connection takes the request, nothing has been sent: a timer that fires
             // here is a connect timeout, safe to retry whatever the method. The connect
             // timeout bounds DNS, TCP and TLS together (a server that accepts TCP and never
             // answers the ClientHello must not hold the attempt for the attempt timeout).
-            let Until { deadline, timer } = until;
-            let connect_budget = self.left(deadline).min(self.inner.config.connect_timeout);
-            let connect_timer = timer.min(timer_after(connect_budget));
+            let Until {
+                deadline, timer, ..
+            } = until;
+            let now = reading
+                .take()
+                .unwrap_or_else(|| self.inner.clock.monotonic());
+            let connect_budget = deadline
+                .saturating_sub(now)
+                .min(MAX_TIMER)
+                .min(self.inner.config.connect_timeout);
             let waiting = AtomicU8::new(phase::CONNECTING);
-            let checkout = pool.checkout(&waiting);
-            let mut conn = match tokio::time::timeout_at(connect_timer, checkout).await {
+            let mut checkout = std::pin::pin!(pool.checkout(&waiting, now));
+            // Most calls find an idle connection ready at the first look: they need no
+            // connect timer. Only a checkout that has to wait (connect, full pool) gets one.
+            let first =
+                std::future::poll_fn(|cx| Poll::Ready(Future::poll(checkout.as_mut(), cx))).await;
+            let checked_out = match first {
+                Poll::Ready(r) => Ok(r),
+                Poll::Pending => {
+                    let connect_timer = timer.min(timer_after(connect_budget));
+                    tokio::time::timeout_at(connect_timer, checkout.as_mut()).await
+                }
+            };
+            let mut conn = match checked_out {
                 Err(_) => {
                     let ms = connect_budget.as_millis();
                     let pool_full = waiting.load(Ordering::Relaxed) == phase::POOL_FULL;
@@ -1076,23 +1121,25 @@ impl HttpClient {
     async fn attempt(
         &self,
         req: &Request,
-        now: SystemTime,
+        start: AttemptStart,
         budget: Duration,
         timeout_kind: TimeoutKind,
         cap: usize,
         stream: Option<StreamLimits>,
     ) -> Attempt {
+        let AttemptStart { signing: now, at } = start;
         // Clamp so a huge configured timeout ("never") cannot overflow the timer.
-        let deadline = self
-            .inner
-            .clock
-            .monotonic()
-            .saturating_add(budget.min(MAX_TIMER));
+        let deadline = at.saturating_add(budget.min(MAX_TIMER));
         let timer = timer_after(budget);
+        let asked = matches!(self.inner.credentials, CredentialSource::Provider(_));
         let credentials = match self.credentials(timer).await {
             Ok(c) => c,
             Err(e) => return Attempt::Failed(e),
         };
+        // The first endpoint looks at its idle connections with `at`, unless a provider was
+        // asked (it may have fetched for a while): then with a new reading. Any further
+        // endpoint reads the clock again.
+        let mut reading = (!asked).then_some(at);
         // Each endpoint at most once, starting with the one in use; a connect that fails
         // (nothing was sent) moves on to the next, signed again for its Host.
         let count = self.inner.endpoints.len();
@@ -1124,7 +1171,11 @@ impl HttpClient {
                 .send_on(
                     pool,
                     http_req,
-                    Until { deadline, timer },
+                    Until {
+                        deadline,
+                        timer,
+                        look: reading.take(),
+                    },
                     timeout_kind,
                     budget,
                     connected,
@@ -1314,15 +1365,20 @@ fn keeps_alive(parts: &http::response::Parts) -> bool {
 /// The headers this client always sends, without parsing their names each time.
 fn known_header(name: &str) -> Option<HeaderName> {
     use http::header;
+    // Built at compile time: `from_static` checks its name again at every call otherwise.
+    const SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
+    const PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
+    const SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
+    const CONTENT_SHA256: HeaderName = HeaderName::from_static("x-sdk-content-sha256");
     Some(match name {
         "Content-Type" => header::CONTENT_TYPE,
         "User-Agent" => header::USER_AGENT,
         "Host" => header::HOST,
         "Authorization" => header::AUTHORIZATION,
-        signer::HEADER_SDK_DATE => HeaderName::from_static("x-sdk-date"),
-        signer::HEADER_PROJECT_ID => HeaderName::from_static("x-project-id"),
-        signer::HEADER_SECURITY_TOKEN => HeaderName::from_static("x-security-token"),
-        signer::HEADER_CONTENT_SHA256 => HeaderName::from_static("x-sdk-content-sha256"),
+        signer::HEADER_SDK_DATE => SDK_DATE,
+        signer::HEADER_PROJECT_ID => PROJECT_ID,
+        signer::HEADER_SECURITY_TOKEN => SECURITY_TOKEN,
+        signer::HEADER_CONTENT_SHA256 => CONTENT_SHA256,
         _ => return None,
     })
 }

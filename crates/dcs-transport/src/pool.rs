@@ -205,15 +205,26 @@ impl Pool {
     /// An idle connection ready for a request, or else a new one, waiting for one of them
     /// while the pool is full (`phase` says so meanwhile). Whatever fails here, no request
     /// has been written anywhere.
-    pub(crate) async fn checkout(&self, phase: &AtomicU8) -> Result<Conn, ConnectError> {
+    ///
+    /// `now` is a reading of the client's clock taken just before (the first look judges
+    /// idle connections by it; a look after waiting reads the clock again).
+    pub(crate) async fn checkout(
+        &self,
+        phase: &AtomicU8,
+        now: Duration,
+    ) -> Result<Conn, ConnectError> {
         let here = tokio::runtime::Handle::try_current()
             .map_err(|e| -> ConnectError { Box::new(e) })?
             .id();
+        let mut reading = Some(now);
         loop {
             // Registered before looking, so a wake-up between the look and the wait is kept.
             let mut woken = std::pin::pin!(self.shared.wake.notified());
             woken.as_mut().enable();
-            match self.find(here) {
+            let now = reading
+                .take()
+                .unwrap_or_else(|| self.shared.clock.monotonic());
+            match self.find(here, now) {
                 Found::Idle(mut conn) => {
                     if conn.tx.is_ready() {
                         return Ok(conn);
@@ -240,11 +251,11 @@ impl Pool {
 
     /// Under the lock: the newest live idle connection of runtime `here`, else a free slot,
     /// else an idle connection of another runtime to close.
-    fn find(&self, here: tokio::runtime::Id) -> Found {
+    fn find(&self, here: tokio::runtime::Id, now: Duration) -> Found {
         let shared = &self.shared;
         let mut idle = shared.idle();
         if !idle.conns.is_empty() {
-            idle.drop_dead(shared.clock.monotonic(), shared.lifetimes);
+            idle.drop_dead(now, shared.lifetimes);
             let ours = |c: &IdleConn| c.conn.runtime == here;
             let at = idle
                 .conns

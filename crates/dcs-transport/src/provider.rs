@@ -22,6 +22,14 @@ pub type CredentialsFuture<'a> =
 pub trait ProvideCredentials: Send + Sync + fmt::Debug + 'static {
     /// The credentials to sign the next attempt with.
     fn provide_credentials(&self) -> CredentialsFuture<'_>;
+
+    /// The credentials, when they can never change for as long as this provider lives (keys
+    /// given in code, read from the environment or from a profile). A client built on such a
+    /// provider signs with them directly instead of asking before every attempt. Providers
+    /// whose credentials expire or are fetched keep the default, `None`.
+    fn fixed_credentials(&self) -> Option<Credentials> {
+        None
+    }
 }
 
 /// Why a provider gave no credentials.
@@ -113,10 +121,18 @@ impl ProvideCredentials for Credentials {
         let c = self.clone();
         Box::pin(async move { Ok(c) })
     }
+
+    fn fixed_credentials(&self) -> Option<Credentials> {
+        Some(self.clone())
+    }
 }
 
 impl<T: ProvideCredentials + ?Sized> ProvideCredentials for Arc<T> {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
         (**self).provide_credentials()
+    }
+
+    fn fixed_credentials(&self) -> Option<Credentials> {
+        (**self).fixed_credentials()
     }
 }

@@ -170,3 +170,64 @@ async fn redact_text_removes_the_token_and_sk_that_json_escapes_hid_from_the_bod
         "{debug}"
     );
 }
+
+/// Says its credentials are fixed, and counts how often it is asked anyway.
+#[derive(Debug)]
+struct Unchanging {
+    creds: Credentials,
+    calls: AtomicUsize,
+}
+
+impl ProvideCredentials for Unchanging {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let c = self.creds.clone();
+        Box::pin(async move { Ok(c) })
+    }
+
+    fn fixed_credentials(&self) -> Option<Credentials> {
+        Some(self.creds.clone())
+    }
+}
+
+#[tokio::test]
+async fn a_provider_of_fixed_credentials_is_not_asked_before_each_attempt() {
+    let server = Server::start(|_| Reply::ok()).await;
+    let provider = Arc::new(Unchanging {
+        creds: Credentials::new(AK, SK).with_security_token("fixed-token"),
+        calls: AtomicUsize::new(0),
+    });
+    let client = client_for(&server, one_attempt())
+        .credentials_provider(provider.clone())
+        .build()
+        .unwrap();
+    for path in ["/v2/a", "/v2/b", "/v2/c"] {
+        client.send(&Request::new(Method::GET, path)).await.unwrap();
+    }
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 0);
+    let got = server.received();
+    assert_eq!(got.len(), 3);
+    for r in &got {
+        assert_eq!(r.signature.as_deref(), Ok(AK), "{r:?}");
+        assert_eq!(r.header("x-security-token"), Some("fixed-token"));
+    }
+}
+
+#[tokio::test]
+async fn fixed_credentials_that_fail_their_check_still_fail_at_the_call_unsent() {
+    // `Arc<Credentials>` is a provider whose credentials are fixed; empty keys must not make
+    // building fail where any other provider's would fail at the call.
+    let server = Server::start(|_| Reply::ok()).await;
+    let provider: Arc<dyn ProvideCredentials> = Arc::new(Credentials::new(AK, ""));
+    let client = client_for(&server, one_attempt())
+        .credentials_provider(provider)
+        .build()
+        .unwrap();
+    let e = client
+        .send(&Request::new(Method::GET, "/v2/a"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), TransportErrorKind::Credentials);
+    assert!(e.to_string().contains("secret access key"), "{e}");
+    assert_eq!(server.requests(), 0);
+}

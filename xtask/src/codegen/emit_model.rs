@@ -796,10 +796,7 @@ fn request(out: &mut String, p: &Plan, op: &Op) -> Result<(), String> {
             } else {
                 format!("&self.{}", ident(name))
             };
-            let _ = writeln!(
-                out,
-                "out.push_str(&crate::ids::encode_path_segment({src}));"
-            );
+            let _ = writeln!(out, "crate::ids::push_path_segment(out, {src});");
         } else {
             literal.push_str(seg);
         }

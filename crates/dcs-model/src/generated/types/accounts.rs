@@ -942,9 +942,9 @@ impl crate::operation::Operation for CreateAclAccountRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/accounts");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1033,11 +1033,11 @@ impl crate::operation::Operation for DeleteAclAccountRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/accounts/");
-        out.push_str(&crate::ids::encode_path_segment(&self.account_id));
+        crate::ids::push_path_segment(out, &self.account_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -1112,9 +1112,9 @@ impl crate::operation::Operation for ListAclAccountsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/accounts");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1216,11 +1216,11 @@ impl crate::operation::Operation for ResetAclAccountPassWordRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/accounts/");
-        out.push_str(&crate::ids::encode_path_segment(&self.account_id));
+        crate::ids::push_path_segment(out, &self.account_id);
         out.push_str("/password/reset");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1317,9 +1317,9 @@ impl crate::operation::Operation for ResetPasswordRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/password/reset");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1412,11 +1412,11 @@ impl crate::operation::Operation for UpdateAclAccountRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/accounts/");
-        out.push_str(&crate::ids::encode_path_segment(&self.account_id));
+        crate::ids::push_path_segment(out, &self.account_id);
         out.push_str("/role");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1517,11 +1517,11 @@ impl crate::operation::Operation for UpdateAclAccountPassWordRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/accounts/");
-        out.push_str(&crate::ids::encode_path_segment(&self.account_id));
+        crate::ids::push_path_segment(out, &self.account_id);
         out.push_str("/password/modify");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1618,11 +1618,11 @@ impl crate::operation::Operation for UpdateAclAccountRemarkRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/accounts/");
-        out.push_str(&crate::ids::encode_path_segment(&self.account_id));
+        crate::ids::push_path_segment(out, &self.account_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -1717,9 +1717,9 @@ impl crate::operation::Operation for UpdatePasswordRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/password");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -1938,9 +1938,9 @@ impl crate::operation::Operation for CreateAutoExpireScanTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/scan-expire-keys-task");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2018,9 +2018,9 @@ impl crate::operation::Operation for CreateBigkeyScanTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bigkey-task");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2099,9 +2099,9 @@ impl crate::operation::Operation for CreateHotkeyScanTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/hotkey-task");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2197,9 +2197,9 @@ impl crate::operation::Operation for CreateOfflineKeyAnalysisRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/offline/key-analysis");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2281,11 +2281,11 @@ impl crate::operation::Operation for DeleteBigkeyScanTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bigkey-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.bigkey_id));
+        crate::ids::push_path_segment(out, &self.bigkey_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -2366,11 +2366,11 @@ impl crate::operation::Operation for DeleteHotkeyScanTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/hotkey-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.hotkey_id));
+        crate::ids::push_path_segment(out, &self.hotkey_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -2451,11 +2451,11 @@ impl crate::operation::Operation for DeleteOfflineKeyAnalysisTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/offline/key-analysis/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -2542,11 +2542,11 @@ impl crate::operation::Operation for DownloadHotKeyRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/hotkey/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/export");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2667,9 +2667,9 @@ impl crate::operation::Operation for ListBigkeyScanTasksRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bigkey-tasks");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2814,9 +2814,9 @@ impl crate::operation::Operation for ListHotKeyScanTasksRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/hotkey-tasks");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2966,9 +2966,9 @@ impl crate::operation::Operation for ListOfflineKeyAnalysisTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/offline/key-analysis");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3075,9 +3075,9 @@ impl crate::operation::Operation for ScanExpireKeyRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/auto-expire/scan");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3153,9 +3153,9 @@ impl crate::operation::Operation for ShowBigkeyAutoscanConfigRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bigkey/autoscan");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3237,11 +3237,11 @@ impl crate::operation::Operation for ShowBigkeyScanTaskDetailsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bigkey-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.bigkey_id));
+        crate::ids::push_path_segment(out, &self.bigkey_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -3316,9 +3316,9 @@ impl crate::operation::Operation for ShowExpireAutoScanConfigRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/scan-expire-keys/autoscan-config");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3439,9 +3439,9 @@ impl crate::operation::Operation for ShowExpireKeyScanInfoRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/auto-expire/histories");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3544,9 +3544,9 @@ impl crate::operation::Operation for ShowHotkeyAutoscanConfigRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/hotkey/autoscan");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3628,11 +3628,11 @@ impl crate::operation::Operation for ShowHotkeyTaskDetailsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/hotkey-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.hotkey_id));
+        crate::ids::push_path_segment(out, &self.hotkey_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -3713,11 +3713,11 @@ impl crate::operation::Operation for ShowOfflineKeyAnalysisTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/offline/key-analysis/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -3811,9 +3811,9 @@ impl crate::operation::Operation for UpdateBigkeyAutoscanConfigRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bigkey/autoscan");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3928,9 +3928,9 @@ impl crate::operation::Operation for UpdateExpireAutoScanConfigRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/scan-expire-keys/autoscan-config");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -4027,9 +4027,9 @@ impl crate::operation::Operation for UpdateHotkeyAutoScanConfigRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/hotkey/autoscan");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -631,9 +631,9 @@ impl crate::operation::Operation for CopyInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/backups");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -719,11 +719,11 @@ impl crate::operation::Operation for DeleteBackupFileRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/backups/");
-        out.push_str(&crate::ids::encode_path_segment(&self.backup_id));
+        crate::ids::push_path_segment(out, &self.backup_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -818,11 +818,11 @@ impl crate::operation::Operation for ListBackupFileLinksRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/backups/");
-        out.push_str(&crate::ids::encode_path_segment(&self.backup_id));
+        crate::ids::push_path_segment(out, &self.backup_id);
         out.push_str("/links");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -975,9 +975,9 @@ impl crate::operation::Operation for ListBackupRecordsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/backups");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1160,9 +1160,9 @@ impl crate::operation::Operation for ListRestoreRecordsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/restores");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1285,9 +1285,9 @@ impl crate::operation::Operation for RestoreInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/restores");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -561,9 +561,9 @@ impl crate::operation::Operation for DeleteInstanceBandwidthAutoScalingPolicyReq
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/autoscaling-policy/bandwidth");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -639,9 +639,9 @@ impl crate::operation::Operation for ShowBandwidthsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bandwidths");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -717,9 +717,9 @@ impl crate::operation::Operation for ShowInstanceBandwidthAutoScalingPolicyReque
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/autoscaling-policy/bandwidth");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -819,9 +819,9 @@ impl crate::operation::Operation for UpdateBandwidthRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bandwidths");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -905,9 +905,9 @@ impl crate::operation::Operation for UpdateInstanceBandwidthRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/bandwidth");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1031,9 +1031,9 @@ impl crate::operation::Operation for UpdateInstanceBandwidthAutoScalingPolicyReq
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/autoscaling-policy/bandwidth");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -670,7 +670,7 @@ impl crate::operation::Operation for ListFlavorsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/flavors");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -817,7 +817,7 @@ impl crate::operation::Operation for ShowQuotaOfTenantRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/quota");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -910,7 +910,7 @@ impl crate::operation::Operation for CreateCustomTemplateRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/config-templates");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -986,9 +986,9 @@ impl crate::operation::Operation for DeleteConfigTemplateRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/config-templates/");
-        out.push_str(&crate::ids::encode_path_segment(&self.template_id));
+        crate::ids::push_path_segment(out, &self.template_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -1098,9 +1098,9 @@ impl crate::operation::Operation for ListConfigHistoriesRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/config-histories");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1324,7 +1324,7 @@ impl crate::operation::Operation for ListConfigTemplatesRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/config-templates");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1433,9 +1433,9 @@ impl crate::operation::Operation for ListConfigurationsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/configs");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1521,11 +1521,11 @@ impl crate::operation::Operation for ShowConfigHistoryDetailRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/config-histories/");
-        out.push_str(&crate::ids::encode_path_segment(&self.history_id));
+        crate::ids::push_path_segment(out, &self.history_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -1614,9 +1614,9 @@ impl crate::operation::Operation for ShowConfigTemplateRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/config-templates/");
-        out.push_str(&crate::ids::encode_path_segment(&self.template_id));
+        crate::ids::push_path_segment(out, &self.template_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -1722,9 +1722,9 @@ impl crate::operation::Operation for UpdateConfigTemplateRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/config-templates/");
-        out.push_str(&crate::ids::encode_path_segment(&self.template_id));
+        crate::ids::push_path_segment(out, &self.template_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -1817,9 +1817,9 @@ impl crate::operation::Operation for UpdateConfigurationsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/configs");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1908,9 +1908,9 @@ impl crate::operation::Operation for UpdateInstanceConfigRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/async-configs");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

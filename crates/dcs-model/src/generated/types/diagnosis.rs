@@ -660,9 +660,9 @@ impl crate::operation::Operation for CreateDiagnosisTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/diagnosis");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -751,9 +751,9 @@ impl crate::operation::Operation for DeleteDiagnosisTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/diagnosis");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -861,9 +861,9 @@ impl crate::operation::Operation for ListDiagnosisTasksRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/diagnosis");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -967,9 +967,9 @@ impl crate::operation::Operation for ShowDiagnosisTaskDetailsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/diagnosis/");
-        out.push_str(&crate::ids::encode_path_segment(&self.report_id));
+        crate::ids::push_path_segment(out, &self.report_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;

@@ -4004,7 +4004,7 @@ impl crate::operation::Operation for BatchDeleteInstancesRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -4247,7 +4247,7 @@ impl crate::operation::Operation for CreateInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -4360,9 +4360,9 @@ impl crate::operation::Operation for CreateResizeOrderRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/orders/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/resize");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -4444,9 +4444,9 @@ impl crate::operation::Operation for DeleteSingleInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -4529,7 +4529,7 @@ impl crate::operation::Operation for ExportExcelJobRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/export-job");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -4699,7 +4699,7 @@ impl crate::operation::Operation for ExportInstancesTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/export");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -4789,9 +4789,9 @@ impl crate::operation::Operation for ListInstanceOperationsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/operations");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5000,7 +5000,7 @@ impl crate::operation::Operation for ListInstancesRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5117,7 +5117,7 @@ impl crate::operation::Operation for ListNumberOfInstancesInDifferentStatusReque
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/status");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5187,7 +5187,7 @@ impl crate::operation::Operation for ListStatisticsOfRunningInstancesRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/statistic");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5292,9 +5292,9 @@ impl crate::operation::Operation for MigrateAzRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/available-zones");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5428,9 +5428,9 @@ impl crate::operation::Operation for ResizeInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/resize");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5519,7 +5519,7 @@ impl crate::operation::Operation for RestartOrFlushInstancesRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/status");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5600,9 +5600,9 @@ impl crate::operation::Operation for ShowInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -5677,9 +5677,9 @@ impl crate::operation::Operation for ShowInstanceVersionRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/version");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5773,9 +5773,9 @@ impl crate::operation::Operation for StartInstanceResizeCheckJobRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/resize/check-job");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -5916,9 +5916,9 @@ impl crate::operation::Operation for UpdateInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -6015,9 +6015,9 @@ impl crate::operation::Operation for UpgradeInstanceMinorVersionRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/minor-version/upgrade");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -381,9 +381,9 @@ impl crate::operation::Operation for CreateRedislogRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/redislog");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -468,11 +468,11 @@ impl crate::operation::Operation for CreateRedislogDownloadLinkRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/redislog/");
-        out.push_str(&crate::ids::encode_path_segment(&self.id));
+        crate::ids::push_path_segment(out, &self.id);
         out.push_str("/links");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -599,9 +599,9 @@ impl crate::operation::Operation for ListRedislogRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/redislog");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -808,9 +808,9 @@ impl crate::operation::Operation for ListSlowlogRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/slowlog");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -2169,7 +2169,7 @@ impl crate::operation::Operation for BatchRestartOnlineMigrationTasksRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-tasks/batch-restart");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2255,7 +2255,7 @@ impl crate::operation::Operation for BatchStopMigrationTasksRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/batch-stop");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2386,7 +2386,7 @@ impl crate::operation::Operation for CreateMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2493,7 +2493,7 @@ impl crate::operation::Operation for CreateOnlineMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration/instance");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2575,7 +2575,7 @@ impl crate::operation::Operation for DeleteMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-tasks/delete");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2678,9 +2678,9 @@ impl crate::operation::Operation for ExchangeInstanceIpRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/exchange-ip");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2795,7 +2795,7 @@ impl crate::operation::Operation for ListMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-tasks");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -2940,9 +2940,9 @@ impl crate::operation::Operation for ListMigrationTaskLogsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/logs");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3051,9 +3051,9 @@ impl crate::operation::Operation for RollbackExchangeInstanceIpRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/rollback-ip");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3180,9 +3180,9 @@ impl crate::operation::Operation for SetOnlineMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/task");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3258,9 +3258,9 @@ impl crate::operation::Operation for ShowMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -3335,9 +3335,9 @@ impl crate::operation::Operation for ShowMigrationTaskStatsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/stats");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3413,9 +3413,9 @@ impl crate::operation::Operation for StopMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/stop");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3498,9 +3498,9 @@ impl crate::operation::Operation for StopMigrationTaskSyncRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/sync-stop");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -3600,9 +3600,9 @@ impl crate::operation::Operation for UpdateMigrationTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/migration-task/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;

@@ -384,7 +384,7 @@ impl crate::operation::Operation for ListMonitoredObjectsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/dims/monitored-objects");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -503,9 +503,9 @@ impl crate::operation::Operation for ListMonitoredObjectsOfInstanceRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/dims/monitored-objects/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;

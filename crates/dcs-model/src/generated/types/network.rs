@@ -655,13 +655,13 @@ impl crate::operation::Operation for DeleteIpFromDomainNameRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/groups/");
-        out.push_str(&crate::ids::encode_path_segment(&self.group_id));
+        crate::ids::push_path_segment(out, &self.group_id);
         out.push_str("/replications/");
-        out.push_str(&crate::ids::encode_path_segment(&self.node_id));
+        crate::ids::push_path_segment(out, &self.node_id);
         out.push_str("/remove-ip");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -737,9 +737,9 @@ impl crate::operation::Operation for DeletePublicIpRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/public-ip");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -818,9 +818,9 @@ impl crate::operation::Operation for DownloadSslCertRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/ssl-certs/download");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -899,9 +899,9 @@ impl crate::operation::Operation for ShowInstanceSslDetailRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/ssl");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -977,9 +977,9 @@ impl crate::operation::Operation for ShowIpWhitelistRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instance/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/whitelist");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1076,9 +1076,9 @@ impl crate::operation::Operation for UpdateClientIpTransparentTransmissionReques
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push('/');
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/client-ip-transparent-transmission");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1189,9 +1189,9 @@ impl crate::operation::Operation for UpdateIpWhitelistRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instance/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/whitelist");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1296,9 +1296,9 @@ impl crate::operation::Operation for UpdateIpWhitelistAsyncRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instance/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/whitelist-async");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1399,9 +1399,9 @@ impl crate::operation::Operation for UpdatePublicIpRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/public-ip");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1492,9 +1492,9 @@ impl crate::operation::Operation for UpdateSslSwitchRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/ssl");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

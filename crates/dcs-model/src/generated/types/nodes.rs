@@ -983,7 +983,7 @@ impl crate::operation::Operation for BatchShowNodesInformationRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances-logical-nodes");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1092,9 +1092,9 @@ impl crate::operation::Operation for ChangeMasterStandbyRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/swap");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1172,9 +1172,9 @@ impl crate::operation::Operation for ChangeMasterStandbyAsyncRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/async-swap");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1276,9 +1276,9 @@ impl crate::operation::Operation for ChangeNodesStartStopStatusRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/nodes/status");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1373,13 +1373,13 @@ impl crate::operation::Operation for ExecuteClusterSwitchoverRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instance/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/groups/");
-        out.push_str(&crate::ids::encode_path_segment(&self.group_id));
+        crate::ids::push_path_segment(out, &self.group_id);
         out.push_str("/replications/");
-        out.push_str(&crate::ids::encode_path_segment(&self.node_id));
+        crate::ids::push_path_segment(out, &self.node_id);
         out.push_str("/async-switchover");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1459,9 +1459,9 @@ impl crate::operation::Operation for ListGroupReplicationInfoRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instance/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/groups");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1537,9 +1537,9 @@ impl crate::operation::Operation for ShowInstanceTopologyRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/nodes");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1618,9 +1618,9 @@ impl crate::operation::Operation for ShowNodesInformationRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/logical-nodes");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1706,11 +1706,11 @@ impl crate::operation::Operation for ShowReplicationStatesRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instance/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/groups/");
-        out.push_str(&crate::ids::encode_path_segment(&self.group_id));
+        crate::ids::push_path_segment(out, &self.group_id);
         out.push_str("/group-nodes-state");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1822,13 +1822,13 @@ impl crate::operation::Operation for UpdateSlavePriorityRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/groups/");
-        out.push_str(&crate::ids::encode_path_segment(&self.group_id));
+        crate::ids::push_path_segment(out, &self.group_id);
         out.push_str("/replications/");
-        out.push_str(&crate::ids::encode_path_segment(&self.node_id));
+        crate::ids::push_path_segment(out, &self.node_id);
         out.push_str("/slave-priority");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1904,9 +1904,9 @@ impl crate::operation::Operation for ValidateDeletableReplicaRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/deletable-replication");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

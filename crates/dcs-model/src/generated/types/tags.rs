@@ -212,9 +212,9 @@ impl crate::operation::Operation for BatchCreateOrDeleteTagsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/dcs/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/tags/action");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -283,7 +283,7 @@ impl crate::operation::Operation for ListTagsOfTenantRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/dcs/tags");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -358,9 +358,9 @@ impl crate::operation::Operation for ShowTagsRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/tags");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {

@@ -807,11 +807,11 @@ impl crate::operation::Operation for DeleteBackgroundTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/tasks/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -904,9 +904,9 @@ impl crate::operation::Operation for DeleteCenterTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/tasks/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
@@ -1058,9 +1058,9 @@ impl crate::operation::Operation for ListBackgroundTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/tasks");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1242,7 +1242,7 @@ impl crate::operation::Operation for ListCenterTaskRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/tasks");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1359,11 +1359,11 @@ impl crate::operation::Operation for ShowBackgroundTaskProgressRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/instances/");
-        out.push_str(&crate::ids::encode_path_segment(&self.instance_id));
+        crate::ids::push_path_segment(out, &self.instance_id);
         out.push_str("/tasks/");
-        out.push_str(&crate::ids::encode_path_segment(&self.task_id));
+        crate::ids::push_path_segment(out, &self.task_id);
         out.push_str("/progress");
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
@@ -1443,9 +1443,9 @@ impl crate::operation::Operation for ShowJobInfoRequest {
     fn write_path(&self, project_id: &str, out: &mut String) {
         let _ = project_id;
         out.push_str("/v2/");
-        out.push_str(&crate::ids::encode_path_segment(project_id));
+        crate::ids::push_path_segment(out, project_id);
         out.push_str("/jobs/");
-        out.push_str(&crate::ids::encode_path_segment(&self.job_id));
+        crate::ids::push_path_segment(out, &self.job_id);
     }
     fn write_query(&self, query: &mut crate::query::QueryWriter) {
         let _ = query;
