@@ -479,6 +479,10 @@ impl Limits {
     }
 }
 
+/// A call's future, boxed where it is defined (see [`HttpClient::send`]).
+type BoxedCall<'a, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, TransportError>> + Send + 'a>>;
+
 /// When an attempt's time is up: by the client's clock (for decisions), and as a deadline of
 /// tokio's timer (for waits), fixed once when the attempt starts.
 #[derive(Debug, Clone, Copy)]
@@ -603,6 +607,22 @@ impl HttpClient {
     /// Sends `req`, retrying what the policy allows. Any HTTP status is an `Ok` answer; `Err`
     /// means no usable answer arrived.
     pub async fn send(&self, req: &Request) -> Result<Response, TransportError> {
+        self.boxed_send(req).await
+    }
+
+    // `send` and `send_streaming` await a call boxed by a plain function of this crate. An
+    // async fn's state machine is compiled by the crate that awaits it, so unboxed, every
+    // crate awaiting a call (dcs-config, dcs-client) compiled the retries, the pool and
+    // hyper's connection again; boxed in an async fn, the same.
+    fn boxed_send<'a>(&'a self, req: &'a Request) -> BoxedCall<'a, Response> {
+        Box::pin(self.send_buffered(req))
+    }
+
+    fn boxed_send_streaming<'a>(&'a self, req: &'a Request) -> BoxedCall<'a, Streamed> {
+        Box::pin(self.send_streaming_inner(req))
+    }
+
+    async fn send_buffered(&self, req: &Request) -> Result<Response, TransportError> {
         let span = tracing::debug_span!(
             "dcs.http",
             method = %req.method,
@@ -649,6 +669,10 @@ impl HttpClient {
     /// attempt timeout bounds each wait for a chunk, and the total timeout still bounds the
     /// whole call.
     pub async fn send_streaming(&self, req: &Request) -> Result<Streamed, TransportError> {
+        self.boxed_send_streaming(req).await
+    }
+
+    async fn send_streaming_inner(&self, req: &Request) -> Result<Streamed, TransportError> {
         let span = tracing::debug_span!(
             "dcs.http",
             method = %req.method,

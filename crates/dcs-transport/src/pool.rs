@@ -237,7 +237,10 @@ impl Pool {
                         return Ok(conn);
                     }
                 }
-                Found::Slot(slot) => return self.connect(slot).await,
+                // Boxed: a connect (TCP, TLS, handshake) is rare next to the checkouts that
+                // find an idle connection, and inline it made every call's future 1.4 kB
+                // larger.
+                Found::Slot(slot) => return Box::pin(self.connect(slot)).await,
                 // Its task ends once the sender is gone, which frees the slot and wakes us.
                 Found::Evicted(conn) => drop(conn),
                 Found::Full => {
