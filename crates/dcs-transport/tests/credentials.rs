@@ -231,3 +231,13 @@ async fn fixed_credentials_that_fail_their_check_still_fail_at_the_call_unsent()
     assert!(e.to_string().contains("secret access key"), "{e}");
     assert_eq!(server.requests(), 0);
 }
+
+#[test]
+fn keys_are_fixed_credentials_through_an_arc_and_a_rotating_provider_has_none() {
+    let keys = Credentials::new(AK, SK).with_security_token("t");
+    let shared: Arc<dyn ProvideCredentials> = Arc::new(keys.clone());
+    let fixed = shared.fixed_credentials().expect("keys are fixed");
+    assert_eq!(fixed.access_key_id(), AK);
+    assert_eq!(fixed.security_token().map(|t| t.expose_secret()), Some("t"));
+    assert!(Arc::new(Rotating::default()).fixed_credentials().is_none());
+}
