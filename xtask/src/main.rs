@@ -20,10 +20,13 @@
 //! cargo xtask bench --only engine [N] [ROUNDS]
 //!                                         N instances at once on dcs-emulator --engine
 //!                                         redis-server: time to RUNNING, memory
+//! cargo xtask bench --only count          instructions per request of both e2e clients,
+//!                                         counted by callgrind
 //! ```
 
 mod bench_build;
 mod bench_cli;
+mod bench_count;
 mod bench_engine;
 mod codegen;
 mod mutants;
@@ -82,6 +85,10 @@ commands:
            redis-server (release builds, redis-server on PATH): time to RUNNING per
            instance, resident memory, SIGTERM to exit; ROUNDS rounds (default 3), each with
            one instance alone for scale (not part of a plain `bench`)
+  bench --only count
+           instructions per request of ours and of bare hyper in the e2e bench, counted by
+           valgrind's callgrind (needs valgrind): the same from run to run, where a clock on
+           this machine is not (not part of a plain `bench`)
            ARGS are passed to every selected bench binary (divan options for signer,
            see `cargo bench -p xtask --bench e2e -- --help` for e2e).";
 
@@ -207,7 +214,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--only" => {
                 only = Some(
                     it.next()
-                        .ok_or("--only needs signer, e2e, list, cli, dist, build or engine")?
+                        .ok_or("--only needs signer, e2e, list, cli, dist, build, engine or count")?
                         .clone(),
                 )
             }
@@ -227,6 +234,9 @@ fn bench(args: &[String]) -> Result<(), String> {
     if only.as_deref() == Some("engine") {
         return bench_engine::run(&root(), &pass);
     }
+    if only.as_deref() == Some("count") {
+        return bench_count::run(&root());
+    }
     let (signer, e2e, list, cli) = match only.as_deref() {
         None => (true, true, true, true),
         Some("signer") => (true, false, false, false),
@@ -235,7 +245,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         Some("cli") => (false, false, false, true),
         Some(other) => {
             return Err(format!(
-                "--only {other:?}: expected signer, e2e, list, cli, dist, build or engine"
+                "--only {other:?}: expected signer, e2e, list, cli, dist, build, engine or count"
             ))
         }
     };
