@@ -393,3 +393,45 @@ async fn busy_retries_send_a_retry_safe_operation_again_once_the_instance_runs()
     assert!(e.is_instance_busy(), "{e}");
     assert_eq!(server.requests().len(), 1);
 }
+
+/// The pause between looks at a busy instance is the waiter's own unless the call names one
+/// (`dcs --wait-interval` does).
+#[tokio::test]
+async fn busy_retries_look_at_the_instance_at_the_interval_asked_for() {
+    let busy = r#"{"error_code":"DCS.4026","error_msg":"Operation not allowed in the instance's current state"}"#;
+    let creating = show("CREATING", "null");
+    let running = show("RUNNING", "null");
+    let half_second = Duration::from_millis(500);
+    for interval in [Some(half_second), None] {
+        let server = scripted(&[
+            (400, busy),
+            (200, &creating),
+            (200, &creating),
+            (200, &running),
+            (200, &running),
+            (204, ""),
+        ])
+        .await;
+        let time = ManualTime::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+        let c = client(server.endpoint(), &time);
+        let mut options = RequestOptions::new().busy_retry(Duration::from_secs(600));
+        if let Some(i) = interval {
+            options = options.busy_retry_interval(i);
+        }
+        c.update_instance(INSTANCE)
+            .description("new")
+            .with_options(options)
+            .send()
+            .await
+            .unwrap();
+        let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
+        assert_eq!(methods, ["PUT", "GET", "GET", "GET", "GET", "PUT"]);
+        let sleeps = time.sleeps();
+        assert!(!sleeps.is_empty());
+        let longest = sleeps.iter().max().copied().unwrap_or_default();
+        match interval {
+            Some(i) => assert!(longest <= i, "{sleeps:?}"),
+            None => assert!(longest > half_second, "the waiter's own: {sleeps:?}"),
+        }
+    }
+}

@@ -115,6 +115,8 @@ pub struct CallOptions {
     /// With `--wait`: an "instance busy" refusal waits for the instance and sends again,
     /// within this budget.
     pub busy_retry: Option<Duration>,
+    /// With `--wait-interval`: the longest pause between two looks at a busy instance.
+    pub busy_retry_interval: Option<Duration>,
 }
 
 impl CallOptions {
@@ -129,6 +131,9 @@ impl CallOptions {
         }
         if let Some(b) = self.busy_retry {
             o = o.busy_retry(b);
+        }
+        if let Some(i) = self.busy_retry_interval {
+            o = o.busy_retry_interval(i);
         }
         o
     }

@@ -100,6 +100,7 @@ async fn send(
                     .unwrap_or(std::time::Duration::from_secs(3600))
             })
         }),
+        busy_retry_interval: wait.and_then(|w| w.interval),
         ..CallOptions::default()
     };
     run::exec(

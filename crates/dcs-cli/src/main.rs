@@ -851,6 +851,7 @@ fn call_inner(
                     .unwrap_or(std::time::Duration::from_secs(3600))
             })
         }),
+        busy_retry_interval: wait.and_then(|w| w.interval),
     };
     let out: Box<dyn std::io::Write + Send> = match m.get_one::<String>("output-file") {
         Some(p) => match std::fs::File::create(p) {

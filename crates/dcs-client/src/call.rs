@@ -31,6 +31,9 @@ pub struct RequestOptions {
     /// safe to send again: wait until the instance is RUNNING and idle, then send again,
     /// within this budget. Off (`None`) by default.
     pub busy_retry: Option<Duration>,
+    /// While a busy instance is waited out: the longest pause between two looks at it (the
+    /// instance waiter's own when unset).
+    pub busy_retry_interval: Option<Duration>,
 }
 
 impl RequestOptions {
@@ -62,6 +65,12 @@ impl RequestOptions {
     /// [`busy_retry`](Self::busy_retry)).
     pub fn busy_retry(mut self, budget: Duration) -> Self {
         self.busy_retry = Some(budget);
+        self
+    }
+    /// The longest pause between two looks at a busy instance (see
+    /// [`busy_retry_interval`](Self::busy_retry_interval)).
+    pub fn busy_retry_interval(mut self, d: Duration) -> Self {
+        self.busy_retry_interval = Some(d);
         self
     }
     /// Turns the check against the reviewed rules on (the default) or off; off sends what
@@ -227,7 +236,16 @@ pub(crate) async fn send_request<O: Operation>(
         Ok(r) => r,
         Err(e) => match options.busy_retry {
             Some(budget) if e.is_instance_busy() && meta.retry_safe => {
-                busy_retry(client, meta, request, &req, budget, e).await?
+                busy_retry(
+                    client,
+                    meta,
+                    request,
+                    &req,
+                    budget,
+                    options.busy_retry_interval,
+                    e,
+                )
+                .await?
             }
             _ => return Err(e),
         },
@@ -252,6 +270,7 @@ async fn busy_retry<O: Operation>(
     request: &O,
     req: &Request,
     budget: Duration,
+    interval: Option<Duration>,
     mut last: Error,
 ) -> Result<Response, Error> {
     let instance = serde_json::to_value(request).ok().and_then(|v| {
@@ -269,11 +288,13 @@ async fn busy_retry<O: Operation>(
             return Err(last);
         }
         tracing::debug!(operation = meta.name, instance = %instance, "instance busy: waiting for RUNNING before sending again");
-        client
+        let mut waiter = client
             .wait_until_instance_running(instance.clone())
-            .budget(deadline - now)
-            .wait()
-            .await?;
+            .budget(deadline - now);
+        if let Some(i) = interval {
+            waiter = waiter.interval(i);
+        }
+        waiter.wait().await?;
         match execute(client, meta, req).await {
             Ok(r) => return Ok(r),
             Err(e) if e.is_instance_busy() => last = e,
