@@ -1497,6 +1497,26 @@ mod tests {
         b.body(()).unwrap().into_parts().0
     }
 
+    /// The names built at compile time are exactly what parsing the transport's own header
+    /// names gives (a typo there would send a header the gateway does not know).
+    #[test]
+    fn the_transports_header_names_are_known_and_agree_with_parsing() {
+        for name in [
+            "Content-Type",
+            "User-Agent",
+            "Host",
+            "Authorization",
+            signer::HEADER_SDK_DATE,
+            signer::HEADER_PROJECT_ID,
+            signer::HEADER_SECURITY_TOKEN,
+            signer::HEADER_CONTENT_SHA256,
+        ] {
+            let parsed = HeaderName::from_bytes(name.as_bytes()).unwrap();
+            assert_eq!(known_header(name), Some(parsed), "{name}");
+        }
+        assert_eq!(known_header("X-Custom-Thing"), None);
+    }
+
     #[test]
     fn keeps_alive_reads_the_connection_header_by_version() {
         use http::Version;

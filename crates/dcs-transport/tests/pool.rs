@@ -2,7 +2,8 @@
 //! connections it accepts and the ones the client closes.
 
 use dcs_transport::{
-    ClientConfig, Credentials, Endpoint, HttpClient, Method, Request, RetryPolicy,
+    ClientConfig, Credentials, CredentialsFuture, Endpoint, HttpClient, ManualTime, Method,
+    ProvideCredentials, Request, RetryPolicy,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -520,4 +521,39 @@ fn a_call_polled_outside_a_tokio_runtime_is_an_error_not_a_panic() {
     assert_eq!(e.kind(), dcs_transport::TransportErrorKind::Runtime);
     assert!(e.to_string().contains("tokio runtime"), "{e}");
     assert!(!e.may_have_been_sent());
+}
+
+/// A credential service that takes an hour of the client's (manual) clock to answer.
+#[derive(Debug)]
+struct SlowProvider(ManualTime);
+
+impl ProvideCredentials for SlowProvider {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        self.0.advance(Duration::from_secs(3600));
+        Box::pin(async { Ok(Credentials::new("HWTESTAKPOOL00000001", "pool-secret")) })
+    }
+}
+
+#[tokio::test]
+async fn a_connection_that_went_idle_too_long_while_credentials_came_is_not_used() {
+    let server = Server::start(Behaviour::default()).await;
+    let time = ManualTime::new(std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let client = HttpClient::builder(
+        Endpoint::parse(&server.url).unwrap(),
+        Credentials::new("HWTESTAKPOOL00000001", "pool-secret"),
+    )
+    .config(
+        ClientConfig::default()
+            .pool_idle_timeout(Duration::from_secs(60))
+            .retry(RetryPolicy::default().max_attempts(1)),
+    )
+    .credentials_provider(Arc::new(SlowProvider(time.clone())))
+    .clock(Arc::new(time.clone()))
+    .build()
+    .unwrap();
+    client.send(&delete()).await.unwrap();
+    // Idle for no time when the second call starts, but for an hour once its credentials
+    // arrive: past the idle timeout, so not borrowed.
+    client.send(&delete()).await.unwrap();
+    assert_eq!(server.accepted(), 2);
 }
