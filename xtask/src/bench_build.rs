@@ -82,6 +82,12 @@ fn slowest(target: &Path, n: usize) -> Vec<(String, f64)> {
 /// dcs-transport (BENCHMARKS.md, 2026-11-28): the split must not make it slower.
 const TASKS_BEFORE_SPLIT: f64 = 20.4;
 
+/// Seconds the baseline's cold build took on 2026-11-28, when the 20.4 s and the 45 s targets
+/// were set. This machine's speed moves (the same baseline later took 25 to 35 s), so each
+/// target is also checked as a ratio to the baseline built in the same run: 20.4 s was 1.11x
+/// the baseline then, 45 s was 2.45x. One run is noisy; BENCHMARKS.md takes the median of five.
+const BASELINE_2026_11_28: f64 = 18.4;
+
 pub fn run(root: &Path, baseline: &str) -> Result<(), String> {
     let tmp = std::env::temp_dir().join(format!("dcs-bench-build-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
@@ -105,17 +111,22 @@ pub fn run(root: &Path, baseline: &str) -> Result<(), String> {
         let _ = std::fs::remove_dir_all(tmp.join("t-base"));
         let now = timed_build(root, &tmp.join("t-now"), &["build", "-p", "dcs-tasks"])?;
         let _ = std::fs::remove_dir_all(tmp.join("t-now"));
+        let tasks_ratio = TASKS_BEFORE_SPLIT / BASELINE_2026_11_28;
         println!(
-            "cold debug build of dcs-tasks: {baseline} {base:.1} s, now {now:.1} s: {:.2}x; target <= 1.25x: {}; target <= {TASKS_BEFORE_SPLIT} s: {}",
+            "cold debug build of dcs-tasks: {baseline} {base:.1} s, now {now:.1} s: {:.2}x; target <= 1.25x: {}; target <= {TASKS_BEFORE_SPLIT} s: {}; as a ratio, <= {tasks_ratio:.2}x: {}",
             now / base,
-            if now / base <= 1.25 { "MET" } else { "NOT MET" },
-            if now <= TASKS_BEFORE_SPLIT { "MET" } else { "NOT MET" }
+            crate::verdict(now / base <= 1.25),
+            crate::verdict(now <= TASKS_BEFORE_SPLIT),
+            crate::verdict(now / base <= tasks_ratio)
         );
         let t = tmp.join("t-client");
         let client = timed_build(root, &t, &["build", "-p", "dcs-client", "--timings"])?;
+        let client_ratio = 45.0 / BASELINE_2026_11_28;
         println!(
-            "cold debug build of dcs-client (all 16 groups): {client:.1} s; target < 45 s: {}",
-            if client < 45.0 { "MET" } else { "NOT MET" }
+            "cold debug build of dcs-client (all 16 groups): {client:.1} s, {:.2}x the baseline; target < 45 s: {}; as a ratio, < {client_ratio:.2}x: {}",
+            client / base,
+            crate::verdict(client < 45.0),
+            crate::verdict(client / base < client_ratio)
         );
         println!("where the time goes (slowest units, seconds of their own compile time):");
         for (name, secs) in slowest(&t, 12) {
