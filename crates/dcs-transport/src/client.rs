@@ -16,7 +16,7 @@ pub use crate::response::REQUEST_ID_HEADER;
 use crate::retry::{is_retryable_status, parse_retry_after, status_may_follow_apply, RetryBudget};
 use crate::signer::{self, SignableRequest};
 use crate::stream::{Head, ResponseStream, StreamLimits, Streamed};
-use crate::time::{timer_after, Clock, Sleeper, SystemClock, TokioSleeper};
+use crate::time::{timer_after, Clock, KeptReading, Sleeper, SystemClock, TokioSleeper};
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
 use http::Method;
@@ -490,8 +490,8 @@ struct Until {
     deadline: Duration,
     timer: tokio::time::Instant,
     /// A reading of the client's clock taken just before, for the first look at idle
-    /// connections (`None`: read the clock then).
-    look: Option<Duration>,
+    /// connections (none: read the clock then).
+    look: KeptReading,
 }
 
 /// When an attempt starts: the wall-clock time it is signed with, and the client's
@@ -703,7 +703,7 @@ impl HttpClient {
         let start = inner.clock.monotonic();
         let deadline = start.saturating_add(limits.total_timeout);
         // The first attempt starts on the reading just taken; later ones read the clock.
-        let mut reading = Some(start);
+        let mut reading = KeptReading::taken(start);
         let mut attempt: u32 = 0;
         let mut prior_applied = false;
         let mut last_answer: Option<Response> = None;
@@ -714,7 +714,7 @@ impl HttpClient {
             attempt += 1;
             let offset = inner.clock_offset.load(Ordering::Relaxed);
             let now = shift(inner.clock.now(), offset);
-            let at = reading.take().unwrap_or_else(|| inner.clock.monotonic());
+            let at = reading.now(&*inner.clock);
             let remaining = deadline.saturating_sub(at);
             if remaining.is_zero() {
                 return Err(TransportError::new(
@@ -1042,9 +1042,7 @@ impl HttpClient {
             let Until {
                 deadline, timer, ..
             } = until;
-            let now = reading
-                .take()
-                .unwrap_or_else(|| self.inner.clock.monotonic());
+            let now = reading.now(&*self.inner.clock);
             let connect_budget = deadline
                 .saturating_sub(now)
                 .min(MAX_TIMER)
@@ -1163,7 +1161,11 @@ impl HttpClient {
         // The first endpoint looks at its idle connections with `at`, unless a provider was
         // asked (it may have fetched for a while): then with a new reading. Any further
         // endpoint reads the clock again.
-        let mut reading = (!asked).then_some(at);
+        let mut reading = if asked {
+            KeptReading::default()
+        } else {
+            KeptReading::taken(at)
+        };
         // Each endpoint at most once, starting with the one in use; a connect that fails
         // (nothing was sent) moves on to the next, signed again for its Host.
         let count = self.inner.endpoints.len();
@@ -1198,7 +1200,7 @@ impl HttpClient {
                     Until {
                         deadline,
                         timer,
-                        look: reading.take(),
+                        look: std::mem::take(&mut reading),
                     },
                     timeout_kind,
                     budget,

@@ -30,7 +30,7 @@
 //! Ages and idle times are readings of the client's injected clock, like every other time in
 //! the client.
 
-use crate::time::Clock;
+use crate::time::{Clock, KeptReading};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http1;
@@ -216,15 +216,12 @@ impl Pool {
         let here = tokio::runtime::Handle::try_current()
             .map_err(|e| -> ConnectError { Box::new(e) })?
             .id();
-        let mut reading = Some(now);
+        let mut reading = KeptReading::taken(now);
         loop {
             // Registered before looking, so a wake-up between the look and the wait is kept.
             let mut woken = std::pin::pin!(self.shared.wake.notified());
             woken.as_mut().enable();
-            let now = reading
-                .take()
-                .unwrap_or_else(|| self.shared.clock.monotonic());
-            match self.find(here, now) {
+            match self.find(here, reading.now(&*self.shared.clock)) {
                 Found::Idle(mut conn) => {
                     if conn.tx.is_ready() {
                         return Ok(conn);

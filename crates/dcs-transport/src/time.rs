@@ -46,6 +46,22 @@ impl Clock for SystemClock {
     }
 }
 
+/// A monotonic reading taken a moment ago, used once in place of reading the clock again
+/// (each reading costs); after that, or when there is none, [`now`](Self::now) reads the clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeptReading(Option<Duration>);
+
+impl KeptReading {
+    /// `at`, for the next [`now`](Self::now) only.
+    pub(crate) fn taken(at: Duration) -> Self {
+        Self(Some(at))
+    }
+    /// The reading kept, the first time; the clock, after.
+    pub(crate) fn now(&mut self, clock: &dyn Clock) -> Duration {
+        self.0.take().unwrap_or_else(|| clock.monotonic())
+    }
+}
+
 /// The timer deadline `left` from now: where a time left by the injected clock becomes a
 /// deadline of tokio's timer (timers run on tokio's clock, whatever clock decides how long
 /// they are). Fixed once per wait, so a wait re-armed in a loop (a body read chunk by chunk)
